@@ -1,0 +1,3 @@
+from heatcases.cli import main
+
+main()

@@ -1,0 +1,132 @@
+"""The application: routers, static files, middleware, one error handler for API and pages."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+from urllib.parse import quote
+
+from asgi_csrf import asgi_csrf
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from heatcases import db
+from heatcases.config import Settings
+from heatcases.errors import HeatcasesError, InvalidInput, NotAuthenticated
+from heatcases.i18n import translate
+from heatcases.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
+from heatcases.templating import render, request_language
+
+log = logging.getLogger("heatcases")
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api")
+
+
+def _error_page(request: Request, status: int, message_key: str):
+    return render(request, "errors/error.html", {"status": status, "message_key": message_key}, status_code=status)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(HeatcasesError)
+    async def heatcases_error(request: Request, error: HeatcasesError):
+        if _is_api(request):
+            if isinstance(error, InvalidInput):
+                detail = [{"loc": ["body", error.field], "msg": error.detail, "type": "value_error"}]
+                return JSONResponse({"detail": detail}, status_code=422)
+            headers = {"WWW-Authenticate": "Bearer"} if isinstance(error, NotAuthenticated) else None
+            return JSONResponse({"detail": error.detail}, status_code=error.status_code, headers=headers)
+        if isinstance(error, NotAuthenticated):
+            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+        return _error_page(request, error.status_code, error.message_key)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, error: RequestValidationError):
+        if _is_api(request):
+            errors = [
+                {"loc": list(item.get("loc", ())), "msg": item.get("msg", ""), "type": item.get("type", "")}
+                for item in error.errors()
+            ]
+            return JSONResponse({"detail": errors}, status_code=422)
+        return _error_page(request, 422, "error.422")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, error: StarletteHTTPException):
+        if _is_api(request):
+            return JSONResponse({"detail": error.detail}, status_code=error.status_code, headers=error.headers)
+        key = f"error.{error.status_code}"
+        return _error_page(request, error.status_code, key if translate(key, "zh") != key else "error.generic")
+
+    @app.exception_handler(Exception)
+    async def unexpected_error(request: Request, error: Exception):
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        if _is_api(request):
+            return JSONResponse({"detail": "internal error; it has been logged"}, status_code=500)
+        return _error_page(request, 500, "error.500")
+
+
+async def _csrf_failed(scope, send, message_id):
+    request = Request(scope)
+    lang = request_language(request) if "app" in scope else "zh"
+    body = (
+        "<!doctype html><meta charset=utf-8><title>403</title>"
+        f"<p>{translate('error.csrf', lang)}</p><p><a href='/'>{translate('error.back_home', lang)}</a></p>"
+    ).encode()
+    await send(
+        {"type": "http.response.start", "status": 403, "headers": [(b"content-type", b"text/html; charset=utf-8")]}
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    engine = db.make_engine(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        if settings.auto_migrate:
+            db.migrate(settings, engine)
+        yield
+        engine.dispose()
+
+    app = FastAPI(
+        title="HEAT Case Library",
+        version="0.1.0",
+        description="Service stories tagged with the HEAT values: submit, review, feature, read.",
+        docs_url=None,
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+
+    from heatcases.accounts import api as accounts_api
+    from heatcases.accounts import pages as accounts_pages
+    from heatcases.cases import api as cases_api
+    from heatcases.cases import pages as cases_pages
+
+    app.include_router(accounts_api.router)
+    app.include_router(cases_api.router)
+    app.include_router(accounts_pages.router)
+    app.include_router(cases_pages.router)
+    app.mount("/static", StaticFiles(directory=db.ROOT / "static"), name="static")
+    install_error_handlers(app)
+
+    # Outermost last: body limit, then security headers, then CSRF for the pages' forms.
+    app.add_middleware(
+        asgi_csrf,
+        signing_secret=settings.secret_key,
+        cookie_name="heat_csrf",
+        cookie_secure=settings.cookie_secure,
+        always_protect={"/login"},
+        skip_if_scope=lambda scope: scope["path"].startswith("/api/"),
+        send_csrf_failed=_csrf_failed,
+    )
+    app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    return app

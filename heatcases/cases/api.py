@@ -1,0 +1,108 @@
+"""Cases API: submit, list, read, edit, review, feature, archive, history."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from heatcases.cases import service
+from heatcases.cases.schemas import (
+    Behavior,
+    BusinessLine,
+    CaseCreate,
+    CaseEventPublic,
+    CaseList,
+    CasePublic,
+    CaseUpdate,
+    ReviewIn,
+    Status,
+    Tag,
+)
+from heatcases.deps import ApiUser, AuthorApiUser, ReviewerApiUser, SessionDep, SettingsDep
+
+router = APIRouter(prefix="/api/cases", tags=["cases"])
+
+
+@router.post("", response_model=CasePublic, status_code=201)
+def submit_case(payload: CaseCreate, user: AuthorApiUser, session: SessionDep) -> CasePublic:
+    """Submit a case for review (agents, supervisors, admins); personal data is masked first."""
+    return service.to_public(service.submit_case(session, user, payload))
+
+
+@router.get("", response_model=CaseList)
+def list_cases(
+    user: ApiUser,
+    session: SessionDep,
+    status: Status | None = None,
+    tag: Annotated[list[Tag], Query()] = [],
+    behavior: Behavior | None = None,
+    business_line: BusinessLine | None = None,
+    featured: bool | None = None,
+    archived: bool | None = None,
+    mine: bool = False,
+    page: Annotated[int, Query(ge=1, le=100000)] = 1,
+    per_page: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> CaseList:
+    """The cases the caller may see, newest first; several `tag`s mean a case has all of them."""
+    filters = service.CaseFilters(
+        status=status,
+        tags=tag,
+        behavior=behavior,
+        business_line=business_line,
+        featured=featured,
+        archived=archived,
+        mine=mine,
+    )
+    total, cases = service.list_cases(session, user, filters, page=page, per_page=per_page)
+    return CaseList(total=total, page=page, per_page=per_page, items=[service.to_public(c) for c in cases])
+
+
+@router.get("/{case_id}", response_model=CasePublic)
+def read_case(case_id: int, user: ApiUser, session: SessionDep, settings: SettingsDep) -> CasePublic:
+    """One case; opening an approved case counts a view (not the author's, once per window)."""
+    case = service.read_case(session, case_id, user, window_minutes=settings.view_window_minutes)
+    return service.to_public(case)
+
+
+@router.patch("/{case_id}", response_model=CasePublic)
+def edit_case(case_id: int, payload: CaseUpdate, user: ApiUser, session: SessionDep) -> CasePublic:
+    """The author edits a pending or rejected case; it goes back to pending."""
+    return service.to_public(service.edit_case(session, case_id, user, payload))
+
+
+@router.post("/{case_id}/review", response_model=CasePublic)
+def review_case(case_id: int, payload: ReviewIn, user: ReviewerApiUser, session: SessionDep) -> CasePublic:
+    """Approve or reject a pending case (supervisors, admins); rejecting needs a comment."""
+    case = service.review_case(session, case_id, user, decision=payload.decision, comment=payload.comment)
+    return service.to_public(case)
+
+
+@router.post("/{case_id}/feature", response_model=CasePublic)
+def feature_case(case_id: int, user: ReviewerApiUser, session: SessionDep) -> CasePublic:
+    """Feature an approved case (supervisors, admins)."""
+    return service.to_public(service.set_featured(session, case_id, user, True))
+
+
+@router.delete("/{case_id}/feature", response_model=CasePublic)
+def unfeature_case(case_id: int, user: ReviewerApiUser, session: SessionDep) -> CasePublic:
+    """Stop featuring a case (supervisors, admins)."""
+    return service.to_public(service.set_featured(session, case_id, user, False))
+
+
+@router.post("/{case_id}/archive", response_model=CasePublic)
+def archive_case(case_id: int, user: ReviewerApiUser, session: SessionDep) -> CasePublic:
+    """Archive an approved case: hidden from search and listings, kept for metrics."""
+    return service.to_public(service.set_archived(session, case_id, user, True))
+
+
+@router.delete("/{case_id}/archive", response_model=CasePublic)
+def unarchive_case(case_id: int, user: ReviewerApiUser, session: SessionDep) -> CasePublic:
+    """Bring an archived case back into the library."""
+    return service.to_public(service.set_archived(session, case_id, user, False))
+
+
+@router.get("/{case_id}/history", response_model=list[CaseEventPublic])
+def case_history(case_id: int, user: ApiUser, session: SessionDep) -> list[CaseEventPublic]:
+    """Every transition of the case: who, when, from, to, comment."""
+    return service.history(session, service.get_case(session, case_id, user))

@@ -1,0 +1,179 @@
+"""The case schema family: CaseCreate / CaseUpdate in, CasePublic out."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+
+from heatcases.vocab import VALUE_OF_BEHAVIOR, canonical_behaviors, canonical_tags
+
+Tag = Literal["heartwarming", "effortless", "active", "trust"]
+Behavior = Literal[
+    "warmth", "empathy", "n_plus_one",
+    "plain_talk", "closure", "improvement",
+    "ownership", "anticipation", "stepping_in",
+    "expertise", "customer_first", "integrity",
+]  # fmt: skip
+BusinessLine = Literal["flight", "hotel", "vacation", "train", "car", "attraction", "other"]
+Channel = Literal["phone", "chat", "email", "onsite"]
+Praise = Literal["letter", "banner", "video", "online_review"]
+Status = Literal["pending", "approved", "rejected"]
+
+TITLE_MAX = 120
+BODY_MIN, BODY_MAX = 20, 20000
+COMMENT_MAX = 2000
+
+# Control characters other than tab and newline: PostgreSQL refuses NUL, and none belong in a story.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean_text(value: str) -> str:
+    return _CONTROL.sub("", value.replace("\r\n", "\n").replace("\r", "\n")).strip()
+
+
+def _clean_title(value: str) -> str:
+    value = " ".join(clean_text(value).split())
+    if not value:
+        raise ValueError("title must not be empty")
+    if len(value) > TITLE_MAX:
+        raise ValueError(f"title must be at most {TITLE_MAX} characters")
+    return value
+
+
+def _clean_body(value: str) -> str:
+    value = clean_text(value)
+    if len(value) < BODY_MIN:
+        raise ValueError(f"body must be at least {BODY_MIN} characters")
+    if len(value) > BODY_MAX:
+        raise ValueError(f"body must be at most {BODY_MAX} characters")
+    return value
+
+
+def _unique_tags(value: list[str]) -> list[str]:
+    return canonical_tags(value)
+
+
+def _unique_behaviors(value: list[str]) -> list[str]:
+    return canonical_behaviors(value)
+
+
+Title = Annotated[str, Field(max_length=TITLE_MAX * 4), AfterValidator(_clean_title)]
+Body = Annotated[str, Field(max_length=BODY_MAX * 2), AfterValidator(_clean_body)]
+Tags = Annotated[list[Tag], Field(min_length=1, max_length=4), AfterValidator(_unique_tags)]
+Behaviors = Annotated[list[Behavior], Field(max_length=12), AfterValidator(_unique_behaviors)]
+
+
+def check_behaviors_fit_tags(behaviors: list[str], tags: list[str]) -> None:
+    stray = [code for code in behaviors if VALUE_OF_BEHAVIOR[code] not in tags]
+    if stray:
+        raise ValueError(f"behaviors {', '.join(stray)} do not belong to the chosen tags")
+
+
+def check_occurred_on(value: date | None) -> date | None:
+    # A day of slack for time zones: the author's "today" may be the server's tomorrow.
+    if value is not None:
+        if value > date.today() + timedelta(days=1):
+            raise ValueError("occurred_on must not be in the future")
+        if value.year < 2000:
+            raise ValueError("occurred_on must be in the year 2000 or later")
+    return value
+
+
+class CaseCreate(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    title: Title
+    body: Body
+    tags: Tags
+    behaviors: Behaviors = []
+    business_line: BusinessLine = "other"
+    channel: Channel = "phone"
+    occurred_on: date | None = None
+    praise: Praise | None = None
+
+    @field_validator("behaviors")
+    @classmethod
+    def _behaviors_fit(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        if "tags" in info.data:
+            check_behaviors_fit_tags(value, info.data["tags"])
+        return value
+
+    @field_validator("occurred_on")
+    @classmethod
+    def _occurred_on_past(cls, value: date | None) -> date | None:
+        return check_occurred_on(value)
+
+
+class CaseUpdate(BaseModel):
+    """Fields an author may change; omitted fields keep their value."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    title: Title | None = None
+    body: Body | None = None
+    tags: Tags | None = None
+    behaviors: Behaviors | None = None
+    business_line: BusinessLine | None = None
+    channel: Channel | None = None
+    occurred_on: date | None = None
+    praise: Praise | None = None
+
+    @field_validator("occurred_on")
+    @classmethod
+    def _occurred_on_past(cls, value: date | None) -> date | None:
+        return check_occurred_on(value)
+
+
+class ReviewIn(BaseModel):
+    decision: Literal["approve", "reject"]
+    comment: Annotated[str, Field(max_length=COMMENT_MAX)] = ""
+
+    @field_validator("comment")
+    @classmethod
+    def _comment_required_to_reject(cls, value: str, info: ValidationInfo) -> str:
+        value = clean_text(value)
+        if info.data.get("decision") == "reject" and not value:
+            raise ValueError("a comment is required to reject a case")
+        return value
+
+
+class CasePublic(BaseModel):
+    id: int
+    title: str
+    body: str
+    tags: list[str]
+    behaviors: list[str]
+    business_line: str
+    channel: str
+    occurred_on: date | None
+    praise: str | None
+    status: Status
+    featured: bool
+    archived: bool
+    author: str
+    team: str | None
+    views: int
+    unique_viewers: int
+    created_at: datetime
+    updated_at: datetime
+    review_comment: str | None
+    masked: list[str]
+
+
+class CaseList(BaseModel):
+    total: int
+    page: int
+    per_page: int
+    items: list[CasePublic]
+
+
+class CaseEventPublic(BaseModel):
+    action: str
+    from_status: str | None
+    to_status: str
+    actor: str
+    comment: str | None
+    created_at: datetime

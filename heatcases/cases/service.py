@@ -1,0 +1,374 @@
+"""Cases: submit, edit, review, feature, archive, read (with views) and list.
+
+Every status change goes through ``TRANSITIONS`` and is recorded as a CaseEvent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from sqlalchemy import and_, exists, func, insert, or_, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, select
+
+from heatcases.cases.schemas import CaseCreate, CaseEventPublic, CasePublic, CaseUpdate, check_behaviors_fit_tags
+from heatcases.db import utcnow
+from heatcases.errors import InvalidInput, InvalidTransition, NotFound, PermissionDenied
+from heatcases.models import Case, CaseBehavior, CaseEvent, CaseTag, CaseView, CaseViewer, User
+from heatcases.privacy import PII_KINDS, mask_fields
+from heatcases.vocab import AUTHOR_ROLES, REVIEWER_ROLES, VALUE_OF_BEHAVIOR, canonical_behaviors, canonical_tags
+
+# (action, status it is allowed from) -> status it leads to.
+TRANSITIONS: dict[tuple[str, str | None], str] = {
+    ("submit", None): "pending",
+    ("edit", "pending"): "pending",
+    ("edit", "rejected"): "pending",
+    ("approve", "pending"): "approved",
+    ("reject", "pending"): "rejected",
+    ("feature", "approved"): "approved",
+    ("unfeature", "approved"): "approved",
+    ("archive", "approved"): "approved",
+    ("unarchive", "approved"): "approved",
+}
+
+
+def _next_status(action: str, case: Case | None) -> str:
+    current = case.status if case else None
+    try:
+        return TRANSITIONS[(action, current)]
+    except KeyError:
+        raise InvalidTransition(
+            f"cannot {action} a case that is {current}", message_key=f"transition.{action}"
+        ) from None
+
+
+def _record(session: Session, case: Case, actor: User, action: str, to_status: str, comment: str | None = None):
+    session.add(
+        CaseEvent(
+            case_id=case.id,
+            actor_id=actor.id,
+            action=action,
+            from_status=None if action == "submit" else case.status,
+            to_status=to_status,
+            comment=comment or None,
+        )
+    )
+
+
+# --- visibility -------------------------------------------------------------------------------
+
+
+def is_reviewer(user: User) -> bool:
+    return user.role in REVIEWER_ROLES
+
+
+def can_see(user: User, case: Case) -> bool:
+    """Approved, non-archived cases are for everyone; others for their author and reviewers."""
+    if is_reviewer(user) or case.author_id == user.id:
+        return True
+    return case.status == "approved" and not case.archived
+
+
+def visible_clause(user: User):
+    if is_reviewer(user):
+        return True
+    return or_(and_(Case.status == "approved", Case.archived.is_(False)), Case.author_id == user.id)
+
+
+def get_case(session: Session, case_id: int, user: User, *, for_update: bool = False) -> Case:
+    """The case if the user may see it; NotFound otherwise (an invisible case does not exist for them)."""
+    statement = select(Case).where(Case.id == case_id)
+    if for_update:
+        statement = statement.with_for_update(of=Case)
+    case = session.exec(statement).unique().first()
+    if case is None or not can_see(user, case):
+        raise NotFound("case not found")
+    return case
+
+
+# --- the public shape ---------------------------------------------------------------------------
+
+
+def to_public(case: Case) -> CasePublic:
+    return CasePublic(
+        id=case.id,
+        title=case.title,
+        body=case.body,
+        tags=canonical_tags(row.tag for row in case.tag_rows),
+        behaviors=canonical_behaviors(row.behavior for row in case.behavior_rows),
+        business_line=case.business_line,
+        channel=case.channel,
+        occurred_on=case.occurred_on,
+        praise=case.praise,
+        status=case.status,
+        featured=case.featured,
+        archived=case.archived,
+        author=case.author.username,
+        team=case.team.name if case.team else None,
+        views=case.views,
+        unique_viewers=case.unique_viewers,
+        created_at=case.created_at,
+        updated_at=case.updated_at,
+        review_comment=case.review_comment,
+        masked=list(case.masked or []),
+    )
+
+
+def history(session: Session, case: Case) -> list[CaseEventPublic]:
+    events = session.exec(
+        select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.created_at, CaseEvent.id)
+    ).unique()
+    return [
+        CaseEventPublic(
+            action=event.action,
+            from_status=event.from_status,
+            to_status=event.to_status,
+            actor=event.actor.username,
+            comment=event.comment,
+            created_at=event.created_at,
+        )
+        for event in events
+    ]
+
+
+# --- writing ------------------------------------------------------------------------------------
+
+
+def _set_tags(case: Case, tags: list[str], behaviors: list[str]) -> None:
+    # Change only the rows that differ: replacing a row by an equal new one would collide on its key.
+    case.tag_rows = [row for row in case.tag_rows if row.tag in tags] + [
+        CaseTag(tag=tag) for tag in tags if tag not in {row.tag for row in case.tag_rows}
+    ]
+    case.behavior_rows = [row for row in case.behavior_rows if row.behavior in behaviors] + [
+        CaseBehavior(behavior=code) for code in behaviors if code not in {row.behavior for row in case.behavior_rows}
+    ]
+
+
+def _mask(title: str, body: str, already: list[str] | None = None) -> tuple[str, str, list[str]]:
+    (title, body), kinds = mask_fields(title, body)
+    found = set(kinds) | set(already or [])
+    return title, body, [kind for kind in PII_KINDS if kind in found]
+
+
+def submit_case(session: Session, author: User, data: CaseCreate, *, status: str = "pending") -> Case:
+    """Store a new case, its personal data masked, waiting for review."""
+    if author.role not in AUTHOR_ROLES:
+        raise PermissionDenied("trainees cannot submit cases", message_key="error.403")
+    title, body, masked = _mask(data.title, data.body)
+    case = Case(
+        title=title,
+        body=body,
+        business_line=data.business_line,
+        channel=data.channel,
+        occurred_on=data.occurred_on,
+        praise=data.praise,
+        status=_next_status("submit", None),
+        author_id=author.id,
+        team_id=author.team_id,
+        masked=masked,
+    )
+    _set_tags(case, data.tags, data.behaviors)
+    session.add(case)
+    session.flush()
+    _record(session, case, author, "submit", case.status)
+    session.commit()
+    return get_case(session, case.id, author)
+
+
+def edit_case(session: Session, case_id: int, author: User, data: CaseUpdate) -> Case:
+    """The author changes a pending or rejected case; it goes back to pending review."""
+    case = get_case(session, case_id, author, for_update=True)
+    if case.author_id != author.id:
+        raise PermissionDenied("only the author can edit a case")
+    to_status = _next_status("edit", case)
+    changes = data.model_dump(exclude_unset=True)
+    tags = changes.pop("tags", None) or canonical_tags(row.tag for row in case.tag_rows)
+    behaviors = changes.pop("behaviors", None)
+    if behaviors is None:
+        # Behaviours that no longer fit the new tags are dropped rather than refused.
+        current = canonical_behaviors(row.behavior for row in case.behavior_rows)
+        behaviors = [code for code in current if VALUE_OF_BEHAVIOR[code] in tags]
+    else:
+        try:
+            check_behaviors_fit_tags(behaviors, tags)
+        except ValueError as error:
+            raise InvalidInput("behaviors", str(error)) from None
+    for name in ("business_line", "channel"):
+        if changes.get(name) is not None:
+            setattr(case, name, changes[name])
+    for name in ("occurred_on", "praise"):  # these two may be cleared with null
+        if name in changes:
+            setattr(case, name, changes[name])
+    title = changes.get("title") or case.title
+    body = changes.get("body") or case.body
+    case.title, case.body, case.masked = _mask(title, body, case.masked)
+    _set_tags(case, tags, behaviors)
+    _record(session, case, author, "edit", to_status)
+    case.status = to_status
+    case.updated_at = utcnow()
+    session.add(case)
+    session.commit()
+    return get_case(session, case.id, author)
+
+
+def _require_reviewer(user: User) -> None:
+    if not is_reviewer(user):
+        raise PermissionDenied("only supervisors and admins can do this")
+
+
+def review_case(session: Session, case_id: int, reviewer: User, *, decision: str, comment: str) -> Case:
+    """Approve or reject a pending case; exactly one of two concurrent reviews wins."""
+    _require_reviewer(reviewer)
+    case = get_case(session, case_id, reviewer, for_update=True)
+    action = "approve" if decision == "approve" else "reject"
+    to_status = _next_status(action, case)
+    _record(session, case, reviewer, action, to_status, comment)
+    now = utcnow()
+    case.status, case.review_comment, case.reviewed_at, case.updated_at = to_status, comment or None, now, now
+    session.add(case)
+    session.commit()
+    return get_case(session, case.id, reviewer)
+
+
+def set_featured(session: Session, case_id: int, reviewer: User, featured: bool) -> Case:
+    """Feature or unfeature an approved case; doing what is already done changes nothing."""
+    _require_reviewer(reviewer)
+    case = get_case(session, case_id, reviewer, for_update=True)
+    action = "feature" if featured else "unfeature"
+    to_status = _next_status(action, case)
+    if featured and case.archived:
+        raise InvalidTransition("an archived case cannot be featured", message_key="transition.feature")
+    if case.featured != featured:
+        _record(session, case, reviewer, action, to_status)
+        now = utcnow()
+        case.featured, case.featured_at, case.updated_at = featured, now if featured else None, now
+        session.add(case)
+        session.commit()
+    return get_case(session, case.id, reviewer)
+
+
+def set_archived(session: Session, case_id: int, reviewer: User, archived: bool) -> Case:
+    """Archive an approved case (out of search and listings, kept for metrics) or bring it back."""
+    _require_reviewer(reviewer)
+    case = get_case(session, case_id, reviewer, for_update=True)
+    action = "archive" if archived else "unarchive"
+    to_status = _next_status(action, case)
+    if case.archived != archived:
+        _record(session, case, reviewer, action, to_status)
+        case.archived, case.updated_at = archived, utcnow()
+        if archived:
+            case.featured, case.featured_at = False, None
+        session.add(case)
+        session.commit()
+    return get_case(session, case.id, reviewer)
+
+
+# --- reading ------------------------------------------------------------------------------------
+
+
+def _insert_ignore(session: Session, table, values: dict) -> int:
+    """INSERT that does nothing when the key exists; returns the number of rows inserted."""
+    dialect = session.get_bind().dialect.name
+    module = postgresql if dialect == "postgresql" else sqlite if dialect == "sqlite" else None
+    if module is None:
+        statement = insert(table).values(**values)
+    else:
+        statement = module.insert(table).values(**values).on_conflict_do_nothing()
+    return session.execute(statement).rowcount
+
+
+def record_view(session: Session, case: Case, viewer: User, *, window_minutes: int) -> bool:
+    """Count a view as PRODUCT.md defines it; True when it counted.
+
+    Not the author's, only approved cases, one per reader per window. The window's anchor row is
+    claimed with a conditional UPDATE or an INSERT that ignores conflicts, so concurrent requests of
+    one reader count once and never twice.
+    """
+    if case.status != "approved" or case.author_id == viewer.id:
+        return False
+    now = utcnow()
+    claimed = session.execute(
+        update(CaseViewer)
+        .where(
+            CaseViewer.case_id == case.id,
+            CaseViewer.user_id == viewer.id,
+            CaseViewer.last_counted_at <= now - timedelta(minutes=window_minutes),
+        )
+        .values(last_counted_at=now)
+    ).rowcount
+    new_viewer = False
+    if not claimed:
+        new_viewer = claimed = (
+            _insert_ignore(
+                session,
+                CaseViewer.__table__,
+                {"case_id": case.id, "user_id": viewer.id, "first_viewed_at": now, "last_counted_at": now},
+            )
+            == 1
+        )
+    if not claimed:
+        session.rollback()
+        return False
+    session.execute(
+        update(Case)
+        .where(Case.id == case.id)
+        .values(views=Case.views + 1, unique_viewers=Case.unique_viewers + (1 if new_viewer else 0))
+    )
+    session.add(CaseView(case_id=case.id, user_id=viewer.id, viewed_at=now))
+    session.commit()
+    session.refresh(case)
+    return True
+
+
+def read_case(session: Session, case_id: int, reader: User, *, window_minutes: int) -> Case:
+    """Open a case: check visibility, count the view."""
+    case = get_case(session, case_id, reader)
+    record_view(session, case, reader, window_minutes=window_minutes)
+    return case
+
+
+@dataclass
+class CaseFilters:
+    status: str | None = None
+    tags: list[str] = field(default_factory=list)
+    behavior: str | None = None
+    business_line: str | None = None
+    featured: bool | None = None
+    archived: bool | None = None
+    mine: bool = False
+    oldest_first: bool = False
+
+
+def list_cases(session: Session, user: User, filters: CaseFilters, *, page: int, per_page: int):
+    """One page of the cases the user may see, newest first; returns (total, cases)."""
+    conditions = [visible_clause(user)]
+    if filters.mine:
+        conditions.append(Case.author_id == user.id)
+    if filters.status:
+        conditions.append(Case.status == filters.status)
+    for tag in filters.tags:
+        conditions.append(exists().where(CaseTag.case_id == Case.id, CaseTag.tag == tag))
+    if filters.behavior:
+        conditions.append(exists().where(CaseBehavior.case_id == Case.id, CaseBehavior.behavior == filters.behavior))
+    if filters.business_line:
+        conditions.append(Case.business_line == filters.business_line)
+    if filters.featured is not None:
+        conditions.append(Case.featured.is_(filters.featured))
+    if filters.archived is not None:
+        conditions.append(Case.archived.is_(filters.archived))
+    total = session.exec(select(func.count()).select_from(Case).where(*conditions)).one()
+    order = (Case.created_at, Case.id) if filters.oldest_first else (Case.created_at.desc(), Case.id.desc())
+    cases = session.exec(
+        select(Case).where(*conditions).order_by(*order).offset((page - 1) * per_page).limit(per_page)
+    ).unique()
+    return total, list(cases)
+
+
+def status_counts(session: Session, user: User, *, mine: bool = False) -> dict[str, int]:
+    """How many visible cases are in each status (for queue and "my cases" headers)."""
+    conditions = [visible_clause(user)]
+    if mine:
+        conditions.append(Case.author_id == user.id)
+    rows = session.exec(select(Case.status, func.count()).where(*conditions).group_by(Case.status))
+    return {status: count for status, count in rows}

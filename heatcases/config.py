@@ -1,0 +1,69 @@
+"""Settings, read from ``HEATCASES_*`` environment variables (see the README for each one)."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET = "dev-only-insecure-secret-change-me"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="HEATCASES_", extra="ignore")
+
+    env: Literal["development", "production"] = Field(
+        "development", description="`production` refuses the default secret key."
+    )
+    data_dir: Path = Field(Path("data"), description="Folder for the SQLite file and the search index.")
+    database_url: str = Field(
+        "", description="SQLAlchemy URL; empty means a SQLite file `heatcases.db` in the data folder."
+    )
+    secret_key: str = Field(DEV_SECRET, description="Signs CSRF tokens; set a long random value in production.")
+    view_window_minutes: int = Field(
+        30, ge=0, description="Repeat views of a case by one user within this window count once."
+    )
+    token_ttl_hours: int = Field(12, ge=1, description="Lifetime of an API bearer token.")
+    session_ttl_hours: int = Field(12, ge=1, description="Lifetime of a web login session.")
+    timezone: str = Field("Asia/Shanghai", description="Time zone for calendar dates shown and filtered.")
+    max_body_bytes: int = Field(1024 * 1024, ge=1024, description="Larger request bodies get 413.")
+    auto_migrate: bool = Field(True, description="Apply database migrations when the server starts.")
+    default_language: Literal["zh", "en"] = Field("zh", description="Page language for new visitors.")
+    cookie_secure: bool = Field(False, description="Mark cookies Secure (set when the site is served over HTTPS).")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        ZoneInfo(value)
+        return value
+
+    @model_validator(mode="after")
+    def _refuse_default_secret_in_production(self) -> Settings:
+        if self.env == "production" and (self.secret_key == DEV_SECRET or len(self.secret_key) < 32):
+            raise ValueError(
+                "HEATCASES_SECRET_KEY must be set to a random value of at least 32 characters "
+                "when HEATCASES_ENV=production"
+            )
+        return self
+
+    @cached_property
+    def sqlalchemy_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'heatcases.db').resolve()}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.sqlalchemy_url.startswith("sqlite")
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,102 @@
+"""Request dependencies: settings, database session, the current user for the API and for pages."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlmodel import Session
+
+from heatcases.accounts import service as accounts
+from heatcases.config import Settings
+from heatcases.errors import NotAuthenticated, PermissionDenied
+from heatcases.models import User
+from heatcases.vocab import AUTHOR_ROLES, REVIEWER_ROLES
+
+SESSION_COOKIE = "heat_session"
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    with Session(request.app.state.engine, expire_on_commit=False) as session:
+        yield session
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def bearer_token(request: Request) -> str | None:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def api_user(request: Request, session: SessionDep) -> User:
+    """The user of a valid bearer token; 401 otherwise."""
+    token = bearer_token(request)
+    user = accounts.user_for_token(session, token, kind="api") if token else None
+    if user is None:
+        raise NotAuthenticated("a valid bearer token is required")
+    return user
+
+
+def optional_page_user(request: Request, session: SessionDep) -> User | None:
+    token = request.cookies.get(SESSION_COOKIE)
+    user = accounts.user_for_token(session, token, kind="web") if token else None
+    request.state.user = user
+    return user
+
+
+def page_user(user: Annotated[User | None, Depends(optional_page_user)]) -> User:
+    """The logged-in user of a page; anonymous visitors are sent to the login page."""
+    if user is None:
+        raise NotAuthenticated("login required")
+    return user
+
+
+ApiUser = Annotated[User, Depends(api_user)]
+PageUser = Annotated[User, Depends(page_user)]
+OptionalPageUser = Annotated[User | None, Depends(optional_page_user)]
+
+
+def require_role(user: User, roles: frozenset[str]) -> User:
+    if user.role not in roles:
+        raise PermissionDenied(f"this needs the role {' or '.join(sorted(roles))}")
+    return user
+
+
+# Role checks as dependencies run before the body is validated: a trainee gets 403, not 422.
+def author_api_user(user: ApiUser) -> User:
+    return require_role(user, AUTHOR_ROLES)
+
+
+def reviewer_api_user(user: ApiUser) -> User:
+    return require_role(user, REVIEWER_ROLES)
+
+
+def author_page_user(user: PageUser) -> User:
+    return require_role(user, AUTHOR_ROLES)
+
+
+def reviewer_page_user(user: PageUser) -> User:
+    return require_role(user, REVIEWER_ROLES)
+
+
+def admin_page_user(user: PageUser) -> User:
+    return require_role(user, frozenset({"admin"}))
+
+
+AuthorApiUser = Annotated[User, Depends(author_api_user)]
+ReviewerApiUser = Annotated[User, Depends(reviewer_api_user)]
+AuthorPageUser = Annotated[User, Depends(author_page_user)]
+ReviewerPageUser = Annotated[User, Depends(reviewer_page_user)]
+AdminPageUser = Annotated[User, Depends(admin_page_user)]
+
+
+def session_ttl(settings: Settings) -> timedelta:
+    return timedelta(hours=settings.session_ttl_hours)

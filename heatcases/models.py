@@ -1,0 +1,155 @@
+"""The tables: every one in one module, so Alembic sees them with one import."""
+
+from datetime import date, datetime
+from typing import Optional
+
+from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, String
+from sqlmodel import Field, Relationship, SQLModel
+
+from heatcases.db import utcnow
+
+
+class Team(SQLModel, table=True):
+    __tablename__ = "team"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=60, sa_column_kwargs={"unique": True})
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "app_user"
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=40, sa_column_kwargs={"unique": True})
+    display_name: str = Field(max_length=60)
+    role: str = Field(max_length=20)
+    team_id: int | None = Field(default=None, foreign_key="team.id", index=True)
+    password_hash: str = Field(max_length=200)
+    is_active: bool = Field(default=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+    team: Optional[Team] = Relationship(sa_relationship_kwargs={"lazy": "joined"})
+
+
+class AuthToken(SQLModel, table=True):
+    """A bearer token (API) or a login session (pages); only its SHA-256 is stored."""
+
+    __tablename__ = "auth_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, sa_column_kwargs={"unique": True})
+    user_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("app_user.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    kind: str = Field(max_length=10)
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    revoked_at: datetime | None = None
+
+
+class Case(SQLModel, table=True):
+    __tablename__ = "service_case"
+    __table_args__ = (Index("ix_service_case_status_archived_created", "status", "archived", "created_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    title: str = Field(max_length=200)
+    body: str
+    business_line: str = Field(max_length=20, index=True)
+    channel: str = Field(max_length=20)
+    occurred_on: date | None = None
+    praise: str | None = Field(default=None, max_length=20)
+    status: str = Field(max_length=20)
+    featured: bool = Field(default=False, index=True)
+    archived: bool = Field(default=False)
+    author_id: int = Field(foreign_key="app_user.id", index=True)
+    team_id: int | None = Field(default=None, foreign_key="team.id", index=True)
+    views: int = Field(default=0)
+    unique_viewers: int = Field(default=0)
+    review_comment: str | None = None
+    masked: list[str] = Field(default_factory=list, sa_type=JSON)
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+    updated_at: datetime = Field(default_factory=utcnow)
+    reviewed_at: datetime | None = None
+    featured_at: datetime | None = None
+
+    author: User = Relationship(sa_relationship_kwargs={"lazy": "joined"})
+    team: Optional[Team] = Relationship(sa_relationship_kwargs={"lazy": "joined"})
+    tag_rows: list["CaseTag"] = Relationship(
+        sa_relationship_kwargs={"lazy": "selectin", "cascade": "all, delete-orphan"}
+    )
+    behavior_rows: list["CaseBehavior"] = Relationship(
+        sa_relationship_kwargs={"lazy": "selectin", "cascade": "all, delete-orphan"}
+    )
+
+
+class CaseTag(SQLModel, table=True):
+    __tablename__ = "case_tag"
+
+    case_id: int = Field(sa_column=Column(Integer, ForeignKey("service_case.id", ondelete="CASCADE"), primary_key=True))
+    tag: str = Field(sa_column=Column(String(20), primary_key=True, index=True))
+
+
+class CaseBehavior(SQLModel, table=True):
+    __tablename__ = "case_behavior"
+
+    case_id: int = Field(sa_column=Column(Integer, ForeignKey("service_case.id", ondelete="CASCADE"), primary_key=True))
+    behavior: str = Field(sa_column=Column(String(30), primary_key=True, index=True))
+
+
+class CaseEvent(SQLModel, table=True):
+    """One recorded transition of a case: who, when, from, to, comment."""
+
+    __tablename__ = "case_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("service_case.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    actor_id: int = Field(foreign_key="app_user.id")
+    action: str = Field(max_length=20)
+    from_status: str | None = Field(default=None, max_length=20)
+    to_status: str = Field(max_length=20)
+    comment: str | None = None
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+
+    actor: User = Relationship(sa_relationship_kwargs={"lazy": "joined"})
+
+
+class CaseViewer(SQLModel, table=True):
+    """Per case and reader: when their last counted view was (the view window's anchor)."""
+
+    __tablename__ = "case_viewer"
+
+    case_id: int = Field(sa_column=Column(Integer, ForeignKey("service_case.id", ondelete="CASCADE"), primary_key=True))
+    user_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("app_user.id", ondelete="CASCADE"), primary_key=True, index=True)
+    )
+    first_viewed_at: datetime = Field(default_factory=utcnow)
+    last_counted_at: datetime = Field(default_factory=utcnow)
+
+
+class CaseView(SQLModel, table=True):
+    """Every counted view, for the training metrics."""
+
+    __tablename__ = "case_view"
+    __table_args__ = (Index("ix_case_view_case_viewed", "case_id", "viewed_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(sa_column=Column(Integer, ForeignKey("service_case.id", ondelete="CASCADE"), nullable=False))
+    user_id: int = Field(foreign_key="app_user.id")
+    viewed_at: datetime = Field(default_factory=utcnow, index=True)
+
+
+__all__ = [
+    "AuthToken",
+    "Case",
+    "CaseBehavior",
+    "CaseEvent",
+    "CaseTag",
+    "CaseView",
+    "CaseViewer",
+    "Team",
+    "User",
+]

@@ -1,0 +1,67 @@
+"""The one Jinja environment (autoescaped), its helpers, and the base context every page gets.
+
+Base context: ``request``, ``user`` (or None), ``lang``, ``t`` (translate), ``label`` (a code's label),
+``csrf_token``, ``vocab`` (the HEAT values and other terms), ``flash`` (a message key from ``?msg=``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from urllib.parse import urlencode
+
+from fastapi import Request
+from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from heatcases import vocab
+from heatcases.db import ROOT
+from heatcases.i18n import MESSAGES, pick_language, translate
+
+LANG_COOKIE = "heat_lang"
+FLASH_KEYS = {key for key in MESSAGES if key.startswith("flash.")}
+
+environment = Environment(
+    loader=FileSystemLoader(ROOT / "templates"),
+    autoescape=select_autoescape(["html"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+templates = Jinja2Templates(env=environment)
+
+
+def request_language(request: Request) -> str:
+    return pick_language(request.cookies.get(LANG_COOKIE), request.app.state.settings.default_language)
+
+
+def local_time(value: datetime | None, request: Request) -> str:
+    if value is None:
+        return ""
+    return value.astimezone(request.app.state.settings.tz).strftime("%Y-%m-%d %H:%M")
+
+
+def query_with(request: Request, **changes) -> str:
+    """The current query string with some parameters changed (None removes one)."""
+    params = [(key, value) for key, value in request.query_params.multi_items() if key not in changes]
+    for key, value in changes.items():
+        if value is None:
+            continue
+        params.extend((key, item) for item in value) if isinstance(value, list) else params.append((key, value))
+    return "?" + urlencode(params) if params else "?"
+
+
+def render(request: Request, template: str, context: dict | None = None, *, status_code: int = 200):
+    lang = request_language(request)
+    csrf = request.scope.get("csrftoken")
+    msg = request.query_params.get("msg")
+    base = {
+        "user": getattr(request.state, "user", None),
+        "lang": lang,
+        "t": lambda key, **values: translate(key, lang, **values),
+        "label": lambda kind, code: vocab.label(kind, code, lang),
+        "csrf_token": csrf() if csrf else "",
+        "vocab": vocab,
+        "flash": msg if msg in FLASH_KEYS else None,
+        "local_time": lambda value: local_time(value, request),
+        "query_with": lambda **changes: query_with(request, **changes),
+    }
+    return templates.TemplateResponse(request, template, {**base, **(context or {})}, status_code=status_code)
