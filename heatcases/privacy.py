@@ -55,17 +55,18 @@ _A = re.ASCII
 
 # -- normalisation ----------------------------------------------------------
 
-_FOLDABLE = "\uff03\uff05\uff0a\uff0b\uff0d\uff0e\uff10-\uff19\uff20-\uff3a\uff3f\uff41-\uff5a\u3000"
+_FOLDABLE = "\uff03\uff05\uff0a\uff0b\uff0d\uff0e\uff10-\uff19\uff20-\uff3a\uff3f\uff41-\uff5a"
 _FOLD = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
-_FOLD[0x3000] = 0x20
 _FOLD_RUN = re.compile(f"[{_FOLDABLE}]+")
-# Without a full-width digit or ＠ no kind can be written in full width, so the
-# (comparatively slow) folding pass is skipped for almost every story.
-_FOLD_TRIGGERS = tuple("０１２３４５６７８９＠")
+# Chinese text is full of "，" and "：", which are not folded; most stories
+# contain none of these, and str "in" is far cheaper than the folding pass.
+# Checking them all (not just digits) keeps a second pass consistent: if a
+# foldable character is left after masking, the second pass folds it too.
+_FOLDABLE_CHARS = tuple(chr(code) for code in _FOLD if re.fullmatch(_FOLD_RUN, chr(code)))
 
 
 def _fold(text: str) -> str:
-    if any(char in text for char in _FOLD_TRIGGERS):
+    if any(char in text for char in _FOLDABLE_CHARS):
         return _FOLD_RUN.sub(lambda match: match.group().translate(_FOLD), text)
     return text
 
@@ -73,8 +74,9 @@ def _fold(text: str) -> str:
 # -- patterns -----------------------------------------------------------------
 
 # Right-hand boundary shared by the numeric kinds: not glued to letters or
-# digits, and not the integer part of a decimal.
-_BR = r"(?![A-Za-z0-9])(?!\.[0-9])"
+# digits, and not the integer part of a decimal.  "*" stands for a digit that
+# an earlier pass masked, so a second pass decides the same way.
+_BR = r"(?![A-Za-z0-9])(?!\.[0-9*])"
 
 
 # Every number of 15+ digits and every passport's digits in one pass over the
@@ -104,10 +106,12 @@ _PHONE_PREFIX = re.compile(r"(?:(?:\+|00)86[ -]?|86)\Z", _A)
 
 # Passports are confirmed with the full shape around the digits found by
 # _NUMBERS; product codes ("HX-E12345678") and URL segments are not passports.
+# "*" counts as part of such a code: once a neighbour is masked, the code must
+# still not look like a passport on a second pass.
 _PASSPORT = re.compile(
-    r"(?<![A-Za-z0-9])(?<![A-Za-z0-9][-_/.])"
+    r"(?<![A-Za-z0-9])(?<![A-Za-z0-9*][-_/.])"
     r"(?:[EG][0-9]{8}|E[A-HJ-NP-Z][0-9]{7}|[DPS]E?[0-9]{7})"
-    r"(?![A-Za-z0-9])(?![-_/.][A-Za-z0-9])",
+    r"(?![A-Za-z0-9])(?![-_/.][A-Za-z0-9*])",
     _A | re.IGNORECASE,
 )
 _PASSPORT_WORD_EN = re.compile(r"[Pp](?<![A-Za-z][Pp])[Aa][Ss][Ss][Pp][Oo][Rr][Tt]", _A)
@@ -122,9 +126,8 @@ _PASSPORT_TAIL = re.compile(
 _PASSPORT_MIN_DIGITS = 5
 
 # E-mail addresses are found from their "@" (rare, and found by str.find).
-# Searched in the 65 characters before "@"; the lookbehind and the possessive
-# "++" keep it linear on long English words.
-_LOCAL_PART = re.compile(r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]++\Z", _A)
+# Matched on the reversed 65 characters before "@": one anchored attempt.
+_LOCAL_PART_REVERSED = re.compile(r"[A-Za-z0-9._%+-]+", _A)
 _LOCAL_MAX = 64
 _LOCAL_FIRST = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
 _LOCAL_CHARS = _LOCAL_FIRST | frozenset(".%+-")
@@ -229,14 +232,20 @@ def _is_digit(char: str) -> bool:
     return "0" <= char <= "9"
 
 
+def _is_group(chars: str) -> bool:
+    return len(chars) == 2 and all(_is_digit(char) or char == "*" for char in chars)
+
+
 def _glued_to_group(norm: str, start: int, end: int, sep: str) -> bool:
-    """True when a grouped number is only a slice of a longer grouped run."""
+    """True when a grouped number is a slice of a longer grouped run.
+
+    "6222 0212 3456 7890 1234" is one 20-digit run, not a card, while
+    "138 1234 5678 2位" is a phone.  Asterisks count as digits, as above.
+    """
     if not sep:
         return False
-    after = norm[end:end + 2]
-    before = norm[max(0, start - 2):start]
-    return (len(after) == 2 and after[0] == sep and _is_digit(after[1])) or (
-        len(before) == 2 and before[1] == sep and _is_digit(before[0])
+    return (norm[end:end + 1] == sep and _is_group(norm[end + 1:end + 3])) or (
+        norm[start - 1:start] == sep and start >= 3 and _is_group(norm[start - 3:start - 1])
     )
 
 
@@ -293,10 +302,10 @@ def _emails(norm: str, spans: _Spans) -> None:
     at = norm.find("@")
     while at != -1:
         domain = _DOMAIN.match(norm, at + 1)
-        low = max(0, at - _LOCAL_MAX - 1)
-        local = _LOCAL_PART.search(norm, low, at) if domain else None
-        if local and at - local.start() <= _LOCAL_MAX and norm[local.start()] in _LOCAL_FIRST:
-            spans.claim(local.start(), domain.end(), f"{norm[local.start()]}***@{domain.group()}", "email")
+        local = _LOCAL_PART_REVERSED.match(norm[max(0, at - _LOCAL_MAX - 1):at][::-1]) if domain else None
+        start = at - local.end() if local else at
+        if local and local.end() <= _LOCAL_MAX and norm[start] in _LOCAL_FIRST:
+            spans.claim(start, domain.end(), f"{norm[start]}***@{domain.group()}", "email")
         elif domain and at >= 4 and norm[at - 3:at] == "***" and norm[at - 4] in _LOCAL_FIRST and not (
             at >= 5 and norm[at - 5] in _LOCAL_CHARS
         ):
@@ -306,14 +315,16 @@ def _emails(norm: str, spans: _Spans) -> None:
 
 def _long_number(norm: str, match: re.Match[str], spans: _Spans) -> None:
     start, end = match.span()
-    sep = match.group("id_sep") or match.group("sep4") or match.group("sep6") or ""
-    number = (match.group().replace(sep, "") if sep else match.group()).upper()
-    if _glued_to_group(norm, start, end, sep):
+    id_sep, sep4, sep6 = match.group("id_sep", "sep4", "sep6")
+    sep = id_sep or sep4 or sep6
+    written = match.group()
+    number = written.replace(sep, "").upper() if sep else written.upper()
+    if sep and _glued_to_group(norm, start, end, sep):
         return
-    if len(number) == 18 and not match.group("sep4") and _is_id_card(number):
+    if len(number) == 18 and not sep4 and _is_id_card(number):
         spans.claim(start, end, number[:3] + "*" * 13 + number[-2:], "id_card")
         return
-    if match.group("id_sep") or not number.isdigit() or not _luhn_ok(number):
+    if id_sep or not number.isdigit() or not _luhn_ok(number):
         return
     context = _context_before(norm, start)
     if len(number) == 15:
@@ -361,7 +372,7 @@ def _passport_word_ends(norm: str) -> list[int]:
 def _passports(norm: str, digit_starts: list[int], spans: _Spans) -> None:
     for word_end in _passport_word_ends(norm):
         match = _PASSPORT_TAIL.match(norm, word_end)
-        if match and sum(char.isdigit() for char in match.group(1)) >= _PASSPORT_MIN_DIGITS:
+        if match and sum(map(str.isdigit, match.group(1))) >= _PASSPORT_MIN_DIGITS:
             spans.claim(match.start(1), match.end(1), _mask_passport(match.group(1)), "passport")
     for digits in digit_starts:
         for start in (digits - 2, digits - 1):

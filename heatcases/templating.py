@@ -1,7 +1,8 @@
 """The one Jinja environment (autoescaped), its helpers, and the base context every page gets.
 
 Base context: ``request``, ``user`` (or None), ``lang``, ``t`` (translate), ``label`` (a code's label),
-``csrf_token``, ``vocab`` (the HEAT values and other terms), ``flash`` (a message key from ``?msg=``).
+``csrf_token``, ``vocab`` (the HEAT values and other terms), ``flash`` (a message key from ``?msg=``),
+``local_time``, ``query_with`` (this page's query changed), ``static_url``, ``here`` (this page's path and query).
 """
 
 from __future__ import annotations
@@ -63,5 +64,7 @@ def render(request: Request, template: str, context: dict | None = None, *, stat
         "flash": msg if msg in FLASH_KEYS else None,
         "local_time": lambda value: local_time(value, request),
         "query_with": lambda **changes: query_with(request, **changes),
+        "static_url": lambda path: request.app.url_path_for("static", path=path),
+        "here": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
     }
     return templates.TemplateResponse(request, template, {**base, **(context or {})}, status_code=status_code)

@@ -55,16 +55,24 @@ def migrated(database_url, tmp_path_factory) -> str:
     return database_url
 
 
+@pytest.fixture(scope="session")
+def cleaning_engine(migrated):
+    engine = db.make_engine(Settings(database_url=migrated, secret_key=TEST_SECRET))
+    yield engine
+    engine.dispose()
+
+
 @pytest.fixture
-def settings(migrated, tmp_path) -> Settings:
-    return Settings(database_url=migrated, data_dir=tmp_path / "data", secret_key=TEST_SECRET, auto_migrate=False)
+def settings(migrated, tmp_path, cleaning_engine):
+    """Settings on the migrated test database; every table is emptied after the test."""
+    yield Settings(database_url=migrated, data_dir=tmp_path / "data", secret_key=TEST_SECRET, auto_migrate=False)
+    _empty_tables(cleaning_engine)
 
 
 @pytest.fixture
 def app(settings):
     application = create_app(settings)
     yield application
-    _empty_tables(application.state.engine)
     application.state.engine.dispose()
 
 
@@ -76,11 +84,6 @@ def _empty_tables(engine) -> None:
         else:
             for table in tables:
                 connection.execute(text(f"DELETE FROM {table}"))
-            connection.execute(text("DELETE FROM sqlite_sequence")) if _has_sequence(connection) else None
-
-
-def _has_sequence(connection) -> bool:
-    return bool(connection.execute(text("SELECT 1 FROM sqlite_master WHERE name='sqlite_sequence'")).first())
 
 
 @pytest.fixture
@@ -232,3 +235,27 @@ def browser(app):
 
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def live_server(app):
+    """The app served by uvicorn on a free local port, for tests that need real concurrency."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert server.started, "the server did not start"
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from sqlalchemy import and_, exists, func, insert, or_, update
+from sqlalchemy import and_, exists, func, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
@@ -267,15 +267,15 @@ def set_archived(session: Session, case_id: int, reviewer: User, archived: bool)
 # --- reading ------------------------------------------------------------------------------------
 
 
-def _insert_ignore(session: Session, table, values: dict) -> int:
-    """INSERT that does nothing when the key exists; returns the number of rows inserted."""
+def _insert_ignore(session: Session, table, values: dict) -> bool:
+    """INSERT that does nothing when the key exists; True when the row was inserted.
+
+    RETURNING tells reliably whether it was: drivers report rowcount -1 for some such statements.
+    """
     dialect = session.get_bind().dialect.name
-    module = postgresql if dialect == "postgresql" else sqlite if dialect == "sqlite" else None
-    if module is None:
-        statement = insert(table).values(**values)
-    else:
-        statement = module.insert(table).values(**values).on_conflict_do_nothing()
-    return session.execute(statement).rowcount
+    module = postgresql if dialect == "postgresql" else sqlite
+    statement = module.insert(table).values(**values).on_conflict_do_nothing()
+    return session.execute(statement.returning(*table.primary_key.columns)).first() is not None
 
 
 def record_view(session: Session, case: Case, viewer: User, *, window_minutes: int) -> bool:
@@ -288,7 +288,7 @@ def record_view(session: Session, case: Case, viewer: User, *, window_minutes: i
     if case.status != "approved" or case.author_id == viewer.id:
         return False
     now = utcnow()
-    claimed = session.execute(
+    renewed = session.execute(
         update(CaseViewer)
         .where(
             CaseViewer.case_id == case.id,
@@ -296,16 +296,15 @@ def record_view(session: Session, case: Case, viewer: User, *, window_minutes: i
             CaseViewer.last_counted_at <= now - timedelta(minutes=window_minutes),
         )
         .values(last_counted_at=now)
-    ).rowcount
+        .returning(CaseViewer.user_id)
+    ).first()
     new_viewer = False
+    claimed = renewed is not None
     if not claimed:
-        new_viewer = claimed = (
-            _insert_ignore(
-                session,
-                CaseViewer.__table__,
-                {"case_id": case.id, "user_id": viewer.id, "first_viewed_at": now, "last_counted_at": now},
-            )
-            == 1
+        new_viewer = claimed = _insert_ignore(
+            session,
+            CaseViewer.__table__,
+            {"case_id": case.id, "user_id": viewer.id, "first_viewed_at": now, "last_counted_at": now},
         )
     if not claimed:
         session.rollback()
