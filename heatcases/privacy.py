@@ -6,26 +6,30 @@ masked form that never contains the full value:
 * ``phone``     mainland mobile, 11 digits ``1[3-9]…``, optional +86/0086/86
   prefix, optional 3-4-4 grouping with spaces or hyphens  -> ``138****5678``
 * ``id_card``   18-digit resident ID with a valid region, birth date
-  (1900-2099) and ISO 7064 MOD 11-2 check character       -> ``110*************1X``
+  (1900-2099) and ISO 7064 MOD 11-2 check character       -> ``110*************2X``
 * ``bank_card`` 15-19 digits (optionally grouped in 4s), Luhn-valid.  Masked
   when card words (卡号, 银行卡, card …) introduce it, never when order words
-  (订单号, 票号, booking …) do, otherwise only 16-19 digits starting 3/4/5/6.
-  15-digit Amex (34/37) only after card words              -> ``************1234``
+  (订单号, 票号, booking …) do, otherwise only 16-19 digits starting 3/4/5/6;
+  15 digits only for Amex (34/37) after card words         -> ``************1234``
 * ``email``     ASCII address with a dotted domain         -> ``z***@example.com``
-* ``passport``  Chinese formats (E+8 digits, E+letter+7, G+8, D/P/S(+E)+7) on
-  their own, or any 6-9 character token with at least 5 digits right after
-  护照/護照/passport                                          -> ``E******78``
+* ``passport``  Chinese formats (E+8 digits, E+letter+7, G+8, D/P/S(+E)+7),
+  unless introduced by order words; or any 6-9 character token with at least
+  5 digits right after 护照/護照/passport (号码, No., : …)      -> ``E******78``
 
-A value counts only when it is not glued to other ASCII letters or digits, so
-longer order numbers, flight and train numbers, dates, prices and room numbers
-are left alone.  Detection runs on a copy of the text in which full-width
-digits, letters and a few symbols (０-９, Ａ-Ｚ, ＋, －, ＠ …) are folded to
-ASCII; folding is one character for one, so spans map back to the original and
-everything outside a match is returned unchanged.  Masked values are written
-in compact ASCII form, without grouping characters or country prefix.
+A value counts only when it is not glued to other ASCII letters or digits (nor
+part of a decimal or of a longer grouped run), so longer order numbers, flight
+and train numbers, dates, prices and room numbers are left alone.  An 18-digit
+number that is a valid ID card is an ID card, never a card number.
+
+Detection runs on a copy of the text in which full-width digits, letters and a
+few symbols (０-９, Ａ-Ｚ, ＋, －, ＠ …) are folded to ASCII; folding is one
+character for one, so spans map back to the original and everything outside a
+match is returned unchanged.  Masked values are written in compact ASCII form,
+without grouping characters or country prefix.
 
 Masking is idempotent: the masked shapes above are recognised and reserved
-before detection, so masking a masked text changes nothing.
+before detection, and every boundary rule treats "*" like the digit it hides,
+so masking a masked text changes nothing.
 """
 
 from __future__ import annotations
@@ -40,14 +44,15 @@ PII_KINDS = ("phone", "id_card", "bank_card", "email", "passport")
 
 @dataclass(frozen=True)
 class MaskResult:
-    text: str
-    kinds: tuple[str, ...]
+    text: str  # the masked text
+    kinds: tuple[str, ...]  # kinds found, unique, in PII_KINDS order
 
 
-# Performance note: stories can be 20,000 characters of mostly Chinese text.
+# Performance: stories can be 20,000 characters of mostly Chinese text.
 # Python's re only scans fast when a pattern starts with a literal or a single
-# character class, so every pattern below starts with one, and left-hand
-# boundaries are lookbehinds placed *after* that first character.
+# character class, so the few patterns that scan the whole text start with one
+# (left-hand boundaries are lookbehinds placed *after* that first character);
+# everything else is matched at positions found by those scans or str.find.
 
 # re.ASCII everywhere: \s and [0-9] stay ASCII, and IGNORECASE must not let the
 # Kelvin sign pass for a "k".
@@ -83,17 +88,16 @@ _BR = r"(?![A-Za-z0-9])(?!\.[0-9*])"
 # digits of the text (the costly part of a long story).  "long": an ID card or
 # card-number candidate, its left boundary checked once the first digit is
 # consumed; "passport": 7 digits right after a letter, confirmed later.
-_NUMBERS = re.compile(
-    r"[0-9](?:"
-    r"(?<![A-Za-z0-9][0-9])(?<![0-9]\.[0-9])(?P<long>"
+_LONG_NUMBER = (
     r"[0-9]{5}(?P<id_sep>[ -])[0-9]{8}(?P=id_sep)[0-9]{3}[0-9Xx]"  # ID card 6-8-4
     r"|[0-9]{16}[Xx]"  # ID card ending in X
     r"|[0-9]{14,18}"  # compact: ID card or card number
-    r"|[0-9]{3}(?P<sep4>[ -])[0-9]{4}(?P=sep4)[0-9]{4}(?P=sep4)[0-9]{4}(?:(?P=sep4)[0-9]{1,3})?"
+    r"|[0-9]{3}(?P<sep4>[ -])[0-9]{4}(?P=sep4)[0-9]{4}(?P=sep4)[0-9]{4}(?:(?P=sep4)[0-9]{1,3})?"  # 4-4-4-4(-3)
     r"|[0-9]{3}(?P<sep6>[ -])[0-9]{6}(?P=sep6)[0-9]{5}"  # Amex 4-6-5
-    r")" + _BR
-    + r"|(?<=[A-Za-z][0-9])(?P<passport>[0-9]{6})"
-    r")",
+)
+_NUMBERS = re.compile(
+    rf"[0-9](?:(?<![A-Za-z0-9][0-9])(?<![0-9]\.[0-9])(?P<long>{_LONG_NUMBER}){_BR}"
+    r"|(?<=[A-Za-z][0-9])(?P<passport>[0-9]{6}))",
     _A,
 )
 
@@ -118,8 +122,8 @@ _PASSPORT_WORD_EN = re.compile(r"[Pp](?<![A-Za-z][Pp])[Aa][Ss][Ss][Pp][Oo][Rr][T
 # Only filler that *introduces* a number may sit between the word and the
 # token, so "护照有效期至20300501" keeps its date.
 _PASSPORT_TAIL = re.compile(
-    r"(?:\s*(?:号码|號碼|编号|編號|号|號|no\.?|number|num\.?|nr\.?|#))?"
-    r"(?:\s*(?:[:：#]|是|为|為|is(?![A-Za-z]))){0,3}\s*"
+    r"(?:[\s\u3000]*(?:号码|號碼|编号|編號|号|號|no\.?|number|num\.?|nr\.?|#))?"
+    r"(?:[\s\u3000]*(?:[:：#]|是|为|為|is(?![A-Za-z]))){0,3}[\s\u3000]*"
     r"(?<![A-Za-z0-9])([A-Za-z0-9]{6,9})" + _BR,
     _A | re.IGNORECASE,
 )
@@ -130,7 +134,6 @@ _PASSPORT_MIN_DIGITS = 5
 _LOCAL_PART_REVERSED = re.compile(r"[A-Za-z0-9._%+-]+", _A)
 _LOCAL_MAX = 64
 _LOCAL_FIRST = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
-_LOCAL_CHARS = _LOCAL_FIRST | frozenset(".%+-")
 _DOMAIN = re.compile(r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}(?![A-Za-z0-9-])", _A)
 
 # Exactly the shapes this module writes (e-mail aside, handled at its "@"),
@@ -150,6 +153,7 @@ _MASKED = re.compile(
 # -- context words ------------------------------------------------------------
 
 _CARD, _ORDER, _PASSPORT_CTX = "card", "order", "passport"
+# fmt: off
 _CONTEXT_WORDS = {
     _ORDER: (
         "订单", "訂單", "单号", "單號", "编号", "編號", "预订号", "預訂號", "预定号", "預定號",
@@ -165,6 +169,7 @@ _CONTEXT_WORDS = {
     ),
     _PASSPORT_CTX: ("护照", "護照", "passport"),
 }
+# fmt: on
 
 
 _CONTEXT_CLASS = {word: cls for cls, words in _CONTEXT_WORDS.items() for word in words}
@@ -182,10 +187,10 @@ _CONTEXT_CUT = re.compile(r".*[0-9@。！？；;!?,，、\n\r]", re.DOTALL)
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
 _ID_REGIONS = frozenset(
-    "11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 "
-    "50 51 52 53 54 61 62 63 64 65 71 81 82 83".split()
+    [str(code) for code in (*range(11, 16), 21, 22, 23, *range(31, 38), *range(41, 47), *range(50, 55))]
+    + [str(code) for code in (*range(61, 66), 71, 81, 82, 83)]
     # Foreigners' permanent residence cards (2023 format): 9 + province digit.
-    + [f"9{d}" for d in range(1, 9)]
+    + [f"9{digit}" for digit in range(1, 9)]
 )
 _DAYS_IN_MONTH = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
@@ -199,11 +204,12 @@ def _is_id_card(number: str) -> bool:
     leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
     if not 1 <= day <= _DAYS_IN_MONTH[month - 1] + (month == 2 and leap):
         return False
-    total = sum(int(digit) * weight for digit, weight in zip(number, _ID_WEIGHTS))
+    total = sum(int(digit) * weight for digit, weight in zip(number, _ID_WEIGHTS, strict=False))
     return _ID_CHECK[total % 11] == number[17]
 
 
-_LUHN_DOUBLED = str.maketrans("0123456789", "0246813579")  # 2*d, digits summed
+# A doubled digit counts as the sum of its digits: 7 -> 14 -> 5.
+_LUHN_DOUBLED = str.maketrans("0123456789", "0246813579")
 
 
 def _luhn_ok(number: str) -> bool:
@@ -213,16 +219,16 @@ def _luhn_ok(number: str) -> bool:
 
 def _context_before(norm: str, start: int) -> str | None:
     """Class of the context word nearest before ``start`` (card/order/passport), if any."""
-    window = norm[max(0, start - _CONTEXT_WINDOW):start]
+    window = norm[max(0, start - _CONTEXT_WINDOW) : start]
     cut = _CONTEXT_CUT.match(window)
     if cut:
-        window = window[cut.end():]
+        window = window[cut.end() :]
     window = window.lower()
     nearest = None
     for match in _CONTEXT.finditer(window):
-        word = match.group()
+        word, before = match.group(), window[match.start() - 1 : match.start()]
         # English words must start a word: "discard" is not a card.
-        if word.isascii() and match.start() and window[match.start() - 1].isascii() and window[match.start() - 1].isalnum():
+        if word.isascii() and before.isascii() and before.isalnum():
             continue
         nearest = word
     return _CONTEXT_CLASS[nearest] if nearest else None
@@ -244,8 +250,8 @@ def _glued_to_group(norm: str, start: int, end: int, sep: str) -> bool:
     """
     if not sep:
         return False
-    return (norm[end:end + 1] == sep and _is_group(norm[end + 1:end + 3])) or (
-        norm[start - 1:start] == sep and start >= 3 and _is_group(norm[start - 3:start - 1])
+    return (norm[end : end + 1] == sep and _is_group(norm[end + 1 : end + 3])) or (
+        norm[start - 1 : start] == sep and start >= 3 and _is_group(norm[start - 3 : start - 1])
     )
 
 
@@ -302,30 +308,32 @@ def _emails(norm: str, spans: _Spans) -> None:
     at = norm.find("@")
     while at != -1:
         domain = _DOMAIN.match(norm, at + 1)
-        local = _LOCAL_PART_REVERSED.match(norm[max(0, at - _LOCAL_MAX - 1):at][::-1]) if domain else None
-        start = at - local.end() if local else at
-        if local and local.end() <= _LOCAL_MAX and norm[start] in _LOCAL_FIRST:
-            spans.claim(start, domain.end(), f"{norm[start]}***@{domain.group()}", "email")
-        elif domain and at >= 4 and norm[at - 3:at] == "***" and norm[at - 4] in _LOCAL_FIRST and not (
-            at >= 5 and norm[at - 5] in _LOCAL_CHARS
-        ):
+        local = _LOCAL_PART_REVERSED.match(norm[max(0, at - _LOCAL_MAX - 1) : at][::-1]) if domain else None
+        if local and local.end() <= _LOCAL_MAX:
+            start = at - local.end()
+            # "...zhang@x.com": the address starts after the dots.
+            while start < at and norm[start] not in _LOCAL_FIRST:
+                start += 1
+            if start < at:
+                spans.claim(start, domain.end(), f"{norm[start]}***@{domain.group()}", "email")
+        elif domain and norm[at - 3 : at] == "***" and at >= 4 and norm[at - 4] in _LOCAL_FIRST:
             spans.claim(at - 4, domain.end())  # already masked
         at = norm.find("@", at + 1)
 
 
-def _long_number(norm: str, match: re.Match[str], spans: _Spans) -> None:
+def _long_number(norm: str, match: re.Match[str], spans: _Spans) -> bool:
+    """Claim an ID card or card number; False when it is neither."""
     start, end = match.span()
     id_sep, sep4, sep6 = match.group("id_sep", "sep4", "sep6")
     sep = id_sep or sep4 or sep6
     written = match.group()
     number = written.replace(sep, "").upper() if sep else written.upper()
     if sep and _glued_to_group(norm, start, end, sep):
-        return
+        return False
     if len(number) == 18 and not sep4 and _is_id_card(number):
-        spans.claim(start, end, number[:3] + "*" * 13 + number[-2:], "id_card")
-        return
+        return spans.claim(start, end, number[:3] + "*" * 13 + number[-2:], "id_card")
     if id_sep or not number.isdigit() or not _luhn_ok(number):
-        return
+        return False
     context = _context_before(norm, start)
     if len(number) == 15:
         wanted = context == _CARD and number[:2] in ("34", "37")
@@ -335,8 +343,7 @@ def _long_number(norm: str, match: re.Match[str], spans: _Spans) -> None:
         wanted = False
     else:
         wanted = number[0] in "3456"
-    if wanted:
-        spans.claim(start, end, "*" * (len(number) - 4) + number[-4:], "bank_card")
+    return wanted and spans.claim(start, end, "*" * (len(number) - 4) + number[-4:], "bank_card")
 
 
 def _phones(norm: str, spans: _Spans) -> None:
@@ -346,9 +353,11 @@ def _phones(norm: str, spans: _Spans) -> None:
         prefix = _PHONE_PREFIX.search(norm, max(0, start - 5), start)
         if prefix and _free_left(norm, prefix.start()):
             start = prefix.start()
-        ok = _free_left(norm, start) and not _glued_to_group(norm, start, end, match.group(1))
-        if ok:
-            spans.claim(start, end, f"{match.group()[:3]}****{match.group()[-4:]}", "phone")
+        ok = (
+            _free_left(norm, start)
+            and not _glued_to_group(norm, start, end, match.group(1))
+            and spans.claim(start, end, f"{match.group()[:3]}****{match.group()[-4:]}", "phone")
+        )
         # A rejected match may hide a real one starting inside it.
         match = _PHONE.search(norm, end if ok else match.start() + 1)
 
@@ -398,11 +407,16 @@ def mask_personal_data(text: str) -> MaskResult:
     if "@" in norm:
         _emails(norm, spans)
     passport_digits = []
-    for match in _NUMBERS.finditer(norm):
+    match = _NUMBERS.search(norm)
+    while match:
         if match.group("long"):
-            _long_number(norm, match, spans)
+            # Not finditer: a rejected match may hide a real one after one of
+            # its separators, and both passes must try the same positions.
+            position = match.end() if _long_number(norm, match, spans) else match.start() + 1
         else:
             passport_digits.append(match.start())
+            position = match.end()
+        match = _NUMBERS.search(norm, position)
     _phones(norm, spans)
     _passports(norm, passport_digits, spans)
     if not spans.hits:

@@ -91,3 +91,43 @@ def test_security_headers_on_every_response(client):
     assert "script-src 'self'" in response.headers["content-security-policy"]
     assert response.headers["x-frame-options"] == "DENY"
     assert response.headers["x-content-type-options"] == "nosniff"
+
+
+class TestHostileInput:
+    """Input that breaks naive code (NUL bytes, huge numbers, odd encodings) gets a clear 4xx."""
+
+    def test_nul_bytes_in_login(self, client):
+        response = client.post("/api/auth/token", json={"username": "a\x00b", "password": "x\x00y"})
+        assert response.status_code == 401
+
+    def test_nul_bytes_in_a_case_are_dropped(self, agent):
+        response = agent.post("/api/cases", json=case_payload(title="标\x00题", body="正文\x00" * 20))
+        assert response.status_code == 201 and "\x00" not in response.json()["body"]
+
+    @pytest.mark.parametrize("case_id", ["99999999999999999999", "-1", "0", "1e3", "%00"])
+    def test_absurd_case_ids(self, agent, case_id):
+        assert agent.get(f"/api/cases/{case_id}").status_code in (404, 422)
+
+    def test_wrong_types_everywhere(self, agent):
+        for payload in [[], "text", 42, None, {"title": 1, "body": [], "tags": {"a": 1}}]:
+            assert agent.post("/api/cases", json=payload).status_code == 422
+
+    def test_form_encoded_body_to_the_api(self, agent):
+        assert agent.post("/api/cases", data={"title": "x"}).status_code == 422
+
+    def test_display_name_with_control_characters_is_refused(self, admin, browser):
+        from tests.conftest import csrf_from
+
+        web = browser("admin1")
+        page = web.get("/admin/users")
+        response = web.post(
+            "/admin/users",
+            data={
+                "csrftoken": csrf_from(page.text),
+                "username": "ctl_user",
+                "password": "secret-123",
+                "role": "agent",
+                "display_name": "坏\x00名字",
+            },
+        )
+        assert response.status_code == 422

@@ -36,10 +36,16 @@ def _check_password_rules(password: str) -> None:
         )
 
 
+def _clean_name(field: str, value: str) -> str:
+    """A display or team name: 1-60 printable characters."""
+    value = " ".join(value.split())
+    if not value or len(value) > 60 or not value.isprintable():
+        raise InvalidInput(field, "must be 1-60 printable characters")
+    return value
+
+
 def get_or_create_team(session: Session, name: str) -> Team:
-    name = name.strip()
-    if not name or len(name) > 60:
-        raise InvalidInput("team", "must be 1-60 characters")
+    name = _clean_name("team", name)
     team = session.exec(select(Team).where(Team.name == name)).first()
     if team is None:
         team = Team(name=name)
@@ -63,9 +69,7 @@ def create_user(
     if role not in ROLE_CODES:
         raise InvalidInput("role", f"must be one of {', '.join(ROLE_CODES)}")
     _check_password_rules(password)
-    display_name = (display_name or username).strip()
-    if not display_name or len(display_name) > 60:
-        raise InvalidInput("display_name", "must be 1-60 characters")
+    display_name = _clean_name("display_name", display_name or username)
     if session.exec(select(User).where(User.username == username)).first():
         raise Conflict(f"user {username!r} already exists")
     user = User(
@@ -127,9 +131,7 @@ def update_user(
     if team is not None:
         user.team_id = get_or_create_team(session, team).id if team.strip() else None
     if display_name is not None:
-        if not display_name.strip() or len(display_name) > 60:
-            raise InvalidInput("display_name", "must be 1-60 characters")
-        user.display_name = display_name.strip()
+        user.display_name = _clean_name("display_name", display_name)
     if active is not None:
         user.is_active = active
         end_sessions = end_sessions or not active
@@ -144,6 +146,8 @@ def update_user(
 
 def authenticate(session: Session, username: str, password: str) -> User | None:
     """The active user with these credentials, or None; as slow for unknown users as for known ones."""
+    if "\x00" in username or len(username) > 200:
+        username = ""  # cannot exist; still verify below so the answer takes as long
     user = session.exec(select(User).where(User.username == username)).first()
     try:
         _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)

@@ -11,6 +11,7 @@ from heatcases.cases.schemas import (
     Behavior,
     BusinessLine,
     CaseCreate,
+    CaseId,
     CaseEventPublic,
     CaseList,
     CasePublic,
@@ -59,50 +60,50 @@ def list_cases(
 
 
 @router.get("/{case_id}", response_model=CasePublic)
-def read_case(case_id: int, user: ApiUser, session: SessionDep, settings: SettingsDep) -> CasePublic:
+def read_case(case_id: CaseId, user: ApiUser, session: SessionDep, settings: SettingsDep) -> CasePublic:
     """One case; opening an approved case counts a view (not the author's, once per window)."""
     case = service.read_case(session, case_id, user, window_minutes=settings.view_window_minutes)
     return service.to_public(case)
 
 
 @router.patch("/{case_id}", response_model=CasePublic)
-def edit_case(case_id: int, payload: CaseUpdate, user: ApiUser, session: SessionDep) -> CasePublic:
+def edit_case(case_id: CaseId, payload: CaseUpdate, user: ApiUser, session: SessionDep) -> CasePublic:
     """The author edits a pending or rejected case; it goes back to pending."""
     return service.to_public(service.edit_case(session, case_id, user, payload))
 
 
 @router.post("/{case_id}/review", response_model=CasePublic)
-def review_case(case_id: int, payload: ReviewIn, user: ReviewerApiUser, session: SessionDep) -> CasePublic:
+def review_case(case_id: CaseId, payload: ReviewIn, user: ReviewerApiUser, session: SessionDep) -> CasePublic:
     """Approve or reject a pending case (supervisors, admins); rejecting needs a comment."""
     case = service.review_case(session, case_id, user, decision=payload.decision, comment=payload.comment)
     return service.to_public(case)
 
 
 @router.post("/{case_id}/feature", response_model=CasePublic)
-def feature_case(case_id: int, user: ReviewerApiUser, session: SessionDep) -> CasePublic:
+def feature_case(case_id: CaseId, user: ReviewerApiUser, session: SessionDep) -> CasePublic:
     """Feature an approved case (supervisors, admins)."""
     return service.to_public(service.set_featured(session, case_id, user, True))
 
 
 @router.delete("/{case_id}/feature", response_model=CasePublic)
-def unfeature_case(case_id: int, user: ReviewerApiUser, session: SessionDep) -> CasePublic:
+def unfeature_case(case_id: CaseId, user: ReviewerApiUser, session: SessionDep) -> CasePublic:
     """Stop featuring a case (supervisors, admins)."""
     return service.to_public(service.set_featured(session, case_id, user, False))
 
 
 @router.post("/{case_id}/archive", response_model=CasePublic)
-def archive_case(case_id: int, user: ReviewerApiUser, session: SessionDep) -> CasePublic:
+def archive_case(case_id: CaseId, user: ReviewerApiUser, session: SessionDep) -> CasePublic:
     """Archive an approved case: hidden from search and listings, kept for metrics."""
     return service.to_public(service.set_archived(session, case_id, user, True))
 
 
 @router.delete("/{case_id}/archive", response_model=CasePublic)
-def unarchive_case(case_id: int, user: ReviewerApiUser, session: SessionDep) -> CasePublic:
+def unarchive_case(case_id: CaseId, user: ReviewerApiUser, session: SessionDep) -> CasePublic:
     """Bring an archived case back into the library."""
     return service.to_public(service.set_archived(session, case_id, user, False))
 
 
 @router.get("/{case_id}/history", response_model=list[CaseEventPublic])
-def case_history(case_id: int, user: ApiUser, session: SessionDep) -> list[CaseEventPublic]:
+def case_history(case_id: CaseId, user: ApiUser, session: SessionDep) -> list[CaseEventPublic]:
     """Every transition of the case: who, when, from, to, comment."""
     return service.history(session, service.get_case(session, case_id, user))

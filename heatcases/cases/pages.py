@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from heatcases.accounts.pages import safe_next
 from heatcases.cases import service
-from heatcases.cases.schemas import BusinessLine, CaseCreate, CaseUpdate, ReviewIn, Tag
+from heatcases.cases.schemas import BusinessLine, CaseCreate, CaseId, CaseUpdate, ReviewIn, Tag
 from heatcases.deps import AuthorPageUser, PageUser, ReviewerPageUser, SessionDep, SettingsDep
 from heatcases.errors import InvalidInput, PermissionDenied
 from heatcases.templating import render
@@ -185,7 +185,7 @@ def submit_case(
 
 
 @router.get("/cases/{case_id}/edit")
-def edit_case_form(request: Request, case_id: int, user: AuthorPageUser, session: SessionDep):
+def edit_case_form(request: Request, case_id: CaseId, user: AuthorPageUser, session: SessionDep):
     """The form, filled in, for the author of a pending or rejected case."""
     case = service.get_case(session, case_id, user)
     if case.author_id != user.id:
@@ -198,7 +198,7 @@ def edit_case_form(request: Request, case_id: int, user: AuthorPageUser, session
 @router.post("/cases/{case_id}/edit")
 def edit_case(
     request: Request,
-    case_id: int,
+    case_id: CaseId,
     user: AuthorPageUser,
     session: SessionDep,
     title: TitleForm = "",
@@ -231,7 +231,7 @@ def edit_case(
 
 
 @router.get("/cases/{case_id}")
-def case_page(request: Request, case_id: int, user: PageUser, session: SessionDep, settings: SettingsDep):
+def case_page(request: Request, case_id: CaseId, user: PageUser, session: SessionDep, settings: SettingsDep):
     """One case with its values, behaviours, review comment and history; counts a view."""
     case = service.read_case(session, case_id, user, window_minutes=settings.view_window_minutes)
     context = {
@@ -244,7 +244,7 @@ def case_page(request: Request, case_id: int, user: PageUser, session: SessionDe
     return render(request, "cases/case.html", context)
 
 
-def _back(next_url: str | None, case_id: int, msg: str) -> RedirectResponse:
+def _back(next_url: str | None, case_id: CaseId, msg: str) -> RedirectResponse:
     target = safe_next(next_url) if next_url else f"/cases/{case_id}"
     separator = "&" if "?" in target else "?"
     return RedirectResponse(f"{target}{separator}msg={msg}", status_code=303)
@@ -256,7 +256,7 @@ NextForm = Annotated[str, Form(max_length=2000)]
 @router.post("/cases/{case_id}/review")
 def review_case(
     request: Request,
-    case_id: int,
+    case_id: CaseId,
     user: ReviewerPageUser,
     session: SessionDep,
     decision: ShortForm = "",
@@ -288,7 +288,7 @@ def review_case(
 
 @router.post("/cases/{case_id}/feature")
 def feature_case(
-    case_id: int, user: ReviewerPageUser, session: SessionDep, featured: ShortForm = "1", next: NextForm = ""
+    case_id: CaseId, user: ReviewerPageUser, session: SessionDep, featured: ShortForm = "1", next: NextForm = ""
 ):
     """Feature or unfeature."""
     service.set_featured(session, case_id, user, featured == "1")
@@ -297,7 +297,7 @@ def feature_case(
 
 @router.post("/cases/{case_id}/archive")
 def archive_case(
-    case_id: int, user: ReviewerPageUser, session: SessionDep, archived: ShortForm = "1", next: NextForm = ""
+    case_id: CaseId, user: ReviewerPageUser, session: SessionDep, archived: ShortForm = "1", next: NextForm = ""
 ):
     """Archive or bring back."""
     service.set_archived(session, case_id, user, archived == "1")

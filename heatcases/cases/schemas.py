@@ -6,6 +6,7 @@ import re
 from datetime import date, datetime, timedelta
 from typing import Annotated, Literal
 
+from fastapi import Path
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from heatcases.vocab import VALUE_OF_BEHAVIOR, canonical_behaviors, canonical_tags
@@ -60,6 +61,8 @@ def _unique_behaviors(value: list[str]) -> list[str]:
     return canonical_behaviors(value)
 
 
+# Ids beyond a 32-bit integer cannot exist; refusing them early keeps the database from erroring.
+CaseId = Annotated[int, Path(ge=1, le=2_147_483_647)]
 Title = Annotated[str, Field(max_length=TITLE_MAX * 4), AfterValidator(_clean_title)]
 Body = Annotated[str, Field(max_length=BODY_MAX * 2), AfterValidator(_clean_body)]
 Tags = Annotated[list[Tag], Field(min_length=1, max_length=4), AfterValidator(_unique_tags)]
@@ -129,12 +132,13 @@ class CaseUpdate(BaseModel):
 
 class ReviewIn(BaseModel):
     decision: Literal["approve", "reject"]
-    comment: Annotated[str, Field(max_length=COMMENT_MAX)] = ""
+    # validate_default: the rule "a comment is required to reject" must also catch a missing comment.
+    comment: Annotated[str | None, Field(max_length=COMMENT_MAX, validate_default=True)] = None
 
     @field_validator("comment")
     @classmethod
-    def _comment_required_to_reject(cls, value: str, info: ValidationInfo) -> str:
-        value = clean_text(value)
+    def _comment_required_to_reject(cls, value: str | None, info: ValidationInfo) -> str:
+        value = clean_text(value or "")
         if info.data.get("decision") == "reject" and not value:
             raise ValueError("a comment is required to reject a case")
         return value

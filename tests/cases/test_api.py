@@ -287,12 +287,18 @@ class TestReview:
         assert response.status_code == 200
         assert response.json()["status"] == "approved" and response.json()["review_comment"] == "写得好"
 
-    def test_reject_needs_a_comment(self, agent, supervisor, submit):
+    @pytest.mark.parametrize("comment", [{"comment": "  "}, {"comment": None}, {}])
+    def test_reject_needs_a_comment(self, agent, supervisor, submit, comment):
         case = submit(agent)
-        response = supervisor.post(f"/api/cases/{case['id']}/review", json={"decision": "reject", "comment": "  "})
+        response = supervisor.post(f"/api/cases/{case['id']}/review", json={"decision": "reject", **comment})
         assert response.status_code == 422
         assert any("comment" in error["loc"] for error in response.json()["detail"])
         assert supervisor.get(f"/api/cases/{case['id']}").json()["status"] == "pending"
+
+    def test_approve_needs_no_comment(self, agent, supervisor, submit):
+        case = submit(agent)
+        response = supervisor.post(f"/api/cases/{case['id']}/review", json={"decision": "approve"})
+        assert response.status_code == 200 and response.json()["review_comment"] is None
 
     def test_author_sees_the_rejection_comment(self, agent, supervisor, submit):
         case = submit(agent)
