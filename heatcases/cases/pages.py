@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse
-from pydantic import ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from heatcases.accounts.pages import safe_next
 from heatcases.cases import service
@@ -123,18 +123,24 @@ def review_queue(
 # --- the submit / edit form ---------------------------------------------------------------------
 
 
-def _form_values(title, body, tags, behaviors, business_line, channel, occurred_on, praise) -> dict:
-    values = {
-        "title": title,
-        "body": body,
-        "tags": tags,
-        "behaviors": behaviors,
-        "business_line": business_line or None,
-        "channel": channel or None,
-        "occurred_on": occurred_on or None,
-        "praise": praise or None,
-    }
-    return {key: value for key, value in values.items() if value is not None}
+class CaseForm(BaseModel):
+    """The submit and edit form as posted; CaseCreate / CaseUpdate then apply the real rules."""
+
+    title: str = Field("", max_length=1000)
+    body: str = Field("", max_length=40000)
+    tags: list[str] = Field([], max_length=20)
+    behaviors: list[str] = Field([], max_length=20)
+    business_line: str = Field("", max_length=40)
+    channel: str = Field("", max_length=40)
+    occurred_on: str = Field("", max_length=40)
+    praise: str = Field("", max_length=40)
+
+    def values(self) -> dict:
+        """The fields as the schemas take them: an empty choice means "not given"."""
+        return {key: value for key, value in self.model_dump().items() if value != ""}
+
+
+CaseFormDep = Annotated[CaseForm, Form()]
 
 
 def _field_errors(error: ValidationError) -> list[str]:
@@ -154,28 +160,13 @@ def new_case_form(request: Request, user: AuthorPageUser):
     return _form(request, values={"business_line": "other", "channel": "phone"})
 
 
-TitleForm = Annotated[str, Form(max_length=1000)]
-BodyForm = Annotated[str, Form(max_length=40000)]
-ListForm = Annotated[list[str], Form(max_length=20)]
 ShortForm = Annotated[str, Form(max_length=40)]
 
 
 @router.post("/cases/new")
-def submit_case(
-    request: Request,
-    user: AuthorPageUser,
-    session: SessionDep,
-    title: TitleForm = "",
-    body: BodyForm = "",
-    tags: ListForm = [],
-    behaviors: ListForm = [],
-    business_line: ShortForm = "",
-    channel: ShortForm = "",
-    occurred_on: ShortForm = "",
-    praise: ShortForm = "",
-):
+def submit_case(request: Request, user: AuthorPageUser, session: SessionDep, form: CaseFormDep):
     """Submit the form; on invalid input show it again with every problem named."""
-    values = _form_values(title, body, tags, behaviors, business_line, channel, occurred_on, praise)
+    values = form.values()
     try:
         data = CaseCreate.model_validate(values)
     except ValidationError as error:
@@ -196,23 +187,10 @@ def edit_case_form(request: Request, case_id: CaseId, user: AuthorPageUser, sess
 
 
 @router.post("/cases/{case_id}/edit")
-def edit_case(
-    request: Request,
-    case_id: CaseId,
-    user: AuthorPageUser,
-    session: SessionDep,
-    title: TitleForm = "",
-    body: BodyForm = "",
-    tags: ListForm = [],
-    behaviors: ListForm = [],
-    business_line: ShortForm = "",
-    channel: ShortForm = "",
-    occurred_on: ShortForm = "",
-    praise: ShortForm = "",
-):
+def edit_case(request: Request, case_id: CaseId, user: AuthorPageUser, session: SessionDep, form: CaseFormDep):
     """Save the author's changes and send the case back to review."""
     case = service.get_case(session, case_id, user)
-    values = _form_values(title, body, tags, behaviors, business_line, channel, occurred_on, praise)
+    values = form.values()
     values.setdefault("occurred_on", None)
     values.setdefault("praise", None)
     try:
