@@ -20,6 +20,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "nav.menu": ("菜单", "Menu"),
     "nav.skip": ("跳到正文", "Skip to content"),
     "lang.switch": ("English", "中文"),
+    "punct.colon": ("：", ": "),
     # login
     "login.title": ("登录", "Log in"),
     "login.username": ("用户名", "Username"),

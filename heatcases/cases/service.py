@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from sqlalchemy import and_, exists, func, or_, update
+from sqlalchemy import and_, exists, func, or_, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
@@ -72,7 +72,7 @@ def can_see(user: User, case: Case) -> bool:
 
 def visible_clause(user: User):
     if is_reviewer(user):
-        return True
+        return true()
     return or_(and_(Case.status == "approved", Case.archived.is_(False)), Case.author_id == user.id)
 
 
@@ -80,7 +80,8 @@ def get_case(session: Session, case_id: int, user: User, *, for_update: bool = F
     """The case if the user may see it; NotFound otherwise (an invisible case does not exist for them)."""
     statement = select(Case).where(Case.id == case_id)
     if for_update:
-        statement = statement.with_for_update(of=Case)
+        # populate_existing: a copy loaded earlier in this session must not hide the locked row's state.
+        statement = statement.with_for_update(of=Case).execution_options(populate_existing=True)
     case = session.exec(statement).unique().first()
     if case is None or not can_see(user, case):
         raise NotFound("case not found")
@@ -151,7 +152,7 @@ def _mask(title: str, body: str, already: list[str] | None = None) -> tuple[str,
     return title, body, [kind for kind in PII_KINDS if kind in found]
 
 
-def submit_case(session: Session, author: User, data: CaseCreate, *, status: str = "pending") -> Case:
+def submit_case(session: Session, author: User, data: CaseCreate) -> Case:
     """Store a new case, its personal data masked, waiting for review."""
     if author.role not in AUTHOR_ROLES:
         raise PermissionDenied("trainees cannot submit cases", message_key="error.403")
