@@ -17,14 +17,14 @@ from heatcases import db
 from heatcases.config import Settings
 from heatcases.errors import HeatcasesError, InvalidInput, NotAuthenticated
 from heatcases.i18n import translate
-from heatcases.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
+from heatcases.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware, is_api_path
 from heatcases.templating import render, request_language
 
 log = logging.getLogger("heatcases")
 
 
 def _is_api(request: Request) -> bool:
-    return request.url.path.startswith("/api")
+    return is_api_path(request.url.path)
 
 
 def _error_page(request: Request, status: int, message_key: str):
@@ -124,7 +124,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         cookie_name="heat_csrf",
         cookie_secure=settings.cookie_secure,
         always_protect={"/login"},
-        skip_if_scope=lambda scope: scope["path"].startswith("/api/"),
+        skip_if_scope=lambda scope: is_api_path(scope["path"]),  # the API takes bearer tokens, not cookies
         send_csrf_failed=_csrf_failed,
     )
     app.add_middleware(SecurityHeadersMiddleware)

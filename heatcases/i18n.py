@@ -170,6 +170,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "users.enable": ("启用", "Enable"),
     "users.new_password": ("新密码", "New password"),
     "users.reset_password": ("重置密码", "Reset password"),
+    "users.change": ("修改角色和班组", "Change role and team"),
+    "users.not_yourself": (
+        "不能停用自己或取消自己的管理员角色。",
+        "You cannot disable yourself or drop your own admin role.",
+    ),
     "user.password_short": ("密码至少需要 6 个字符。", "The password needs at least 6 characters."),
     "user.exists": ("该用户名已存在。", "That username is taken."),
     "user.invalid_username": (

@@ -5,6 +5,10 @@ from __future__ import annotations
 import json
 
 
+def is_api_path(path: str) -> bool:
+    return path == "/api" or path.startswith("/api/")
+
+
 class BodyLimitMiddleware:
     """Refuse bodies over ``max_bytes`` with 413, without reading them whole.
 
@@ -52,7 +56,7 @@ class BodyLimitMiddleware:
         await self.app(scope, replay, send)
 
     async def _refuse(self, scope, send):
-        if scope["path"].startswith("/api"):
+        if is_api_path(scope["path"]):
             body = json.dumps({"detail": f"request body is larger than {self.max_bytes} bytes"}).encode()
             content_type = b"application/json"
         else:

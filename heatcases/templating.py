@@ -50,6 +50,13 @@ def query_with(request: Request, **changes) -> str:
     return "?" + urlencode(params) if params else "?"
 
 
+def safe_next(target: str | None) -> str:
+    """Only local paths: never redirect a user to another site after login."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return "/"
+
+
 def render(request: Request, template: str, context: dict | None = None, *, status_code: int = 200):
     lang = request_language(request)
     csrf = request.scope.get("csrftoken")

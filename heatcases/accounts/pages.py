@@ -11,16 +11,9 @@ from heatcases.accounts import service
 from heatcases.deps import SESSION_COOKIE, AdminPageUser, OptionalPageUser, SessionDep, SettingsDep, session_ttl
 from heatcases.errors import Conflict, InvalidInput
 from heatcases.i18n import LANGUAGES
-from heatcases.templating import LANG_COOKIE, render
+from heatcases.templating import LANG_COOKIE, render, safe_next
 
 router = APIRouter(include_in_schema=False)
-
-
-def safe_next(target: str | None) -> str:
-    """Only local paths: never redirect a user to another site after login."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return "/"
 
 
 @router.get("/login")
@@ -144,16 +137,23 @@ def change_user(
     session: SessionDep,
     active: Annotated[str | None, Form(max_length=10)] = None,
     password: Annotated[str | None, Form(max_length=1000)] = None,
+    role: Annotated[str | None, Form(max_length=20)] = None,
+    team: Annotated[str | None, Form(max_length=200)] = None,
 ):
-    """Disable or enable a user, or set a new password."""
+    """Disable or enable a user, change their role or team, or set a new password."""
+    if username == admin.username and (active == "0" or role not in (None, "admin")):
+        return _users_page(request, session, error="users.not_yourself", status=409)
     try:
         service.update_user(
             session,
             username,
             password=password or None,
             active=None if active is None else active == "1",
+            role=role or None,
+            team=team,
         )
     except InvalidInput as error:
         session.rollback()
-        return _users_page(request, session, error=error.message_key, status=422)
+        key = error.message_key if error.message_key.startswith("user.") else "error.422"
+        return _users_page(request, session, error=key, status=422)
     return RedirectResponse("/admin/users?msg=flash.user_saved", status_code=303)

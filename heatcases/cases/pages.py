@@ -9,12 +9,11 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, Field, ValidationError
 
-from heatcases.accounts.pages import safe_next
 from heatcases.cases import service
 from heatcases.cases.schemas import BusinessLine, CaseCreate, CaseId, CaseUpdate, ReviewIn, Tag
 from heatcases.deps import AuthorPageUser, PageUser, ReviewerPageUser, SessionDep, SettingsDep
 from heatcases.errors import InvalidInput, PermissionDenied
-from heatcases.templating import render
+from heatcases.templating import render, safe_next
 from heatcases.vocab import TAGS
 
 router = APIRouter(include_in_schema=False)

@@ -100,5 +100,35 @@ class TestUserAdmin:
         web.post("/admin/users/agent_li", data={"csrftoken": csrf_from(page.text), "active": "0"})
         assert agent.get("/api/me").status_code == 401
 
+    def test_admin_changes_role_and_team(self, admin, agent, browser, client):
+        web = browser("admin1")
+        page = web.get("/admin/users")
+        response = web.post(
+            "/admin/users/agent_li", data={"csrftoken": csrf_from(page.text), "role": "supervisor", "team": "质检组"}
+        )
+        assert response.status_code == 303
+        token = client.post("/api/auth/token", json={"username": "agent_li", "password": PASSWORD}).json()
+        me = client.get("/api/me", headers={"Authorization": f"Bearer {token['access_token']}"}).json()
+        assert (me["role"], me["team"]) == ("supervisor", "质检组")
+
+    def test_admin_cannot_lock_themselves_out(self, admin, browser):
+        web = browser("admin1")
+        page = web.get("/admin/users")
+        assert (
+            web.post("/admin/users/admin1", data={"csrftoken": csrf_from(page.text), "active": "0"}).status_code == 409
+        )
+        assert (
+            web.post("/admin/users/admin1", data={"csrftoken": csrf_from(page.text), "role": "agent"}).status_code
+            == 409
+        )
+        assert web.get("/admin/users").status_code == 200
+
+    def test_unknown_user_is_404(self, admin, browser):
+        web = browser("admin1")
+        page = web.get("/admin/users")
+        assert (
+            web.post("/admin/users/ghost", data={"csrftoken": csrf_from(page.text), "active": "0"}).status_code == 404
+        )
+
     def test_supervisor_cannot_manage_users(self, supervisor, browser):
         assert browser("sup_zhang").get("/admin/users").status_code == 403
