@@ -10,7 +10,8 @@ def is_api_path(path: str) -> bool:
 
 
 class BodyLimitMiddleware:
-    """Refuse bodies over ``max_bytes`` with 413, without reading them whole.
+    """Refuse bodies over ``max_bytes`` with 413, without reading them whole (and unparseable
+    multipart bodies with 400).
 
     A declared Content-Length over the limit is refused before any byte is read; a chunked body is
     counted as it streams and refused as soon as it passes the limit.
@@ -25,6 +26,13 @@ class BodyLimitMiddleware:
             await self.app(scope, receive, send)
             return
         headers = dict(scope.get("headers") or [])
+        content_type = headers.get(b"content-type", b"")
+        if content_type.startswith(b"multipart/form-data") and b"boundary=" not in content_type:
+            # A multipart body without a boundary cannot be parsed; the CSRF check would crash on it.
+            await self._answer(
+                scope, send, 400, "multipart body without a boundary", "请求格式有误 / Malformed request"
+            )
+            return
         length = headers.get(b"content-length")
         if length is not None:
             try:
@@ -56,16 +64,25 @@ class BodyLimitMiddleware:
         await self.app(scope, replay, send)
 
     async def _refuse(self, scope, send):
+        await self._answer(
+            scope,
+            send,
+            413,
+            f"request body is larger than {self.max_bytes} bytes",
+            "提交的内容过大 / Request too large",
+        )
+
+    async def _answer(self, scope, send, status: int, detail: str, page_text: str):
         if is_api_path(scope["path"]):
-            body = json.dumps({"detail": f"request body is larger than {self.max_bytes} bytes"}).encode()
+            body = json.dumps({"detail": detail}).encode()
             content_type = b"application/json"
         else:
-            body = "<!doctype html><meta charset=utf-8><title>413</title><p>内容过大 / Request too large</p>".encode()
+            body = f"<!doctype html><meta charset=utf-8><title>{status}</title><p>{page_text}</p>".encode()
             content_type = b"text/html; charset=utf-8"
         await send(
             {
                 "type": "http.response.start",
-                "status": 413,
+                "status": status,
                 "headers": [
                     (b"content-type", content_type),
                     (b"content-length", str(len(body)).encode()),

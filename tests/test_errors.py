@@ -112,6 +112,11 @@ class TestHostileInput:
         for payload in [[], "text", 42, None, {"title": 1, "body": [], "tags": {"a": 1}}]:
             assert agent.post("/api/cases", json=payload).status_code == 422
 
+    def test_multipart_without_boundary_is_a_clear_400(self, agent, browser):
+        web = browser("agent_li")
+        response = web.post("/cases/new", content=b"x", headers={"Content-Type": "multipart/form-data"})
+        assert response.status_code == 400
+
     def test_form_encoded_body_to_the_api(self, agent):
         assert agent.post("/api/cases", data={"title": "x"}).status_code == 422
 
