@@ -65,34 +65,32 @@ class TestLogin:
         assert web.get("/").status_code == 303
 
 
+def add_user(web, **fields):
+    """Post the users page's add form as an admin would."""
+    page = web.get("/admin/users")
+    data = {"csrftoken": csrf_from(page.text), "password": "secret-123", "role": "agent", **fields}
+    return web.post("/admin/users", data=data)
+
+
 class TestUserAdmin:
     def test_admin_adds_a_user_who_can_log_in(self, admin, browser, client):
-        web = browser("admin1")
-        page = web.get("/admin/users")
-        response = web.post(
-            "/admin/users",
-            data={
-                "csrftoken": csrf_from(page.text),
-                "username": "new_agent",
-                "password": "secret-123",
-                "role": "agent",
-                "team": "三组",
-                "display_name": "新同事",
-            },
-        )
+        response = add_user(browser("admin1"), username="new_agent", team="三组", display_name="新同事")
         assert response.status_code == 303
         token = client.post("/api/auth/token", json={"username": "new_agent", "password": "secret-123"})
         assert token.status_code == 200 and token.json()["role"] == "agent"
 
     def test_duplicate_user_is_refused_with_a_message(self, admin, agent, browser):
-        web = browser("admin1")
-        page = web.get("/admin/users")
-        response = web.post(
-            "/admin/users",
-            data={"csrftoken": csrf_from(page.text), "username": "agent_li", "password": "secret-123", "role": "agent"},
-        )
+        response = add_user(browser("admin1"), username="agent_li")
         assert response.status_code == 409
         assert "已存在" in BeautifulSoup(response.text, "html.parser").select_one(".error").get_text()
+
+    def test_short_password_and_control_characters_are_refused(self, admin, browser, client):
+        web = browser("admin1")
+        assert add_user(web, username="short_pw", password="123").status_code == 422
+        assert add_user(web, username="ctl_user", display_name="坏\x00名字").status_code == 422
+        assert (
+            client.post("/api/auth/token", json={"username": "ctl_user", "password": "secret-123"}).status_code == 401
+        )
 
     def test_admin_disables_a_user(self, admin, agent, browser):
         web = browser("admin1")
