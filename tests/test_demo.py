@@ -26,3 +26,15 @@ def test_demo_loads_once_with_every_value_and_business_line(app, client):
     assert {tag for case in featured for tag in case["tags"]} == set(TAGS)
     assert any(case["masked"] for case in items), "some demo stories show masking"
     assert all(case["review_comment"] for case in items if case["status"] == "rejected")
+
+
+def test_demo_keeps_accounts_that_already_exist(app):
+    """`heatcases serve` makes an `admin` on an empty database; loading the demo later must still work."""
+    from heatcases.accounts import service as accounts
+
+    with db.session_scope(app.state.engine) as session:
+        accounts.create_user(session, username="admin", password="own-password", role="admin")
+        accounts.create_user(session, username="agent_li", password="own-password", role="agent")
+        report = load_demo(session)
+        assert report.created and report.users == 9 and report.cases >= 30
+        assert accounts.authenticate(session, "admin", "own-password") is not None

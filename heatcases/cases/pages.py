@@ -29,18 +29,13 @@ def _pages(total: int, per_page: int) -> int:
 @router.get("/")
 def home(request: Request, user: PageUser, session: SessionDep):
     """Featured cases per HEAT value, the latest cases, and what waits for the user."""
-    featured = {}
-    for tag in TAGS:
-        _, featured[tag] = service.list_cases(
-            session,
-            user,
-            service.CaseFilters(status="approved", tags=[tag], featured=True, archived=False),
-            page=1,
-            per_page=3,
+    featured = {
+        tag: service.find_cases(
+            session, user, service.CaseFilters(status="approved", tags=[tag], featured=True, archived=False), limit=3
         )
-    _, recent = service.list_cases(
-        session, user, service.CaseFilters(status="approved", archived=False), page=1, per_page=6
-    )
+        for tag in TAGS
+    }
+    recent = service.find_cases(session, user, service.CaseFilters(status="approved", archived=False), limit=6)
     context = {
         "featured": featured,
         "recent": recent,
@@ -80,15 +75,12 @@ def library(
 @router.get("/featured")
 def featured_page(request: Request, user: PageUser, session: SessionDep):
     """Every featured case, grouped by HEAT value."""
-    groups = {}
-    for tag in TAGS:
-        _, groups[tag] = service.list_cases(
-            session,
-            user,
-            service.CaseFilters(status="approved", archived=False, featured=True, tags=[tag]),
-            page=1,
-            per_page=100,
+    groups = {
+        tag: service.find_cases(
+            session, user, service.CaseFilters(status="approved", archived=False, featured=True, tags=[tag]), limit=100
         )
+        for tag in TAGS
+    }
     return render(request, "cases/featured.html", {"groups": groups})
 
 
@@ -211,14 +203,19 @@ def edit_case(request: Request, case_id: CaseId, user: AuthorPageUser, session: 
 def case_page(request: Request, case_id: CaseId, user: PageUser, session: SessionDep, settings: SettingsDep):
     """One case with its values, behaviours, review comment and history; counts a view."""
     case = service.read_case(session, case_id, user, window_minutes=settings.view_window_minutes)
+    return _case_page(request, session, user, case)
+
+
+def _case_page(request: Request, session, user, case, *, review_error: str | None = None):
     context = {
         "case": case,
         "public": service.to_public(case),
         "history": service.history(session, case),
         "can_review": service.is_reviewer(user),
         "can_edit": case.author_id == user.id and case.status in ("pending", "rejected"),
+        "review_error": review_error,
     }
-    return render(request, "cases/case.html", context)
+    return render(request, "cases/case.html", context, status_code=422 if review_error else 200)
 
 
 def _back(next_url: str | None, case_id: CaseId, msg: str) -> RedirectResponse:
@@ -246,16 +243,7 @@ def review_case(
         review = ReviewIn.model_validate({"decision": "approve" if feature else decision, "comment": comment})
     except ValidationError as error:
         field = str(error.errors()[0]["loc"][0])
-        case = service.get_case(session, case_id, user)
-        context = {
-            "case": case,
-            "public": service.to_public(case),
-            "history": service.history(session, case),
-            "can_review": True,
-            "can_edit": case.author_id == user.id,
-            "review_error": field,
-        }
-        return render(request, "cases/case.html", context, status_code=422)
+        return _case_page(request, session, user, service.get_case(session, case_id, user), review_error=field)
     service.review_case(session, case_id, user, decision=review.decision, comment=review.comment)
     if feature:
         service.set_featured(session, case_id, user, True)

@@ -340,8 +340,7 @@ class CaseFilters:
     oldest_first: bool = False
 
 
-def list_cases(session: Session, user: User, filters: CaseFilters, *, page: int, per_page: int):
-    """One page of the cases the user may see, newest first; returns (total, cases)."""
+def _conditions(user: User, filters: CaseFilters) -> list:
     conditions = [visible_clause(user)]
     if filters.mine:
         conditions.append(Case.author_id == user.id)
@@ -357,12 +356,20 @@ def list_cases(session: Session, user: User, filters: CaseFilters, *, page: int,
         conditions.append(Case.featured.is_(filters.featured))
     if filters.archived is not None:
         conditions.append(Case.archived.is_(filters.archived))
-    total = session.exec(select(func.count()).select_from(Case).where(*conditions)).one()
+    return conditions
+
+
+def find_cases(session: Session, user: User, filters: CaseFilters, *, limit: int, offset: int = 0) -> list[Case]:
+    """The visible cases matching the filters, newest (or oldest) first, without counting them all."""
     order = (Case.created_at, Case.id) if filters.oldest_first else (Case.created_at.desc(), Case.id.desc())
-    cases = session.exec(
-        select(Case).where(*conditions).order_by(*order).offset((page - 1) * per_page).limit(per_page)
-    ).unique()
-    return total, list(cases)
+    statement = select(Case).where(*_conditions(user, filters)).order_by(*order).offset(offset).limit(limit)
+    return list(session.exec(statement).unique())
+
+
+def list_cases(session: Session, user: User, filters: CaseFilters, *, page: int, per_page: int):
+    """One page of the cases the user may see, with the total; returns (total, cases)."""
+    total = session.exec(select(func.count()).select_from(Case).where(*_conditions(user, filters))).one()
+    return total, find_cases(session, user, filters, limit=per_page, offset=(page - 1) * per_page)
 
 
 def status_counts(session: Session, user: User, *, mine: bool = False) -> dict[str, int]:

@@ -52,13 +52,15 @@ def load_demo(session: Session, *, password: str = DEMO_PASSWORD) -> DemoReport:
     """Create the demo accounts and cases unless they are there already."""
     if session.exec(select(User).where(User.username == "sup_zhang")).first():
         return DemoReport(created=False)
-    users = {
-        username: accounts.create_user(
-            session, username=username, password=password, role=role, team=team, display_name=name
-        )
-        for username, role, team, name in DEMO_USERS
-        if not session.exec(select(User).where(User.username == username)).first()
-    }
+    users, created = {}, 0
+    for username, role, team, name in DEMO_USERS:
+        # An account someone already made under a demo name (say "admin") is kept as it is.
+        users[username] = session.exec(select(User).where(User.username == username)).first()
+        if users[username] is None:
+            users[username] = accounts.create_user(
+                session, username=username, password=password, role=role, team=team, display_name=name
+            )
+            created += 1
     reviewer = {"机票服务一组": users["sup_zhang"], "交通出行组": users["sup_zhang"], "酒店度假组": users["sup_huang"]}
     stories = json.loads(CASES_FILE.read_text(encoding="utf-8"))
     now = utcnow()
@@ -67,14 +69,14 @@ def load_demo(session: Session, *, password: str = DEMO_PASSWORD) -> DemoReport:
         occurred = (now - timedelta(days=story["days_ago"])).date()
         data = CaseCreate.model_validate({**story, "occurred_on": occurred.isoformat()})
         case = cases.submit_case(session, author, data)
-        supervisor = reviewer[author.team.name]
+        supervisor = reviewer.get(author.team.name if author.team else "", users["sup_zhang"])
         if story["state"] in ("approved", "featured", "rejected"):
             decision = "reject" if story["state"] == "rejected" else "approve"
             cases.review_case(session, case.id, supervisor, decision=decision, comment=story["review_comment"] or "")
         if story["state"] == "featured":
             cases.set_featured(session, case.id, supervisor, True)
         _backdate(session, case.id, days_ago=story["days_ago"])
-    return DemoReport(created=True, users=len(users), cases=len(stories))
+    return DemoReport(created=True, users=created, cases=len(stories))
 
 
 def _backdate(session: Session, case_id: int, *, days_ago: int) -> None:
