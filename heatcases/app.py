@@ -18,6 +18,7 @@ from heatcases.config import Settings
 from heatcases.errors import HeatcasesError, InvalidInput, NotAuthenticated
 from heatcases.i18n import translate
 from heatcases.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware, is_api_path
+from heatcases.search.service import SearchService
 from heatcases.templating import render, request_language
 
 log = logging.getLogger("heatcases")
@@ -91,8 +92,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI):
         if settings.auto_migrate:
             db.migrate(settings, engine)
-        yield
-        engine.dispose()
+        app.state.search.start()
+        try:
+            yield
+        finally:
+            app.state.search.stop()
+            engine.dispose()
 
     app = FastAPI(
         title="HEAT Case Library",
@@ -104,16 +109,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.engine = engine
+    app.state.search = SearchService(settings, engine)
 
     from heatcases.accounts import api as accounts_api
     from heatcases.accounts import pages as accounts_pages
     from heatcases.cases import api as cases_api
     from heatcases.cases import pages as cases_pages
+    from heatcases.search import api as search_api
+    from heatcases.search import pages as search_pages
 
     app.include_router(accounts_api.router)
     app.include_router(cases_api.router)
+    app.include_router(search_api.router)
     app.include_router(accounts_pages.router)
     app.include_router(cases_pages.router)
+    app.include_router(search_pages.router)
     app.mount("/static", StaticFiles(directory=db.ROOT / "static"), name="static")
     install_error_handlers(app)
 

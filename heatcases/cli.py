@@ -1,13 +1,17 @@
-"""The ``heatcases`` command: serve, migrate, users and teams, demo data."""
+"""The ``heatcases`` command: serve, migrate, users and teams, demo data, import, reindex."""
 
 from __future__ import annotations
 
+import os
 import secrets
 import sys
+import time
+from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from heatcases import db
@@ -181,6 +185,102 @@ def _print_demo(report, password: str) -> None:
     else:
         out.print("demo data is already loaded")
     out.print(f"demo accounts (password [bold]{password}[/bold]): " + ", ".join(report.usernames))
+
+
+@app.command()
+def reindex(
+    procs: Annotated[
+        int, typer.Option(min=1, max=16, help="processes that analyse text in parallel (default: the CPU count, ≤ 4)")
+    ] = min(4, os.cpu_count() or 1),
+) -> None:
+    """Rebuild the search index from the database (searches keep working on the old one meanwhile)."""
+    from heatcases.search import sync
+    from heatcases.search.index import IndexBusy, SearchIndex
+
+    settings = _settings()
+    engine = db.make_engine(settings)
+    db.migrate(settings, engine)
+    total = sync.count_searchable(engine)
+    index = SearchIndex(settings.data_dir / "index")
+    started = time.perf_counter()
+    with _progress() as progress:
+        task = progress.add_task("indexing cases", total=total)
+        try:
+            count = sync.rebuild(engine, index, on_batch=lambda n: progress.advance(task, n), procs=procs)
+        except IndexBusy:
+            err.print("[red]error:[/red] the search index is being written by another process; try again shortly")
+            raise typer.Exit(1) from None
+    elapsed = time.perf_counter() - started
+    out.print(f"indexed {count} cases in {elapsed:.1f} s ({count / max(elapsed, 1e-9):.0f} cases/s)")
+
+
+@app.command("import")
+def import_archive(
+    file: Annotated[Path, typer.Argument(help="a .jsonl or .csv file of cases")],
+    as_user: Annotated[
+        Optional[str], typer.Option("--as", help="author of rows that name none (an existing username)")
+    ] = None,
+) -> None:
+    """Load a case archive; rejected rows are listed with their line and reason (exit 1 if any)."""
+    from heatcases.cases.importer import ImportFileError, import_cases
+    from heatcases.search import sync
+    from heatcases.search.index import IndexBusy, SearchIndex
+
+    settings = _settings()
+    engine = db.make_engine(settings)
+    db.migrate(settings, engine)
+    with db.session_scope(engine) as session:
+        default_author = None
+        if as_user:
+            try:
+                default_author = accounts.get_user(session, as_user)
+            except HeatcasesError:
+                err.print(f"[red]error:[/red] --as: no such user {as_user!r}")
+                raise typer.Exit(2) from None
+        lines = _count_lines(file)
+        try:
+            with _progress() as progress:
+                task = progress.add_task("importing", total=lines)
+                report = import_cases(
+                    session,
+                    file,
+                    default_author=default_author,
+                    on_row=lambda line: progress.update(task, completed=line),
+                )
+        except ImportFileError as error:
+            err.print(f"[red]error:[/red] {error}")
+            raise typer.Exit(2) from None
+    for rejected in report.rejected:
+        err.print(f"line {rejected.line}: {rejected.reason}")
+    out.print(
+        f"{report.imported} imported, {report.skipped} already in the library, {len(report.rejected)} rejected"
+        f" (of {report.rows} rows)"
+    )
+    if report.imported:
+        index = SearchIndex(settings.data_dir / "index")
+        try:
+            if report.imported > 5000:
+                sync.rebuild(engine, index)
+            else:
+                sync.IndexSyncer(engine, index, lock_timeout=30).drain()
+            out.print("search index updated")
+        except IndexBusy:
+            out.print("the search index is busy: the running server will add the new cases shortly")
+    raise typer.Exit(0 if report.ok else 1)
+
+
+def _count_lines(path: Path) -> int | None:
+    try:
+        with path.open("rb") as handle:
+            return sum(1 for _ in handle)
+    except OSError:
+        return None
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=err
+    )
 
 
 @app.command()

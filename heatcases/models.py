@@ -54,6 +54,7 @@ class Case(SQLModel, table=True):
     __table_args__ = (Index("ix_service_case_status_archived_created", "status", "archived", "created_at"),)
 
     id: int | None = Field(default=None, primary_key=True)
+    external_id: str | None = Field(default=None, max_length=100, sa_column_kwargs={"unique": True})
     title: str = Field(max_length=200)
     body: str
     business_line: str = Field(max_length=20, index=True)
@@ -140,6 +141,65 @@ class CaseView(SQLModel, table=True):
     case_id: int = Field(sa_column=Column(Integer, ForeignKey("service_case.id", ondelete="CASCADE"), nullable=False))
     user_id: int = Field(foreign_key="app_user.id")
     viewed_at: datetime = Field(default_factory=utcnow, index=True)
+    # The impression this view opened, when the reader had just been shown the case (open rate).
+    impression_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("search_impression.id", ondelete="SET NULL"), nullable=True),
+    )
+
+
+class SearchQuery(SQLModel, table=True):
+    """Every search someone ran: what they typed, with which filters, and how much it found."""
+
+    __tablename__ = "search_query"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("app_user.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    text: str = Field(max_length=200)
+    normalized: str = Field(max_length=200, index=True)
+    filters: dict = Field(default_factory=dict, sa_type=JSON)
+    results: int
+    page: int = Field(default=1)
+    searched_at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class Impression(SQLModel, table=True):
+    """A case shown to a user in a search result or a listing; ``opened_at`` once they opened it."""
+
+    __tablename__ = "search_impression"
+    __table_args__ = (Index("ix_search_impression_user_case_shown", "user_id", "case_id", "shown_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(sa_column=Column(Integer, ForeignKey("app_user.id", ondelete="CASCADE"), nullable=False))
+    case_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("service_case.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    query_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("search_query.id", ondelete="SET NULL"), nullable=True, index=True),
+    )
+    source: str = Field(max_length=20)
+    position: int
+    shown_at: datetime = Field(default_factory=utcnow, index=True)
+    opened_at: datetime | None = None
+
+
+class IndexTask(SQLModel, table=True):
+    """A case whose search-index entry must be brought up to date (the durable index queue).
+
+    Written in the same transaction as the change itself and deleted only after the index commit, so
+    a failed or interrupted index write is retried until the index agrees with the database.
+    """
+
+    __tablename__ = "search_index_task"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(index=True)
+    enqueued_at: datetime = Field(default_factory=utcnow)
+    attempts: int = Field(default=0)
+    last_error: str | None = Field(default=None, max_length=500)
 
 
 __all__ = [
@@ -150,6 +210,9 @@ __all__ = [
     "CaseTag",
     "CaseView",
     "CaseViewer",
+    "Impression",
+    "IndexTask",
+    "SearchQuery",
     "Team",
     "User",
 ]

@@ -13,6 +13,7 @@ from heatcases.cases import service
 from heatcases.cases.schemas import BusinessLine, CaseCreate, CaseId, CaseUpdate, ReviewIn, Tag
 from heatcases.deps import AuthorPageUser, PageUser, ReviewerPageUser, SessionDep, SettingsDep
 from heatcases.errors import InvalidInput, PermissionDenied
+from heatcases.search import service as search_service
 from heatcases.templating import render, safe_next
 from heatcases.vocab import TAGS
 
@@ -36,6 +37,9 @@ def home(request: Request, user: PageUser, session: SessionDep):
         for tag in TAGS
     }
     recent = service.find_cases(session, user, service.CaseFilters(status="approved", archived=False), limit=6)
+    search_service.record_listing(
+        session, user, [c for cases in featured.values() for c in cases] + recent, source="home"
+    )
     context = {
         "featured": featured,
         "recent": recent,
@@ -60,6 +64,7 @@ def library(
         status="approved", archived=False, tags=tag, business_line=business_line, featured=featured or None
     )
     total, cases = service.list_cases(session, user, filters, page=page, per_page=PER_PAGE)
+    search_service.record_listing(session, user, cases, source="library")
     context = {
         "cases": cases,
         "total": total,
@@ -81,6 +86,9 @@ def featured_page(request: Request, user: PageUser, session: SessionDep):
         )
         for tag in TAGS
     }
+    search_service.record_listing(
+        session, user, [case for cases in groups.values() for case in cases], source="featured"
+    )
     return render(request, "cases/featured.html", {"groups": groups})
 
 
@@ -207,7 +215,9 @@ def case_page(request: Request, case_id: CaseId, user: PageUser, session: Sessio
 
 
 def _case_page(request: Request, session, user, case, *, review_error: str | None = None):
+    related = search_service.related_cases(session, request.app.state.search, user, case)
     context = {
+        "related": related,
         "case": case,
         "public": service.to_public(case),
         "history": service.history(session, case),

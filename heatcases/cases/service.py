@@ -15,9 +15,12 @@ from sqlmodel import Session, select
 from heatcases.cases.schemas import CaseCreate, CaseEventPublic, CasePublic, CaseUpdate, check_behaviors_fit_tags
 from heatcases.db import utcnow
 from heatcases.errors import InvalidInput, InvalidTransition, NotFound, PermissionDenied
-from heatcases.models import Case, CaseBehavior, CaseEvent, CaseTag, CaseView, CaseViewer, User
+from heatcases.models import Case, CaseBehavior, CaseEvent, CaseTag, CaseView, CaseViewer, Impression, User
 from heatcases.privacy import PII_KINDS, mask_fields
 from heatcases.vocab import AUTHOR_ROLES, REVIEWER_ROLES, VALUE_OF_BEHAVIOR, canonical_behaviors, canonical_tags
+
+# A view opens an impression of the case shown to the same reader within this time before it.
+IMPRESSION_OPENS_WITHIN = timedelta(hours=24)
 
 # (action, status it is allowed from) -> status it leads to.
 TRANSITIONS: dict[tuple[str, str | None], str] = {
@@ -146,7 +149,7 @@ def _set_tags(case: Case, tags: list[str], behaviors: list[str]) -> None:
     ]
 
 
-def _mask(title: str, body: str, already: list[str] | None = None) -> tuple[str, str, list[str]]:
+def mask_text(title: str, body: str, already: list[str] | None = None) -> tuple[str, str, list[str]]:
     (title, body), kinds = mask_fields(title, body)
     found = set(kinds) | set(already or [])
     return title, body, [kind for kind in PII_KINDS if kind in found]
@@ -156,7 +159,7 @@ def submit_case(session: Session, author: User, data: CaseCreate) -> Case:
     """Store a new case, its personal data masked, waiting for review."""
     if author.role not in AUTHOR_ROLES:
         raise PermissionDenied("trainees cannot submit cases", message_key="error.403")
-    title, body, masked = _mask(data.title, data.body)
+    title, body, masked = mask_text(data.title, data.body)
     case = Case(
         title=title,
         body=body,
@@ -203,7 +206,7 @@ def edit_case(session: Session, case_id: int, author: User, data: CaseUpdate) ->
             setattr(case, name, changes[name])
     title = changes.get("title") or case.title
     body = changes.get("body") or case.body
-    case.title, case.body, case.masked = _mask(title, body, case.masked)
+    case.title, case.body, case.masked = mask_text(title, body, case.masked)
     _set_tags(case, tags, behaviors)
     _record(session, case, author, "edit", to_status)
     case.status = to_status
@@ -315,10 +318,31 @@ def record_view(session: Session, case: Case, viewer: User, *, window_minutes: i
         .where(Case.id == case.id)
         .values(views=Case.views + 1, unique_viewers=Case.unique_viewers + (1 if new_viewer else 0))
     )
-    session.add(CaseView(case_id=case.id, user_id=viewer.id, viewed_at=now))
+    impression_id = _open_impression(session, case, viewer, now)
+    session.add(CaseView(case_id=case.id, user_id=viewer.id, viewed_at=now, impression_id=impression_id))
     session.commit()
     session.refresh(case)
     return True
+
+
+def _open_impression(session: Session, case: Case, viewer: User, now) -> int | None:
+    """Mark the reader's latest unopened impression of this case as opened: the view came from it."""
+    latest = (
+        select(Impression.id)
+        .where(
+            Impression.user_id == viewer.id,
+            Impression.case_id == case.id,
+            Impression.opened_at.is_(None),
+            Impression.shown_at >= now - IMPRESSION_OPENS_WITHIN,
+        )
+        .order_by(Impression.shown_at.desc(), Impression.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    opened = session.execute(
+        update(Impression).where(Impression.id == latest).values(opened_at=now).returning(Impression.id)
+    ).first()
+    return opened[0] if opened else None
 
 
 def read_case(session: Session, case_id: int, reader: User, *, window_minutes: int) -> Case:

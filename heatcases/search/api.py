@@ -1,0 +1,83 @@
+"""Search API: full-text search with filters and facets, and related cases."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import date
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from heatcases.cases import service as cases
+from heatcases.cases.schemas import Behavior, BusinessLine, CaseId, Tag
+from heatcases.deps import ApiUser, SessionDep
+from heatcases.errors import InvalidInput
+from heatcases.search import service
+from heatcases.search.schemas import RelatedList, SearchHitPublic, SearchResults
+
+router = APIRouter(prefix="/api", tags=["search"])
+
+
+def get_search(request: Request) -> service.SearchService:
+    return request.app.state.search
+
+
+SearchDep = Annotated[service.SearchService, Depends(get_search)]
+
+
+def check_dates(date_from: date | None, date_to: date | None) -> None:
+    if date_from and date_to and date_from > date_to:
+        raise InvalidInput("to", "the end date is before the start date")
+
+
+@router.get("/search", response_model=SearchResults)
+def search(
+    user: ApiUser,
+    session: SessionDep,
+    search: SearchDep,
+    q: Annotated[str, Query(max_length=2000)] = "",
+    tag: Annotated[list[Tag], Query()] = [],
+    behavior: Behavior | None = None,
+    business_line: BusinessLine | None = None,
+    featured: bool | None = None,
+    date_from: Annotated[date | None, Query(alias="from")] = None,
+    date_to: Annotated[date | None, Query(alias="to")] = None,
+    sort: Literal["relevance", "newest", "views"] = "relevance",
+    page: Annotated[int, Query(ge=1, le=10000)] = 1,
+    per_page: Annotated[int, Query(ge=1, le=50)] = 10,
+) -> SearchResults:
+    """Approved cases matching `q` (words; "a phrase"; -excluded) and the filters; `tag` may repeat.
+
+    An empty `q` lists by the filters, newest first unless `sort` says otherwise. Every hit shown
+    counts an impression for the caller.
+    """
+    check_dates(date_from, date_to)
+    if not q.strip() and sort == "relevance":
+        sort = "newest"
+    params = service.SearchParams(
+        q=q, tags=list(dict.fromkeys(tag)), behavior=behavior, business_line=business_line, featured=featured,
+        date_from=date_from, date_to=date_to, sort=sort, page=page, per_page=per_page,
+    )  # fmt: skip
+    result = service.search_cases(session, search, user, params)
+    return SearchResults(
+        total=result.total,
+        page=result.page,
+        per_page=result.per_page,
+        hits=[SearchHitPublic(**asdict(hit)) for hit in result.hits],
+        facets=result.facets,
+        suggestion=result.suggestion,
+    )
+
+
+@router.get("/cases/{case_id}/related", response_model=RelatedList)
+def related(
+    case_id: CaseId,
+    user: ApiUser,
+    session: SessionDep,
+    search: SearchDep,
+    limit: Annotated[int, Query(ge=1, le=20)] = 5,
+) -> RelatedList:
+    """Approved cases most like this one (which the caller must be allowed to see)."""
+    case = cases.get_case(session, case_id, user)
+    hits = service.related_cases(session, search, user, case, limit=limit)
+    return RelatedList(items=[SearchHitPublic(**asdict(hit)) for hit in hits])

@@ -1,0 +1,242 @@
+"""The Whoosh index on disk: schema, analyzer, one searcher per thread, writers, full rebuilds.
+
+The index is a cache of the database, rebuilt at will. Several server processes share it: one writer
+at a time (a lock file with a timeout), searchers refreshed when another process has committed, and a
+rebuild that swaps a finished index into place.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+from whoosh.analysis import Token as WhooshToken
+from whoosh.analysis import Tokenizer
+from whoosh.fields import BOOLEAN, ID, KEYWORD, NUMERIC, TEXT, Schema
+from whoosh.index import LockError
+from whoosh.util.filelock import try_for
+
+from heatcases.search import text
+
+INDEX_NAME = "cases"
+
+
+class CaseTokenizer(Tokenizer):
+    """Whoosh's view of :func:`heatcases.search.text.tokens` (pickled into the index by this path)."""
+
+    def __eq__(self, other):
+        return other.__class__ is self.__class__
+
+    def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
+                 start_pos=0, start_char=0, tokenize=True, mode="", **kwargs):  # fmt: skip
+        token = WhooshToken(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        for word in text.tokens(value, for_index=mode != "query"):
+            token.text = token.original = word.text
+            token.boost = 1.0
+            token.stopped = False
+            if positions:
+                token.pos = start_pos + word.position
+            if chars:
+                token.startchar = start_char + word.start
+                token.endchar = start_char + word.end
+            yield token
+
+
+def make_schema() -> Schema:
+    analyzer = CaseTokenizer()
+    return Schema(
+        id=ID(stored=True, unique=True),
+        title=TEXT(analyzer=analyzer, phrase=True, field_boost=2.5),
+        body=TEXT(analyzer=analyzer, phrase=True),
+        tags=KEYWORD(scorable=False),
+        behaviors=KEYWORD(scorable=False),
+        business_line=ID(),
+        featured=BOOLEAN(),
+        created=NUMERIC(int, bits=64, sortable=True),
+        occurred=NUMERIC(int, sortable=True),
+        views=NUMERIC(int, sortable=True),
+    )
+
+
+@dataclass
+class CaseDocument:
+    """What the index keeps of a case: enough to match, filter, facet and sort."""
+
+    id: int
+    title: str
+    body: str
+    tags: list[str]
+    behaviors: list[str]
+    business_line: str
+    featured: bool
+    created_at: datetime
+    occurred_on: date | None
+    views: int
+
+    def fields(self) -> dict:
+        day = self.occurred_on or self.created_at.date()
+        return {
+            "id": str(self.id),
+            "title": self.title,
+            "body": self.body,
+            "tags": " ".join(self.tags),
+            "behaviors": " ".join(self.behaviors),
+            "business_line": self.business_line,
+            "featured": self.featured,
+            "created": int(self.created_at.timestamp() * 1000),
+            "occurred": day.year * 10000 + day.month * 100 + day.day,
+            "views": self.views,
+        }
+
+
+def date_number(day: date) -> int:
+    return day.year * 10000 + day.month * 100 + day.day
+
+
+class IndexUpdate:
+    """Changes to the index made under its write lock."""
+
+    def __init__(self, writer):
+        self._writer = writer
+        self._reader = writer.reader()
+        self.changed = False
+
+    def contains(self, case_id: int) -> bool:
+        return self._reader.first_id("id", str(case_id)) is not None
+
+    def put(self, document: CaseDocument) -> None:
+        self._writer.update_document(**document.fields())
+        self.changed = True
+
+    def remove(self, case_id: int) -> None:
+        if self.contains(case_id):
+            self._writer.delete_by_term("id", str(case_id))
+            self.changed = True
+
+
+class IndexBusy(Exception):
+    """Another process holds the index's write lock for longer than we would wait."""
+
+
+class SearchIndex:
+    """The index folder, opened lazily; searchers are per thread (Whoosh's are not thread-safe)."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self._local = threading.local()
+        self._open_lock = threading.Lock()
+        self._ix = None
+        self._ix_identity = None
+
+    # --- opening ---------------------------------------------------------------------------------
+
+    def _identity(self) -> tuple[int, int] | None:
+        try:
+            stat = os.stat(self.path)
+        except FileNotFoundError:
+            return None
+        return stat.st_dev, stat.st_ino
+
+    def index(self):
+        """The open index, created empty if missing, reopened if a rebuild swapped the folder."""
+        identity = self._identity()
+        if self._ix is None or identity != self._ix_identity:
+            with self._open_lock:
+                identity = self._identity()
+                if self._ix is None or identity != self._ix_identity:
+                    self.path.mkdir(parents=True, exist_ok=True)
+                    if whoosh_index.exists_in(self.path, INDEX_NAME):
+                        self._ix = whoosh_index.open_dir(self.path, indexname=INDEX_NAME, schema=make_schema())
+                    else:
+                        self._ix = whoosh_index.create_in(self.path, make_schema(), indexname=INDEX_NAME)
+                    self._ix_identity = self._identity()
+        return self._ix
+
+    def searcher(self):
+        """This thread's searcher, refreshed when the index changed since it was opened."""
+        ix = self.index()
+        local = self._local
+        searcher = getattr(local, "searcher", None)
+        if searcher is None or local.ix is not ix:
+            if searcher is not None:
+                searcher.close()
+            searcher = ix.searcher()
+        elif not searcher.up_to_date():
+            searcher = searcher.refresh()
+        local.searcher, local.ix = searcher, ix
+        return searcher
+
+    def doc_count(self) -> int:
+        return self.searcher().doc_count()
+
+    def size_bytes(self) -> int:
+        return sum(entry.stat().st_size for entry in self.path.iterdir() if entry.is_file())
+
+    # --- writing -------------------------------------------------------------------------------
+
+    @contextmanager
+    def updating(self, *, timeout: float) -> Iterator[IndexUpdate]:
+        """Hold the write lock (waiting up to ``timeout`` s); commit on success if anything changed."""
+        try:
+            writer = self.index().writer(timeout=timeout, delay=0.05)
+        except LockError:
+            raise IndexBusy(f"search index busy for {timeout} s") from None
+        update = IndexUpdate(writer)
+        try:
+            yield update
+        except BaseException:
+            writer.cancel()
+            raise
+        if update.changed:
+            writer.commit()
+        else:
+            writer.cancel()
+
+    def rebuild(self, batches: Iterator[list[CaseDocument]], *, on_batch: Callable[[int], None] | None = None,
+                lock_timeout: float = 60.0, procs: int = 1) -> int:  # fmt: skip
+        """Build a complete new index beside the live one, then swap it in; returns documents written.
+
+        The live index's write lock is held throughout, so no other process writes to an index that is
+        about to be replaced: their updates wait in the database queue and are applied afterwards.
+        """
+        building = self.path.with_name(self.path.name + ".building")
+        retired = self.path.with_name(f"{self.path.name}.old-{os.getpid()}-{int(time.time() * 1000)}")
+        shutil.rmtree(building, ignore_errors=True)
+        building.mkdir(parents=True)
+        live_lock = self.index().lock("WRITELOCK")  # the lock every writer of the live index takes
+        if not try_for(live_lock.acquire, timeout=lock_timeout, delay=0.05):
+            raise IndexBusy(f"search index busy for {lock_timeout} s")
+        count = 0
+        try:
+            new_ix = whoosh_index.create_in(building, make_schema(), indexname=INDEX_NAME)
+            if procs > 1:
+                writer = new_ix.writer(procs=procs, multisegment=True, limitmb=256)
+            else:
+                writer = new_ix.writer(limitmb=256)
+            try:
+                for batch in batches:
+                    for document in batch:
+                        writer.add_document(**document.fields())
+                    count += len(batch)
+                    if on_batch:
+                        on_batch(len(batch))
+            except BaseException:
+                writer.cancel()
+                raise
+            writer.commit()
+            os.rename(self.path, retired)
+            os.rename(building, self.path)
+        finally:
+            live_lock.release()
+            shutil.rmtree(building, ignore_errors=True)
+        for leftover in self.path.parent.glob(f"{self.path.name}.old-*"):  # also those of an interrupted run
+            shutil.rmtree(leftover, ignore_errors=True)
+        return count

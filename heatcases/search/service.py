@@ -1,0 +1,220 @@
+"""Search as the library's users meet it: results from the index, truth from the database.
+
+The index says which cases match and in which order; the database decides what is shown (only
+approved, non-archived cases, with their current title, views and featured flag). Every search is
+logged with its result count, and every case shown counts an impression for the person shown it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+from sqlalchemy import insert
+from sqlmodel import Session, select
+
+from heatcases.config import Settings
+from heatcases.db import utcnow
+from heatcases.models import Case, Impression, SearchQuery, User
+from heatcases.search import text
+from heatcases.search.engine import Engine, IndexFilters, parse_query
+from heatcases.search.index import SearchIndex
+from heatcases.search.snippets import make_snippet
+from heatcases.search.sync import IndexSyncer
+from heatcases.vocab import canonical_tags
+
+SORTS = ("relevance", "newest", "views")
+MAX_RANKED = 2000  # deeper pages than this show no hits (the total is still exact)
+
+
+class SearchService:
+    """One per process: the index, its engine and the syncer that keeps it up to date."""
+
+    def __init__(self, settings: Settings, engine, *, index_path: Path | None = None):
+        self.index = SearchIndex(index_path or settings.data_dir / "index")
+        self.engine = Engine(self.index)
+        self.syncer = IndexSyncer(engine, self.index)
+        self.syncer.attach()
+        self._users = 0
+
+    def start(self) -> None:
+        """Start the background catch-up (also applying whatever was queued while we were down)."""
+        self._users += 1
+        self.syncer.start()
+
+    def stop(self) -> None:
+        self._users -= 1
+        if self._users <= 0:
+            self.syncer.stop()
+
+
+@dataclass
+class SearchParams:
+    q: str = ""
+    tags: list[str] = field(default_factory=list)
+    behavior: str | None = None
+    business_line: str | None = None
+    featured: bool | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    sort: str = "relevance"
+    page: int = 1
+    per_page: int = 10
+
+    def index_filters(self) -> IndexFilters:
+        return IndexFilters(
+            tags=list(self.tags),
+            behavior=self.behavior,
+            business_line=self.business_line,
+            featured=self.featured,
+            date_from=self.date_from,
+            date_to=self.date_to,
+        )
+
+    def logged_filters(self) -> dict:
+        filters = {
+            "tag": self.tags,
+            "behavior": self.behavior,
+            "business_line": self.business_line,
+            "featured": self.featured,
+            "from": self.date_from.isoformat() if self.date_from else None,
+            "to": self.date_to.isoformat() if self.date_to else None,
+        }
+        return {name: value for name, value in filters.items() if value not in (None, [])}
+
+
+@dataclass
+class Hit:
+    id: int
+    title: str
+    snippet: str
+    tags: list[str]
+    business_line: str
+    featured: bool
+    views: int
+    score: float
+    author: str
+    occurred_on: date | None
+    created_at: datetime
+
+
+@dataclass
+class SearchPage:
+    total: int
+    page: int
+    per_page: int
+    hits: list[Hit]
+    facets: dict[str, dict[str, int]]
+    suggestion: str | None
+    query_id: int | None = None
+
+
+def _load_shown(session: Session, ranked: list[tuple[int, float]]) -> list[tuple[Case, float]]:
+    """The ranked cases that the database says may be shown, in rank order."""
+    if not ranked:
+        return []
+    ids = [case_id for case_id, _score in ranked]
+    statement = select(Case).where(Case.id.in_(ids), Case.status == "approved", Case.archived.is_(False))
+    cases = {case.id: case for case in session.exec(statement).unique()}
+    return [(cases[case_id], score) for case_id, score in ranked if case_id in cases]
+
+
+def _hit(case: Case, score: float, terms: list[str]) -> Hit:
+    return Hit(
+        id=case.id,
+        title=case.title,
+        snippet=str(make_snippet(case.body, terms)),
+        tags=canonical_tags(row.tag for row in case.tag_rows),
+        business_line=case.business_line,
+        featured=case.featured,
+        views=case.views,
+        score=round(score, 4),
+        author=case.author.username,
+        occurred_on=case.occurred_on,
+        created_at=case.created_at,
+    )
+
+
+def record_impressions(session: Session, user: User, case_ids: list[int], *, source: str,
+                       query_id: int | None = None, authors: dict[int, int] | None = None) -> None:  # fmt: skip
+    """Count that ``user`` was shown these cases (not their own: authors do not count as readers)."""
+    now = utcnow()
+    rows = [
+        {
+            "user_id": user.id,
+            "case_id": case_id,
+            "query_id": query_id,
+            "source": source,
+            "position": position,
+            "shown_at": now,
+            "opened_at": None,
+        }  # fmt: skip
+        for position, case_id in enumerate(case_ids, start=1)
+        if authors is None or authors.get(case_id) != user.id
+    ]
+    if rows:
+        session.execute(insert(Impression.__table__), rows)
+
+
+def search_cases(session: Session, search: SearchService, user: User, params: SearchParams) -> SearchPage:
+    """One page of search results, logged as a query with its impressions."""
+    parsed = parse_query(params.q)
+    offset = (params.page - 1) * params.per_page
+    limit = params.per_page if offset < MAX_RANKED else 0
+    result = search.engine.search(parsed, params.index_filters(), sort=params.sort, offset=offset, limit=limit)
+    shown = _load_shown(session, result.hits)
+    hits = [_hit(case, score, result.terms) for case, score in shown]
+
+    query_id = None
+    if parsed.raw or params.logged_filters():
+        logged = SearchQuery(
+            user_id=user.id,
+            text=parsed.raw,
+            normalized=" ".join(text.normalize(parsed.raw).split())[:200],
+            filters=params.logged_filters(),
+            results=result.total,
+            page=params.page,
+        )
+        session.add(logged)
+        session.flush()
+        query_id = logged.id
+    record_impressions(
+        session, user, [hit.id for hit in hits], source="search", query_id=query_id,
+        authors={case.id: case.author_id for case, _score in shown},
+    )  # fmt: skip
+    session.commit()
+    return SearchPage(
+        total=result.total,
+        page=params.page,
+        per_page=params.per_page,
+        hits=hits,
+        facets=result.facets,
+        suggestion=result.suggestion,
+        query_id=query_id,
+    )
+
+
+def related_cases(session: Session, search: SearchService, user: User, case: Case, *, limit: int = 5) -> list[Hit]:
+    """Approved cases most like ``case``, each counted as shown to ``user``."""
+    tags = canonical_tags(row.tag for row in case.tag_rows)
+    ranked = search.engine.related(case.id, case.title, case.body, tags, case.business_line, limit + 3)
+    shown = _load_shown(session, [(case_id, score) for case_id, score in ranked if case_id != case.id])[:limit]
+    terms = []  # a related case is shown by its opening lines, nothing to mark
+    hits = [_hit(other, score, terms) for other, score in shown]
+    record_impressions(
+        session, user, [hit.id for hit in hits], source="related",
+        authors={other.id: other.author_id for other, _score in shown},
+    )  # fmt: skip
+    session.commit()
+    return hits
+
+
+def record_listing(session: Session, user: User, cases: list[Case], *, source: str) -> None:
+    """Count the approved cases of a listing page as shown to ``user``."""
+    shown = list({case.id: case for case in cases if case.status == "approved" and not case.archived}.values())
+    record_impressions(
+        session, user, [case.id for case in shown], source=source,
+        authors={case.id: case.author_id for case in shown},
+    )  # fmt: skip
+    session.commit()

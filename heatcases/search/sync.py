@@ -1,0 +1,283 @@
+"""Keeping the index in step with the database, through a durable queue in the database.
+
+Any flush that changes a case (or counts a view of it) also writes an ``IndexTask`` row in the same
+transaction. After the commit, changes that readers must see at once (approve, edit, feature,
+archive) are applied to the index right away in the same thread; view counts wait for the background
+thread, which drains the queue every couple of seconds. A task is deleted only after the index commit
+that reflects it, so a failed or interrupted write (an exception, a busy lock, kill -9) is retried
+and the index catches up by itself. Tasks are read under the index's write lock, so two processes
+never apply an older state over a newer one.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from itertools import chain
+
+from sqlalchemy import Engine, delete, event, func, insert, update
+from sqlalchemy.orm import Session as OrmSession
+from sqlmodel import Session, select
+
+from heatcases.db import utcnow
+from heatcases.models import Case, CaseBehavior, CaseTag, CaseView, IndexTask
+from heatcases.search.index import CaseDocument, IndexBusy, SearchIndex
+from heatcases.vocab import canonical_behaviors, canonical_tags
+
+log = logging.getLogger("heatcases.search")
+
+BATCH = 500
+MAX_ATTEMPTS = 20
+URGENT = "heatcases.index_urgent"
+SYNCER_ATTRIBUTE = "heatcases_index_syncer"
+QUEUED = "heatcases.index_queued"
+
+
+# --- the queue is written by the same transaction that changes a case --------------------------
+
+
+def _changed_case_ids(session: OrmSession) -> tuple[set[int], bool]:
+    """Cases this flush changes, and whether any change (not just a view) must show at once."""
+    ids: set[int] = set()
+    urgent = False
+    for obj in chain(session.new, session.dirty, session.deleted):
+        if isinstance(obj, Case):
+            if obj in session.dirty and not session.is_modified(obj):
+                continue
+            ids.add(obj.id)
+            urgent = True
+        elif isinstance(obj, (CaseTag, CaseBehavior)) and obj.case_id is not None:
+            ids.add(obj.case_id)
+            urgent = True
+        elif isinstance(obj, CaseView):
+            ids.add(obj.case_id)
+    ids.discard(None)
+    return ids, urgent
+
+
+@event.listens_for(OrmSession, "after_flush")
+def _enqueue(session: OrmSession, _flush_context) -> None:
+    ids, urgent = _changed_case_ids(session)
+    if not ids:
+        return
+    now = utcnow()
+    session.connection().execute(
+        insert(IndexTask.__table__), [{"case_id": case_id, "enqueued_at": now, "attempts": 0} for case_id in ids]
+    )
+    session.info[QUEUED] = True
+    session.info[URGENT] = session.info.get(URGENT, False) or urgent
+
+
+@event.listens_for(OrmSession, "after_commit")
+def _after_commit(session: OrmSession) -> None:
+    urgent = session.info.pop(URGENT, False)
+    session.info.pop(QUEUED, None)
+    if urgent and (syncer := getattr(session.bind, SYNCER_ATTRIBUTE, None)) is not None:
+        syncer.apply_now()
+
+
+@event.listens_for(OrmSession, "after_rollback")
+def _after_rollback(session: OrmSession) -> None:
+    session.info.pop(URGENT, None)
+    session.info.pop(QUEUED, None)
+
+
+def enqueue_all(session: Session) -> int:
+    """Queue every case (for a repair without a full rebuild); returns how many."""
+    ids = list(session.exec(select(Case.id)))
+    now = utcnow()
+    for start in range(0, len(ids), 5000):
+        session.execute(
+            insert(IndexTask.__table__),
+            [{"case_id": case_id, "enqueued_at": now, "attempts": 0} for case_id in ids[start : start + 5000]],
+        )
+    session.commit()
+    return len(ids)
+
+
+# --- turning cases into index documents --------------------------------------------------------
+
+
+def is_searchable(case: Case) -> bool:
+    return case.status == "approved" and not case.archived
+
+
+def to_document(case: Case) -> CaseDocument:
+    return CaseDocument(
+        id=case.id,
+        title=case.title,
+        body=case.body,
+        tags=canonical_tags(row.tag for row in case.tag_rows),
+        behaviors=canonical_behaviors(row.behavior for row in case.behavior_rows),
+        business_line=case.business_line,
+        featured=case.featured,
+        created_at=case.created_at,
+        occurred_on=case.occurred_on,
+        views=case.views,
+    )
+
+
+def searchable_documents(engine: Engine, *, batch: int = 1000) -> Iterator[list[CaseDocument]]:
+    """Every searchable case, in batches by id (keyset pagination: no growing OFFSET)."""
+    last_id = 0
+    while True:
+        with Session(engine) as session:
+            cases = list(
+                session.exec(
+                    select(Case)
+                    .where(Case.status == "approved", Case.archived.is_(False), Case.id > last_id)
+                    .order_by(Case.id)
+                    .limit(batch)
+                ).unique()
+            )
+            documents = [to_document(case) for case in cases]
+        if not documents:
+            return
+        last_id = documents[-1].id
+        yield documents
+
+
+def count_searchable(engine: Engine) -> int:
+    with Session(engine) as session:
+        return session.exec(
+            select(func.count()).select_from(Case).where(Case.status == "approved", Case.archived.is_(False))
+        ).one()
+
+
+def rebuild(engine: Engine, index: SearchIndex, *, on_batch=None, procs: int = 1) -> int:
+    """Rebuild the whole index from the database; returns the number of cases indexed.
+
+    Tasks queued before the rebuild began are covered by it and removed; later ones stay queued and
+    are applied on top (they are idempotent), so nothing changed during a long rebuild is lost.
+    """
+    with Session(engine) as session:
+        covered = session.exec(select(func.max(IndexTask.id))).one()
+    count = index.rebuild(searchable_documents(engine), on_batch=on_batch, procs=procs)
+    if covered is not None:
+        with Session(engine) as session:
+            session.execute(delete(IndexTask).where(IndexTask.id <= covered))
+            session.commit()
+    return count
+
+
+# --- applying the queue -----------------------------------------------------------------------
+
+
+@dataclass
+class DrainReport:
+    tasks: int = 0
+    written: int = 0
+    removed: int = 0
+
+
+class IndexSyncer:
+    """Applies queued tasks to one index; one per server process (and per CLI run)."""
+
+    def __init__(self, engine: Engine, index: SearchIndex, *, lock_timeout: float = 2.0, poll_seconds: float = 2.0):
+        self.engine = engine
+        self.index = index
+        self.lock_timeout = lock_timeout
+        self.poll_seconds = poll_seconds
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def drain(self, *, limit: int | None = None) -> DrainReport:
+        """Apply queued tasks in batches until the queue is empty (or ``limit`` tasks are done)."""
+        report = DrainReport()
+        while limit is None or report.tasks < limit:
+            done = self._drain_batch(report)
+            if done < BATCH:
+                break
+        return report
+
+    def _drain_batch(self, report: DrainReport) -> int:
+        with self.index.updating(timeout=self.lock_timeout) as update:
+            with Session(self.engine) as session:
+                tasks = list(
+                    session.exec(
+                        select(IndexTask.id, IndexTask.case_id)
+                        .where(IndexTask.attempts < MAX_ATTEMPTS)
+                        .order_by(IndexTask.id)
+                        .limit(BATCH)
+                    )
+                )
+                if not tasks:
+                    return 0
+                case_ids = {case_id for _task_id, case_id in tasks}
+                cases = {case.id: case for case in session.exec(select(Case).where(Case.id.in_(case_ids))).unique()}
+                documents = [to_document(case) for case in cases.values() if is_searchable(case)]
+            task_ids = [task_id for task_id, _case_id in tasks]
+            try:
+                for document in documents:
+                    update.put(document)
+                for case_id in case_ids - {document.id for document in documents}:
+                    update.remove(case_id)
+            except Exception as error:
+                self._record_failure(task_ids, error)
+                raise
+        # The index has committed: only now may the tasks go.
+        with Session(self.engine) as session:
+            session.execute(delete(IndexTask).where(IndexTask.id.in_(task_ids)))
+            session.commit()
+        report.tasks += len(task_ids)
+        report.written += len(documents)
+        report.removed += len(case_ids) - len(documents)
+        return len(task_ids)
+
+    def _record_failure(self, task_ids: list[int], error: Exception) -> None:
+        with Session(self.engine) as session:
+            session.execute(
+                update(IndexTask)
+                .where(IndexTask.id.in_(task_ids))
+                .values(attempts=IndexTask.attempts + 1, last_error=f"{type(error).__name__}: {error}"[:500])
+            )
+            session.commit()
+
+    def apply_now(self) -> None:
+        """Bring the index up to date right after a commit; leave it to the thread if that fails."""
+        try:
+            self.drain(limit=BATCH)
+        except IndexBusy:
+            self._wake.set()
+        except Exception:
+            log.exception("search index update failed; it will be retried")
+            self._wake.set()
+
+    def pending(self) -> int:
+        with Session(self.engine) as session:
+            return session.exec(select(func.count()).select_from(IndexTask)).one()
+
+    # --- the background thread --------------------------------------------------------------------
+
+    def attach(self) -> None:
+        """Apply urgent changes committed through this syncer's engine right after their commit."""
+        setattr(self.engine, SYNCER_ATTRIBUTE, self)
+
+    def start(self) -> None:
+        self._stop.clear()
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="heatcases-index-sync", daemon=True)
+            self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+            self._thread = None
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self._wake.wait(self.poll_seconds)
+            self._wake.clear()
+            if self._stop.is_set():
+                return
+            try:
+                self.drain()
+            except IndexBusy:
+                continue
+            except Exception:
+                log.exception("search index update failed; it will be retried")

@@ -1,0 +1,173 @@
+"""Text analysis for search: normalisation, Chinese segmentation, English stemming, synonyms.
+
+Used at index time and query time alike, so a Traditional query finds Simplified text, and a
+highlight lands on exactly the characters that matched. Offsets are always exact: normalisation
+never changes the length of the text, and every token carries its own start and end.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import opencc
+import rjieba
+from whoosh.lang.porter import stem as porter_stem
+
+DATA_DIR = Path(__file__).parent / "data"
+
+# OpenCC's t2s keeps a few characters the mainland writes differently in this trade.
+_FOLD = str.maketrans({"帐": "账", "姊": "姐"})
+# Full-width ASCII (Ａ１！) to half-width, one character for one, so offsets stay put.
+_HALF = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+
+# Function words that carry no meaning for search. Frequent content words (客人, 客服) stay in the
+# index so they can be found alone; the query side drops them when better words are present.
+STOP_WORDS = frozenset(
+    "的 了 是 在 和 与 及 或 也 就 都 而 又 还 着 过 吗 呢 吧 啊 呀 哦 嗯 之 其 被 把 给 让 对 向 从 "
+    "这 那 这个 那个 这样 那样 一个 一些 有些 我 你 他 她 它 我们 你们 他们 她们 自己 "
+    "a an and are as at be by for from in into is it of on or that the this to was were with".split()
+)
+# Question words a trainee types ("客人航班取消了怎么办"): dropped from queries only.
+QUERY_STOP_WORDS = STOP_WORDS | frozenset(
+    "怎么 怎么办 怎样 如何 什么 什么时候 时候 哪些 为什么 能否 可以 需要 应该 要 想 办 处理 一下 情况 问题 案例 请问 "
+    "how what why when which who should can could do does did i my me".split()
+)
+
+_WORD = re.compile(r"[0-9a-z\u3400-\u9fff\uf900-\ufaff]", re.IGNORECASE)
+_LATIN = re.compile(r"^[0-9a-z][0-9a-z._'-]*$")
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+_lock = threading.RLock()
+_converter: opencc.OpenCC | None = None
+_segmenter_ready = False
+
+
+def _t2s() -> opencc.OpenCC:
+    global _converter
+    if _converter is None:
+        with _lock:
+            if _converter is None:
+                _converter = opencc.OpenCC("t2s")
+    return _converter
+
+
+def _read_lines(path: Path) -> Iterator[str]:
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        line = raw.split("#", 1)[0].strip()
+        if line:
+            yield line
+
+
+def _ensure_segmenter() -> None:
+    """Teach the segmenter the trade's words (航变, 退改签, 超售…) once per process."""
+    global _segmenter_ready
+    if _segmenter_ready:
+        return
+    with _lock:
+        if _segmenter_ready:
+            return
+        words = set(_read_lines(DATA_DIR / "words.txt")) if (DATA_DIR / "words.txt").exists() else set()
+        for group in synonym_groups():
+            words.update(word for word in group if _CJK.search(word))
+        for word in sorted(words):
+            if len(word) > 1 and " " not in word:
+                rjieba.add_word(word, 2000, None)
+        _segmenter_ready = True
+
+
+def normalize(text: str) -> str:
+    """Simplified, half-width, lower-case text of exactly the same length as ``text``."""
+    text = text.translate(_HALF)
+    simplified = _t2s().convert(text)
+    if len(simplified) != len(text):  # a phrase conversion changed the length: go one character at a time
+        simplified = "".join(converted if len(converted := _t2s().convert(char)) == 1 else char for char in text)
+    return simplified.translate(_FOLD).lower()
+
+
+def stem(word: str) -> str:
+    return porter_stem(word) if word.isascii() and word.isalpha() else word
+
+
+@dataclass(slots=True)
+class Token:
+    text: str
+    position: int
+    start: int
+    end: int
+
+
+def tokens(text: str, *, for_index: bool = True) -> Iterator[Token]:
+    """Words of ``text`` with exact character offsets.
+
+    Index time adds the dictionary sub-words of long words at their parent's position (search-mode
+    granularity: 共和国 is found by 共和), so phrases still match word by word. Stop words are
+    skipped but keep their place, so "老人的航班" matches as a phrase with slop.
+    """
+    _ensure_segmenter()
+    normalized = normalize(text)
+    position = -1
+    for word, start, end in rjieba.tokenize(normalized):
+        if not _WORD.search(word):
+            continue
+        position += 1
+        if word in STOP_WORDS:
+            continue
+        yield Token(stem(word), position, start, end)
+        if for_index and len(word) > 2 and _CJK.match(word):
+            for size in (2, 3):
+                for offset in range(len(word) - size + 1):
+                    gram = word[offset : offset + size]
+                    if gram != word and rjieba.has_word(gram):
+                        yield Token(gram, position, start + offset, start + offset + size)
+
+
+def query_words(text: str) -> list[str]:
+    """The meaningful words of a query, in order, without duplicates."""
+    seen: dict[str, None] = {}
+    _ensure_segmenter()
+    for word, _start, _end in rjieba.tokenize(normalize(text)):
+        if _WORD.search(word) and word not in QUERY_STOP_WORDS:
+            seen.setdefault(stem(word), None)
+    return list(seen)
+
+
+def is_latin(word: str) -> bool:
+    return bool(_LATIN.match(word))
+
+
+# --- synonyms ---------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def synonym_groups(path: str | None = None) -> tuple[tuple[str, ...], ...]:
+    """Groups of interchangeable words from the team's data file (one group per line)."""
+    source = Path(path) if path else DATA_DIR / "synonyms.txt"
+    if not source.exists():
+        return ()
+    groups = []
+    for line in _read_lines(source):
+        words = tuple(dict.fromkeys(normalize(word) for word in line.split()))
+        if len(words) > 1:
+            groups.append(words)
+    return tuple(groups)
+
+
+@lru_cache(maxsize=1)
+def _synonym_index() -> dict[str, tuple[str, ...]]:
+    index: dict[str, list[str]] = {}
+    for group in synonym_groups():
+        for word in group:
+            key = stem(word)
+            index.setdefault(key, [])
+            index[key].extend(other for other in group if other != word and other not in index[key])
+    return {word: tuple(others) for word, others in index.items()}
+
+
+def synonyms(word: str) -> tuple[str, ...]:
+    """Other words a searcher typing ``word`` also wants (stemmed, normalised)."""
+    return _synonym_index().get(word, ())
