@@ -30,6 +30,9 @@ API = [
     ("DELETE", "/api/cases/{id}/feature", "approved", None, expect(401, 403, 403, 403, 200, 200)),
     ("POST", "/api/cases/{id}/archive", "approved", None, expect(401, 403, 403, 403, 200, 200)),
     ("DELETE", "/api/cases/{id}/archive", "approved", None, expect(401, 403, 403, 403, 200, 200)),
+    ("GET", "/api/search", None, None, expect(401, 200, 200, 200, 200, 200)),
+    ("GET", "/api/cases/{id}/related", "pending", None, expect(401, 404, 200, 404, 200, 200)),
+    ("GET", "/api/cases/{id}/related", "approved", None, expect(401, 200, 200, 200, 200, 200)),
 ]
 
 PAGES = [
@@ -43,6 +46,7 @@ PAGES = [
     ("/cases/{id}", "pending", expect(303, 404, 200, 404, 200, 200)),
     ("/cases/{id}", "approved", expect(303, 200, 200, 200, 200, 200)),
     ("/cases/{id}/edit", "pending", expect(303, 403, 200, 404, 403, 403)),
+    ("/search", None, expect(303, 200, 200, 200, 200, 200)),
 ]
 
 

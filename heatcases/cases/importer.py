@@ -85,16 +85,23 @@ def _csv_rows(handle) -> Iterator[tuple[int, dict | str]]:
     reader = csv.DictReader(handle)
     if not reader.fieldnames:
         raise ImportFileError("the CSV file has no header row")
-    for row in reader:
+    while True:
+        line = reader.line_num + 1  # where the record starts (a quoted cell may span lines)
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            raise ImportFileError(f"line {line}: not valid CSV: {error}") from None
         if None in row:
-            yield reader.line_num, "more cells than header columns"
+            yield line, "more cells than header columns"
             continue
         record = {name.strip(): (value.strip() if value is not None else "") for name, value in row.items() if name}
         record = {name: value for name, value in record.items() if value != ""}
         for name in LIST_FIELDS:
             if name in record:
                 record[name] = [item.strip() for item in record[name].split(";") if item.strip()]
-        yield reader.line_num, record
+        yield line, record
 
 
 def _reason(error: ValidationError) -> str:

@@ -16,6 +16,7 @@ from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 from datetime import date
 
+from whoosh import collectors
 from whoosh import query as wq
 
 from heatcases.search import text
@@ -25,8 +26,9 @@ from heatcases.vocab import TAGS as _TAGS
 
 MAX_QUERY_CHARS = 200
 MAX_QUERY_WORDS = 12
-COMMON_SHARE = 0.25  # a word in more than this share of cases is too common to narrow a query
-SYNONYM_BOOST = 0.7
+COMMON_SHARE = 0.25  # a word in more than this share of cases (and in COMMON_MIN of them) is too common
+COMMON_MIN = 200  # to narrow a query or to tell what a case is about
+SYNONYM_BOOST = 0.5
 FALLBACK_BELOW = 5  # an all-words match with fewer hits widens to most-words
 FIELDS = ("title", "body")
 
@@ -96,6 +98,10 @@ class EngineResult:
     suggestion: str | None = None
 
 
+def _common(df: int, total_docs: int) -> bool:
+    return df > COMMON_MIN and df / total_docs > COMMON_SHARE
+
+
 class _SetCache:
     """Document-number sets per index state; shared by all threads (docnums are stable per state)."""
 
@@ -158,7 +164,10 @@ class Engine:
         """Documents with ``word`` or a synonym, and the query that ranks them (synonyms weigh less)."""
         docs: set[int] = set()
         parts = []
-        for variant, boost in [(word, 1.0)] + [(other, SYNONYM_BOOST) for other in text.synonyms(word)]:
+        variants = {word: 1.0}
+        for other in text.synonyms(word):
+            variants.setdefault(text.stem(other), SYNONYM_BOOST)
+        for variant, boost in variants.items():
             words, variant_query = self._variant_query(variant) if variant != word else ([word], None)
             if variant_query is None:
                 variant_query = wq.Or([wq.Term(name, word) for name in FIELDS])
@@ -230,7 +239,7 @@ class Engine:
         groups = [self._group(searcher, state, word) for word in parsed.words]
         phrases = [self._phrase(searcher, state, words) for words in parsed.phrases]
         # Drop words found in nearly every case while rarer words remain: they narrow nothing.
-        specific = [group for group in groups if len(group[0]) / total_docs <= COMMON_SHARE]
+        specific = [group for group in groups if not _common(len(group[0]), total_docs)]
         if specific and len(specific) < len(groups):
             groups = specific
         required = groups + phrases
@@ -238,16 +247,22 @@ class Engine:
         ranking = wq.And([query for _docs, query in required]) if len(required) > 1 else required[0][1]
         if len(matched) < FALLBACK_BELOW and len(groups) > 1:
             # Colloquial questions rarely share every word with a story: take cases with most words.
-            need = max(1, math.ceil(len(groups) / 2))
+            # Most words first; fewer while that still finds too little (the bonus ranks fuller matches first).
             counts = Counter()
             for docs, _query in groups:
                 counts.update(docs)
-            widened = frozenset(doc for doc, hits in counts.items() if hits >= need)
-            for docs, _query in phrases:
-                widened &= docs
+            need = max(1, math.ceil(len(groups) / 2))
+            while True:
+                widened = frozenset(doc for doc, hits in counts.items() if hits >= need)
+                for docs, _query in phrases:
+                    widened &= docs
+                if len(widened) >= FALLBACK_BELOW or need == 1:
+                    break
+                need -= 1
             if len(widened) > len(matched):
                 matched = widened
-                ranking = wq.Or([query for _docs, query in groups] + [query for _docs, query in phrases])
+                # The coordination bonus ranks cases with more of the words first.
+                ranking = wq.Or([query for _docs, query in groups] + [query for _docs, query in phrases], scale=0.9)
         return matched, ranking
 
     def _rank(self, searcher, state, final, ranking, *, sort, offset, limit) -> list[tuple[int, float]]:
@@ -256,7 +271,13 @@ class Engine:
         wanted = offset + limit
         stored = searcher.reader()
         if sort == "relevance" and ranking is not None:
-            results = searcher.search(ranking, limit=wanted, filter=set(final))
+            # No block-quality skipping or matcher replacement: in whoosh-reloaded 2.7.5 they can drop
+            # documents that belong in the top N (page 1 would depend on the page size).
+            collector = collectors.FilterCollector(
+                collectors.TopCollector(limit=wanted, usequality=False, replace=0), allow=set(final)
+            )
+            searcher.search_with_collector(ranking, collector)
+            results = collector.results()
             return [(int(hit["id"]), float(hit.score)) for hit in results[offset:wanted]]
         column = "views" if sort == "views" else "created"
         ordered = self._ordered(searcher, state, column, final, wanted)
@@ -328,9 +349,11 @@ class Engine:
         weights = {}
         for word, tf in counts.items():
             df = reader.doc_frequency("body", word)
-            if df < 2 or df / total_docs > COMMON_SHARE:
+            if df < 2 or _common(df, total_docs):
                 continue
-            weights[word] = (1 + math.log(tf)) * math.log(total_docs / df)
+            weight = (1 + math.log(tf)) * math.log((total_docs + 1) / df)
+            if weight > 0:
+                weights[word] = weight
         key_terms = heapq.nlargest(12, weights.items(), key=lambda item: item[1])
         if not key_terms:
             return []

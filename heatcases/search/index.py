@@ -110,7 +110,7 @@ class IndexUpdate:
         self.changed = False
 
     def contains(self, case_id: int) -> bool:
-        return self._reader.first_id("id", str(case_id)) is not None
+        return ("id", str(case_id)) in self._reader
 
     def put(self, document: CaseDocument) -> None:
         self._writer.update_document(**document.fields())
@@ -170,7 +170,10 @@ class SearchIndex:
                 searcher.close()
             searcher = ix.searcher()
         elif not searcher.up_to_date():
-            searcher = searcher.refresh()
+            # Not Searcher.refresh(): it reuses segment readers that miss the segments' new deletions
+            # (replaced documents would show twice), and fails on an empty index.
+            searcher.close()
+            searcher = ix.searcher()
         local.searcher, local.ix = searcher, ix
         return searcher
 

@@ -27,6 +27,13 @@ def _date(value: str | None) -> date | None:
         return None
 
 
+def _page(value: str) -> int:
+    try:
+        return min(max(int(value), 1), MAX_PAGE)
+    except ValueError:
+        return 1
+
+
 @router.get("/search")
 def search_page(
     request: Request,
@@ -41,7 +48,7 @@ def search_page(
     date_from: Annotated[str, Query(alias="from")] = "",
     date_to: Annotated[str, Query(alias="to")] = "",
     sort: str = "",
-    page: Annotated[int, Query(ge=1, le=100000)] = 1,
+    page: str = "1",
 ):
     """Search results for what the user typed; unknown filter values are ignored, never an error."""
     tags = [code for code in dict.fromkeys(tag) if code in TAGS]
@@ -59,7 +66,7 @@ def search_page(
         date_from=start,
         date_to=end,
         sort=sort,
-        page=min(page, MAX_PAGE),
+        page=_page(page),
         per_page=PER_PAGE,
     )
     result = service.search_cases(session, search, user, params)

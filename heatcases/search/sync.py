@@ -146,7 +146,7 @@ def count_searchable(engine: Engine) -> int:
         ).one()
 
 
-def rebuild(engine: Engine, index: SearchIndex, *, on_batch=None, procs: int = 1) -> int:
+def rebuild(engine: Engine, index: SearchIndex, *, on_batch=None, procs: int = 1, lock_timeout: float = 60.0) -> int:
     """Rebuild the whole index from the database; returns the number of cases indexed.
 
     Tasks queued before the rebuild began are covered by it and removed; later ones stay queued and
@@ -154,7 +154,7 @@ def rebuild(engine: Engine, index: SearchIndex, *, on_batch=None, procs: int = 1
     """
     with Session(engine) as session:
         covered = session.exec(select(func.max(IndexTask.id))).one()
-    count = index.rebuild(searchable_documents(engine), on_batch=on_batch, procs=procs)
+    count = index.rebuild(searchable_documents(engine), on_batch=on_batch, procs=procs, lock_timeout=lock_timeout)
     if covered is not None:
         with Session(engine) as session:
             session.execute(delete(IndexTask).where(IndexTask.id <= covered))
@@ -188,7 +188,13 @@ class IndexSyncer:
         """Apply queued tasks in batches until the queue is empty (or ``limit`` tasks are done)."""
         report = DrainReport()
         while limit is None or report.tasks < limit:
-            done = self._drain_batch(report)
+            try:
+                done = self._drain_batch(report)
+            except IndexBusy:
+                raise
+            except Exception as error:
+                self._record_failure(error)
+                raise
             if done < BATCH:
                 break
         return report
@@ -210,14 +216,10 @@ class IndexSyncer:
                 cases = {case.id: case for case in session.exec(select(Case).where(Case.id.in_(case_ids))).unique()}
                 documents = [to_document(case) for case in cases.values() if is_searchable(case)]
             task_ids = [task_id for task_id, _case_id in tasks]
-            try:
-                for document in documents:
-                    update.put(document)
-                for case_id in case_ids - {document.id for document in documents}:
-                    update.remove(case_id)
-            except Exception as error:
-                self._record_failure(task_ids, error)
-                raise
+            for document in documents:
+                update.put(document)
+            for case_id in case_ids - {document.id for document in documents}:
+                update.remove(case_id)
         # The index has committed: only now may the tasks go.
         with Session(self.engine) as session:
             session.execute(delete(IndexTask).where(IndexTask.id.in_(task_ids)))
@@ -227,11 +229,13 @@ class IndexSyncer:
         report.removed += len(case_ids) - len(documents)
         return len(task_ids)
 
-    def _record_failure(self, task_ids: list[int], error: Exception) -> None:
+    def _record_failure(self, error: Exception) -> None:
+        """Count the failed attempt on the batch that was being applied (for the operator to see)."""
         with Session(self.engine) as session:
+            batch = select(IndexTask.id).where(IndexTask.attempts < MAX_ATTEMPTS).order_by(IndexTask.id).limit(BATCH)
             session.execute(
                 update(IndexTask)
-                .where(IndexTask.id.in_(task_ids))
+                .where(IndexTask.id.in_(batch.scalar_subquery()))
                 .values(attempts=IndexTask.attempts + 1, last_error=f"{type(error).__name__}: {error}"[:500])
             )
             session.commit()
@@ -269,7 +273,20 @@ class IndexSyncer:
             self._thread.join(timeout=10)
             self._thread = None
 
+    def catch_up(self) -> None:
+        """At start: rebuild an index that is missing or disagrees with the database, else drain."""
+        if self.pending() == 0 and self.index.doc_count() != count_searchable(self.engine):
+            log.warning("search index out of step with the database: rebuilding it")
+            rebuild(self.engine, self.index, lock_timeout=self.lock_timeout * 5)
+        self.drain()
+
     def _run(self) -> None:
+        try:
+            self.catch_up()
+        except IndexBusy:
+            pass
+        except Exception:
+            log.exception("search index catch-up failed; it will be retried")
         while not self._stop.is_set():
             self._wake.wait(self.poll_seconds)
             self._wake.clear()

@@ -34,7 +34,8 @@ STOP_WORDS = frozenset(
 )
 # Question words a trainee types ("客人航班取消了怎么办"): dropped from queries only.
 QUERY_STOP_WORDS = STOP_WORDS | frozenset(
-    "怎么 怎么办 怎样 如何 什么 什么时候 时候 哪些 为什么 能否 可以 需要 应该 要 想 办 处理 一下 情况 问题 案例 请问 "
+    "怎么 怎么办 怎样 如何 什么 什么时候 时候 有 还有 没有 有没有 办法 有办法 能 会 吗 哪些 为什么 能否 "
+    "可以 需要 应该 要 想 办 处理 一下 情况 问题 案例 请问 "
     "how what why when which who should can could do does did i my me".split()
 )
 

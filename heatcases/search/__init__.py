@@ -1,0 +1,1 @@
+"""Search: the Whoosh index, the durable index queue, search and related cases."""

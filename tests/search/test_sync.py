@@ -1,0 +1,136 @@
+"""The index follows the database through the durable queue, and catches up after failures."""
+
+from __future__ import annotations
+
+import shutil
+import time
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import Session, select
+from typer.testing import CliRunner
+
+from heatcases.app import create_app
+from heatcases.cli import app as cli
+from heatcases.models import IndexTask
+from heatcases.search.index import SearchIndex
+from heatcases.search.sync import SYNCER_ATTRIBUTE
+
+
+def tasks(app) -> list[IndexTask]:
+    with Session(app.state.engine) as session:
+        return list(session.exec(select(IndexTask)))
+
+
+def found(actor, q: str) -> list[int]:
+    response = actor.get("/api/search", params={"q": q})
+    assert response.status_code == 200, response.text
+    return [hit["id"] for hit in response.json()["hits"]]
+
+
+def approve(supervisor, case_id: int):
+    response = supervisor.post(f"/api/cases/{case_id}/review", json={"decision": "approve", "comment": "好"})
+    assert response.status_code == 200, response.text
+
+
+class TestQueue:
+    def test_an_approval_is_searchable_when_its_response_returns_and_leaves_no_task(
+        self, app, trainee, agent, supervisor, submit
+    ):
+        case = submit(agent, title="独门秘籍：接机司机迟到的处理")
+        approve(supervisor, case["id"])
+        assert found(trainee, "独门秘籍") == [case["id"]]
+        assert tasks(app) == []
+
+    def test_a_failed_index_write_keeps_the_task_and_is_retried(
+        self, app, trainee, agent, supervisor, submit, monkeypatch
+    ):
+        case = submit(agent, title="独门秘籍：接机司机迟到的处理")
+
+        def broken(self, **kwargs):
+            raise OSError("disk full")
+
+        monkeypatch.setattr(SearchIndex, "updating", broken)
+        approve(supervisor, case["id"])  # the approval itself succeeds: the database is the truth
+        assert found(trainee, "独门秘籍") == []
+        pending = [task for task in tasks(app) if task.case_id == case["id"]]
+        assert pending and pending[0].attempts >= 1 and "disk full" in pending[0].last_error
+
+        monkeypatch.undo()
+        app.state.search.syncer.drain()
+        assert found(trainee, "独门秘籍") == [case["id"]]
+        assert tasks(app) == []
+
+    def test_a_busy_index_is_caught_up_by_the_background_thread(self, app, trainee, agent, supervisor, submit):
+        case = submit(agent, title="独门秘籍：接机司机迟到的处理")
+        index = app.state.search.index
+        lock = index.index().lock("WRITELOCK")
+        assert lock.acquire()  # another process is writing
+        try:
+            app.state.search.syncer.lock_timeout = 0.1
+            approve(supervisor, case["id"])
+            assert found(trainee, "独门秘籍") == []
+        finally:
+            lock.release()
+        for _ in range(100):
+            if found(trainee, "独门秘籍"):
+                break
+            time.sleep(0.05)
+        assert found(trainee, "独门秘籍") == [case["id"]]
+
+    def test_tasks_left_by_a_crash_are_applied_when_the_server_starts(
+        self, app, settings, trainee, agent, supervisor, submit
+    ):
+        """A process killed between its commit and its index write left a task: the next start applies it."""
+        case = submit(agent, title="独门秘籍：接机司机迟到的处理")
+        delattr(app.state.engine, SYNCER_ATTRIBUTE)  # this process will "die" before writing the index
+        approve(supervisor, case["id"])
+        assert [task.case_id for task in tasks(app)] == [case["id"]]
+        assert found(trainee, "独门秘籍") == []
+        restarted = create_app(settings)
+        with TestClient(restarted) as web:
+            hits = wait_for_hits(web, trainee, "独门秘籍")
+        assert hits == [case["id"]]
+        assert tasks(restarted) == []
+        restarted.state.engine.dispose()
+
+
+def wait_for_hits(web, actor, q: str) -> list[int]:
+    headers = {"Authorization": f"Bearer {actor.token}"}
+    hits = []
+    for _ in range(200):
+        hits = [hit["id"] for hit in web.get("/api/search", params={"q": q}, headers=headers).json()["hits"]]
+        if hits:
+            break
+        time.sleep(0.05)
+    return hits
+
+
+class TestRebuild:
+    @pytest.fixture
+    def run(self, settings, monkeypatch):
+        monkeypatch.setenv("HEATCASES_DATABASE_URL", settings.database_url)
+        monkeypatch.setenv("HEATCASES_DATA_DIR", str(settings.data_dir))
+        return lambda *args: CliRunner().invoke(cli, list(args))
+
+    def test_reindex_rebuilds_a_lost_index_from_the_database(self, run, app, trainee, agent, supervisor, submit):
+        case = submit(agent, title="独门秘籍：接机司机迟到的处理")
+        approve(supervisor, case["id"])
+        archived = submit(agent, title="独门秘籍之二（已归档）")
+        approve(supervisor, archived["id"])
+        supervisor.post(f"/api/cases/{archived['id']}/archive")
+        shutil.rmtree(app.state.search.index.path)
+        assert found(trainee, "独门秘籍") == []
+        result = run("reindex", "--procs", "1")
+        assert result.exit_code == 0, result.output
+        assert "indexed 1 cases" in result.output
+        assert found(trainee, "独门秘籍") == [case["id"]]
+
+    def test_a_server_starting_on_a_missing_index_rebuilds_it(self, app, settings, trainee, agent, supervisor, submit):
+        case = submit(agent, title="独门秘籍：接机司机迟到的处理")
+        approve(supervisor, case["id"])
+        shutil.rmtree(app.state.search.index.path)
+        restarted = create_app(settings)
+        with TestClient(restarted) as web:
+            assert wait_for_hits(web, trainee, "独门秘籍") == [case["id"]]
+        restarted.state.engine.dispose()
