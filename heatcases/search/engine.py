@@ -1,36 +1,40 @@
 """Running a search against the index: parse, match, filter, facet, rank, suggest, relate.
 
-Matching is done with sets of document numbers (cached per index generation), so the total and the
-facet counts come from C-speed set operations; Whoosh then only ranks the documents that survived the
-filters, with its block-skipping top-k collector. Words in nearly every case (客人, 客服) are dropped
-from a query that has better words, so they neither slow it down nor add noise.
+Whoosh stores the index (segments, postings with positions, columns); matching and ranking run here
+on NumPy arrays, because Whoosh's pure-Python matchers score one document at a time (~250 ms for a
+word found in most of 100,000 cases). Each segment's postings are read once into arrays and cached by
+segment id, so a commit, which adds a small segment, costs the cache almost nothing. A query is then
+a few vector operations: boolean masks for matching, filters and facet counts, BM25 sums for ranking,
+a partial sort for the top N.
 """
 
 from __future__ import annotations
 
-import heapq
 import math
 import re
 import threading
-from collections import Counter, OrderedDict
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date
 
-from whoosh import collectors
+import numpy as np
 from whoosh import query as wq
 
 from heatcases.search import text
 from heatcases.search.index import SearchIndex, date_number
-from heatcases.vocab import BUSINESS_LINE_CODES as _LINES
-from heatcases.vocab import TAGS as _TAGS
+from heatcases.vocab import BUSINESS_LINE_CODES, TAGS
 
 MAX_QUERY_CHARS = 200
 MAX_QUERY_WORDS = 12
+SYNONYM_BOOST = 0.5
+FIELD_BOOST = {"title": 2.5, "body": 1.0}
+FIELDS = tuple(FIELD_BOOST)
+K1, B = 1.2, 0.75  # BM25
+FALLBACK_BELOW = 5  # an all-words match with fewer hits widens to most-words
+COORDINATION = 0.3  # extra score share per additional query word a case contains (widened queries)
 COMMON_SHARE = 0.25  # a word in more than this share of cases (and in COMMON_MIN of them) is too common
 COMMON_MIN = 200  # to narrow a query or to tell what a case is about
-SYNONYM_BOOST = 0.5
-FALLBACK_BELOW = 5  # an all-words match with fewer hits widens to most-words
-FIELDS = ("title", "body")
+CACHE_BYTES = 256 * 1024 * 1024
 
 _QUOTED = re.compile(r'["“”「」『』]([^"“”「」『』]*)["“”「」『』]?')
 _EXCLUDED = re.compile(r"(?:^|\s)[-－]([^\s\"“”]+)")
@@ -63,14 +67,13 @@ def parse_query(raw: str) -> ParsedQuery:
     """Quotes make a phrase, a leading minus excludes a word; anything else is words. Never fails."""
     raw = (raw or "").replace("\x00", " ")[:MAX_QUERY_CHARS]
     parsed = ParsedQuery(raw=raw.strip())
-    rest = raw
     for match in _QUOTED.finditer(raw):
         words = [token.text for token in text.tokens(match.group(1), for_index=False)]
         if len(words) > 1:
             parsed.phrases.append(words[:MAX_QUERY_WORDS])
         else:
             parsed.words.extend(words)
-    rest = _QUOTED.sub(" ", rest)
+    rest = _QUOTED.sub(" ", raw)
     for match in _EXCLUDED.finditer(rest):
         parsed.excluded.extend(text.query_words(match.group(1)))
     rest = _EXCLUDED.sub(" ", rest)
@@ -98,17 +101,22 @@ class EngineResult:
     suggestion: str | None = None
 
 
-def _common(df: int, total_docs: int) -> bool:
-    return df > COMMON_MIN and df / total_docs > COMMON_SHARE
+class _Cache:
+    """A least-recently-used cache bounded by the bytes of the arrays it holds; thread-safe."""
 
-
-class _SetCache:
-    """Document-number sets per index state; shared by all threads (docnums are stable per state)."""
-
-    def __init__(self, size: int = 1024):
+    def __init__(self, budget: int = CACHE_BYTES):
         self._items: OrderedDict = OrderedDict()
         self._lock = threading.Lock()
-        self._size = size
+        self._budget = budget
+        self._bytes = 0
+
+    @staticmethod
+    def _size(value) -> int:
+        if isinstance(value, np.ndarray):
+            return value.nbytes + 100
+        if isinstance(value, tuple):
+            return sum(_Cache._size(item) for item in value) + 100
+        return 100
 
     def get(self, key, compute):
         with self._lock:
@@ -116,17 +124,141 @@ class _SetCache:
                 self._items.move_to_end(key)
                 return self._items[key]
         value = compute()
+        size = self._size(value)
         with self._lock:
-            self._items[key] = value
-            while len(self._items) > self._size:
-                self._items.popitem(last=False)
+            if key not in self._items:
+                self._items[key] = value
+                self._bytes += size
+                while self._bytes > self._budget and len(self._items) > 1:
+                    _old_key, old = self._items.popitem(last=False)
+                    self._bytes -= self._size(old)
         return value
 
 
-def _state(reader) -> tuple:
-    readers = [reader] if reader.is_atomic() else [sub for sub, _offset in reader.leaf_readers()]
-    segments = [sub.segment() for sub in readers]
-    return tuple((segment.segment_id(), segment.deleted_count()) for segment in segments if segment is not None)
+_EMPTY_IDS = np.zeros(0, dtype=np.int64)
+_EMPTY_TF = np.zeros(0, dtype=np.float32)
+
+
+def _segment_key(sub) -> str:
+    segment = sub.segment()
+    return segment.segment_id() if segment is not None else f"reader-{id(sub)}"
+
+
+class _View:
+    """One searcher's index state as arrays: segments laid end to end in document-number order."""
+
+    def __init__(self, engine: Engine, searcher):
+        self.engine = engine
+        self.searcher = searcher
+        self.reader = searcher.reader()
+        self.leaves = list(self.reader.leaf_readers())
+        self.size = self.reader.doc_count_all()
+        self.state = tuple((_segment_key(sub), sub.doc_count()) for sub, _base in self.leaves)
+        self.live = engine._cache.get((self.state, "live"), self._live)
+        self.live_count = int(self.live.sum())
+
+    def _live(self) -> np.ndarray:
+        mask = np.ones(self.size, dtype=bool)
+        for sub, base in self.leaves:
+            if sub.has_deletions():
+                kept = np.zeros(sub.doc_count_all(), dtype=bool)
+                kept[np.fromiter(sub.all_doc_ids(), dtype=np.int64)] = True
+                mask[base : base + sub.doc_count_all()] = kept
+        return mask
+
+    # --- postings ---------------------------------------------------------------------------------
+
+    def postings(self, fieldname: str, term: str) -> tuple[np.ndarray, np.ndarray]:
+        """Global document numbers and term frequencies of ``term`` (deleted documents included)."""
+        parts = [self._segment_postings(sub, fieldname, term) for sub, _base in self.leaves]
+        if len(parts) == 1:
+            return parts[0]
+        ids = [part[0] + base for part, (_sub, base) in zip(parts, self.leaves, strict=True)]
+        return np.concatenate(ids), np.concatenate([part[1] for part in parts])
+
+    def _segment_postings(self, sub, fieldname: str, term: str):
+        def read():
+            if (fieldname, term) not in sub:
+                return _EMPTY_IDS, _EMPTY_TF
+            matcher = sub.postings(fieldname, term)
+            ids: list[int] = []
+            weights: list[float] = []
+            try:  # whole blocks at a time (whoosh-reloaded 2.7.5's W3LeafMatcher, pinned)
+                while matcher.is_active():
+                    if matcher._ids is None:
+                        matcher._read_ids()
+                    if matcher._weights is None:
+                        matcher._read_weights()
+                    ids.extend(matcher._ids)
+                    weights.extend(matcher._weights)
+                    matcher._next_block()
+            except AttributeError:  # a small, inlined posting list
+                matcher = sub.postings(fieldname, term)
+                ids, weights = [], []
+                while matcher.is_active():
+                    ids.append(matcher.id())
+                    weights.append(matcher.weight())
+                    matcher.next()
+            return np.asarray(ids, dtype=np.int64), np.asarray(weights, dtype=np.float32)
+
+        return self.engine._cache.get((_segment_key(sub), "p", fieldname, term), read)
+
+    def mask(self, fieldname: str, term: str) -> np.ndarray:
+        def build():
+            mask = np.zeros(self.size, dtype=bool)
+            mask[self.postings(fieldname, term)[0]] = True
+            return mask & self.live
+
+        return self.engine._cache.get((self.state, "m", fieldname, term), build)
+
+    def query_mask(self, query: wq.Query) -> np.ndarray:
+        """Documents matching a Whoosh query (phrases, ranges): positions are checked by Whoosh."""
+
+        def build():
+            mask = np.zeros(self.size, dtype=bool)
+            docs = np.fromiter(self.searcher.docs_for_query(query), dtype=np.int64)
+            mask[docs] = True
+            return mask & self.live
+
+        return self.engine._cache.get((self.state, "q", repr(query)), build)
+
+    def lengths(self, fieldname: str) -> np.ndarray:
+        def segment_lengths(sub):
+            def read():
+                count = sub.doc_count_all()
+                lengths = (sub.doc_field_length(doc, fieldname, 0) or 0 for doc in range(count))
+                return np.fromiter(lengths, dtype=np.float32, count=count)
+
+            return self.engine._cache.get((_segment_key(sub), "len", fieldname), read)
+
+        def build():
+            return np.concatenate([segment_lengths(sub) for sub, _base in self.leaves] or [_EMPTY_TF])
+
+        return self.engine._cache.get((self.state, "len", fieldname), build)
+
+    def column(self, name: str) -> np.ndarray:
+        def segment_column(sub):
+            return self.engine._cache.get(
+                (_segment_key(sub), "col", name), lambda: np.asarray(list(sub.column_reader(name)), dtype=np.int64)
+            )
+
+        def build():
+            return np.concatenate([segment_column(sub) for sub, _base in self.leaves] or [_EMPTY_IDS])
+
+        return self.engine._cache.get((self.state, "col", name), build)
+
+    # --- scoring ----------------------------------------------------------------------------------
+
+    def bm25(self, fieldname: str, term: str) -> tuple[np.ndarray, np.ndarray]:
+        """(documents, BM25 score of ``term`` in ``fieldname``) with Whoosh's BM25F constants."""
+        ids, tf = self.postings(fieldname, term)
+        if not len(ids):
+            return ids, tf
+        df = self.reader.doc_frequency(fieldname, term) or len(ids)
+        idf = math.log(1 + (max(self.live_count, 1) - df + 0.5) / (df + 0.5))
+        avg = (self.reader.field_length(fieldname) / max(self.size, 1)) or 1.0
+        dl = self.lengths(fieldname)[ids]
+        return ids, idf * tf * (K1 + 1) / (tf + K1 * (1 - B + B * dl / avg))
 
 
 class Engine:
@@ -134,238 +266,226 @@ class Engine:
 
     def __init__(self, index: SearchIndex):
         self.index = index
-        self._cache = _SetCache()
+        self._cache = _Cache()
 
-    # --- document sets ---------------------------------------------------------------------------
+    def view(self) -> _View:
+        return _View(self, self.index.searcher())
 
-    def _live(self, searcher, state) -> frozenset[int]:
-        return self._cache.get((state, "live"), lambda: frozenset(searcher.reader().all_doc_ids()))
+    # --- matching -------------------------------------------------------------------------------
 
-    def _term_docs(self, searcher, state, fieldname: str, term: str) -> frozenset[int]:
-        def compute():
-            reader = searcher.reader()
-            if (fieldname, term) not in reader:
-                return frozenset()
-            docs = frozenset(reader.postings(fieldname, term).all_ids())
-            return docs & self._live(searcher, state) if reader.has_deletions() else docs
-
-        return self._cache.get((state, fieldname, term), compute)
-
-    def _query_docs(self, searcher, state, query: wq.Query) -> frozenset[int]:
-        return self._cache.get((state, "q", repr(query)), lambda: frozenset(searcher.docs_for_query(query)))
-
-    def _variant_query(self, variant: str) -> tuple[list[str], wq.Query]:
-        words = [token.text for token in text.tokens(variant, for_index=False)] or [variant]
-        if len(words) == 1:
-            return words, wq.Or([wq.Term(name, words[0]) for name in FIELDS])
-        return words, wq.Or([wq.Phrase(name, words, slop=2) for name in FIELDS])
-
-    def _group(self, searcher, state, word: str) -> tuple[frozenset[int], wq.Query]:
-        """Documents with ``word`` or a synonym, and the query that ranks them (synonyms weigh less)."""
-        docs: set[int] = set()
-        parts = []
-        variants = {word: 1.0}
+    def _variants(self, word: str) -> list[tuple[tuple[str, ...], float]]:
+        """The typed word, then each synonym as the index's words (a synonym may be several words)."""
+        variants = {(word,): 1.0}
         for other in text.synonyms(word):
-            variants.setdefault(text.stem(other), SYNONYM_BOOST)
-        for variant, boost in variants.items():
-            words, variant_query = self._variant_query(variant) if variant != word else ([word], None)
-            if variant_query is None:
-                variant_query = wq.Or([wq.Term(name, word) for name in FIELDS])
-            if len(words) == 1:
-                for name in FIELDS:
-                    docs |= self._term_docs(searcher, state, name, words[0])
-            else:
-                docs |= self._query_docs(searcher, state, variant_query)
-            parts.append(variant_query.with_boost(boost) if boost != 1.0 else variant_query)
-        return frozenset(docs), (parts[0] if len(parts) == 1 else wq.Or(parts))
+            words = tuple(token.text for token in text.tokens(other, for_index=False))
+            if words:
+                variants.setdefault(words, SYNONYM_BOOST)
+        return list(variants.items())
 
-    def _phrase(self, searcher, state, words: list[str]) -> tuple[frozenset[int], wq.Query]:
-        query = wq.Or([wq.Phrase(name, words, slop=2) for name in FIELDS])
-        return self._query_docs(searcher, state, query), query
+    def _group(self, view: _View, word: str) -> tuple[np.ndarray, np.ndarray]:
+        """(mask of documents with ``word`` or a synonym, their score for it; synonyms weigh less)."""
+        mask = np.zeros(view.size, dtype=bool)
+        score = np.zeros(view.size, dtype=np.float32)
+        for words, boost in self._variants(word):
+            phrase_mask = None
+            if len(words) > 1:  # a synonym of several words must appear as a phrase
+                phrase_mask = view.query_mask(wq.Or([wq.Phrase(name, list(words), slop=2) for name in FIELDS]))
+                mask |= phrase_mask
+            for name in FIELDS:
+                for part in words:
+                    ids, scores = view.bm25(name, part)
+                    if phrase_mask is not None:
+                        keep = phrase_mask[ids]
+                        ids, scores = ids[keep], scores[keep]
+                    else:
+                        mask[ids] = True
+                    score[ids] += scores * (boost * FIELD_BOOST[name])  # ids are unique per posting list
+        return mask & view.live, score
 
-    def _filter_docs(self, searcher, state, filters: IndexFilters, *, skip: str = "") -> frozenset[int] | None:
-        sets = [self._term_docs(searcher, state, "tags", tag) for tag in filters.tags if skip != "tags"]
+    def _phrase(self, view: _View, words: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        mask = view.query_mask(wq.Or([wq.Phrase(name, words, slop=2) for name in FIELDS]))
+        score = np.zeros(view.size, dtype=np.float32)
+        for name in FIELDS:
+            for word in words:
+                ids, scores = view.bm25(name, word)
+                score[ids] += scores * FIELD_BOOST[name]
+        return mask, score * mask
+
+    def _filters(self, view: _View, filters: IndexFilters, *, skip: str = "") -> np.ndarray | None:
+        masks = [view.mask("tags", tag) for tag in filters.tags if skip != "tags"]
         if filters.behavior:
-            sets.append(self._term_docs(searcher, state, "behaviors", filters.behavior))
+            masks.append(view.mask("behaviors", filters.behavior))
         if filters.business_line and skip != "business_line":
-            sets.append(self._term_docs(searcher, state, "business_line", filters.business_line))
+            masks.append(view.mask("business_line", filters.business_line))
         if filters.featured is not None:
-            featured = self._term_docs(searcher, state, "featured", "t")
-            sets.append(featured if filters.featured else self._live(searcher, state) - featured)
+            featured = view.mask("featured", "t")
+            masks.append(featured if filters.featured else view.live & ~featured)
         if filters.date_from or filters.date_to:
-            start = date_number(filters.date_from) if filters.date_from else None
-            end = date_number(filters.date_to) if filters.date_to else None
-            sets.append(self._query_docs(searcher, state, wq.NumericRange("occurred", start, end)))
-        if not sets:
+            days = view.column("occurred")
+            mask = view.live.copy()
+            if filters.date_from:
+                mask &= days >= date_number(filters.date_from)
+            if filters.date_to:
+                mask &= days <= date_number(filters.date_to)
+            masks.append(mask)
+        if not masks:
             return None
-        sets.sort(key=len)
-        return frozenset.intersection(*sets)
+        combined = masks[0].copy()
+        for mask in masks[1:]:
+            combined &= mask
+        return combined
+
+    def _match(self, view: _View, parsed: ParsedQuery) -> tuple[np.ndarray, np.ndarray | None]:
+        """The matching documents and their scores (None: no words, list everything)."""
+        if parsed.empty:
+            return view.live, None
+        groups = [self._group(view, word) for word in parsed.words]
+        phrases = [self._phrase(view, words) for words in parsed.phrases]
+        # Words found in nearly every case do not narrow the query while rarer words remain.
+        specific = [group for group in groups if not _common(int(group[0].sum()), view.live_count)]
+        required = specific if specific and len(specific) < len(groups) else groups
+        matched = view.live.copy()
+        for mask, _score in required + phrases:
+            matched &= mask
+        score = np.zeros(view.size, dtype=np.float32)
+        for _mask, part in groups + phrases:
+            score += part
+        if int(matched.sum()) < FALLBACK_BELOW and len(groups) > 1:
+            # Colloquial questions rarely share every word with a story: take the cases with most of
+            # the words, fewer while that still finds too little; more words rank higher.
+            hits = np.zeros(view.size, dtype=np.int8)
+            for mask, _score in groups:
+                hits += mask
+            need = max(1, math.ceil(len(groups) / 2))
+            while True:
+                widened = hits >= need
+                for mask, _score in phrases:
+                    widened &= mask
+                if int(widened.sum()) >= FALLBACK_BELOW or need == 1:
+                    break
+                need -= 1
+            if int(widened.sum()) > int(matched.sum()):
+                matched = widened
+                score = score * (1 + COORDINATION * (hits - 1).clip(min=0))
+        return matched, score
 
     # --- search ---------------------------------------------------------------------------------
 
     def search(self, parsed: ParsedQuery, filters: IndexFilters, *, sort: str, offset: int, limit: int,
                want_suggestion: bool = True) -> EngineResult:  # fmt: skip
-        searcher = self.index.searcher()
-        state = _state(searcher.reader())
-        live = self._live(searcher, state)
-        matched, ranking = self._match(searcher, state, parsed, live)
+        view = self.view()
+        matched, score = self._match(view, parsed)
         for word in parsed.excluded:
             for name in FIELDS:
-                matched = matched - self._term_docs(searcher, state, name, word)
-
-        narrowed = self._filter_docs(searcher, state, filters)
+                matched = matched & ~view.mask(name, word)
+        narrowed = self._filters(view, filters)
         final = matched if narrowed is None else matched & narrowed
-        facets = {
-            "tags": {tag: len(final & self._term_docs(searcher, state, "tags", tag)) for tag in _TAGS},
-            "business_line": self._line_counts(searcher, state, matched, filters),
-        }
-        hits = self._rank(searcher, state, final, ranking, sort=sort, offset=offset, limit=limit)
-        suggestion = None
-        if want_suggestion and len(final) < 3 and parsed.words:
-            suggestion = self.suggest(searcher, parsed)
-        return EngineResult(len(final), hits, facets, parsed.highlight_terms(), suggestion)
-
-    def _line_counts(self, searcher, state, matched, filters: IndexFilters) -> dict[str, int]:
-        others = self._filter_docs(searcher, state, filters, skip="business_line")
+        others = self._filters(view, filters, skip="business_line")
         base = matched if others is None else matched & others
-        counts = {line: len(base & self._term_docs(searcher, state, "business_line", line)) for line in _LINES}
-        return {line: count for line, count in counts.items() if count}
+        facets = {
+            "tags": {tag: int(np.count_nonzero(final & view.mask("tags", tag))) for tag in TAGS},
+            "business_line": {
+                line: count
+                for line in BUSINESS_LINE_CODES
+                if (count := int(np.count_nonzero(base & view.mask("business_line", line))))
+            },
+        }
+        total = int(np.count_nonzero(final))
+        hits = self._rank(view, final, score, sort=sort, offset=offset, limit=limit) if total else []
+        suggestion = None
+        if want_suggestion and total < 3 and parsed.words:
+            suggestion = self.suggest(view, parsed)
+        return EngineResult(total, hits, facets, parsed.highlight_terms(), suggestion)
 
-    def _match(self, searcher, state, parsed: ParsedQuery, live):
-        """The matching documents and the query that ranks them (None: no words, list everything)."""
-        if parsed.empty:
-            return live, None
-        total_docs = max(len(live), 1)
-        groups = [self._group(searcher, state, word) for word in parsed.words]
-        phrases = [self._phrase(searcher, state, words) for words in parsed.phrases]
-        # Drop words found in nearly every case while rarer words remain: they narrow nothing.
-        specific = [group for group in groups if not _common(len(group[0]), total_docs)]
-        if specific and len(specific) < len(groups):
-            groups = specific
-        required = groups + phrases
-        matched = frozenset.intersection(*(docs for docs, _query in sorted(required, key=lambda g: len(g[0]))))
-        ranking = wq.And([query for _docs, query in required]) if len(required) > 1 else required[0][1]
-        if len(matched) < FALLBACK_BELOW and len(groups) > 1:
-            # Colloquial questions rarely share every word with a story: take cases with most words.
-            # Most words first; fewer while that still finds too little (the bonus ranks fuller matches first).
-            counts = Counter()
-            for docs, _query in groups:
-                counts.update(docs)
-            need = max(1, math.ceil(len(groups) / 2))
-            while True:
-                widened = frozenset(doc for doc, hits in counts.items() if hits >= need)
-                for docs, _query in phrases:
-                    widened &= docs
-                if len(widened) >= FALLBACK_BELOW or need == 1:
-                    break
-                need -= 1
-            if len(widened) > len(matched):
-                matched = widened
-                # The coordination bonus ranks cases with more of the words first.
-                ranking = wq.Or([query for _docs, query in groups] + [query for _docs, query in phrases], scale=0.9)
-        return matched, ranking
-
-    def _rank(self, searcher, state, final, ranking, *, sort, offset, limit) -> list[tuple[int, float]]:
-        if not final or limit <= 0:
-            return []
+    def _rank(self, view: _View, final, score, *, sort, offset, limit) -> list[tuple[int, float]]:
         wanted = offset + limit
-        stored = searcher.reader()
-        if sort == "relevance" and ranking is not None:
-            # No block-quality skipping or matcher replacement: in whoosh-reloaded 2.7.5 they can drop
-            # documents that belong in the top N (page 1 would depend on the page size).
-            collector = collectors.FilterCollector(
-                collectors.TopCollector(limit=wanted, usequality=False, replace=0), allow=set(final)
-            )
-            searcher.search_with_collector(ranking, collector)
-            results = collector.results()
-            return [(int(hit["id"]), float(hit.score)) for hit in results[offset:wanted]]
-        column = "views" if sort == "views" else "created"
-        ordered = self._ordered(searcher, state, column, final, wanted)
-        return [(int(stored.stored_fields(doc)["id"]), 0.0) for doc in ordered[offset:wanted]]
-
-    def _ordered(self, searcher, state, column: str, final, wanted: int) -> list[int]:
-        """The first ``wanted`` of ``final``, largest ``column`` first (newest or most viewed)."""
-        values = searcher.reader().column_reader(column)
-        tiebreak = searcher.reader().column_reader("created") if column != "created" else None
-        if tiebreak is None:
-            key = values.__getitem__
+        if limit <= 0:
+            return []
+        docs = np.flatnonzero(final)
+        created = view.column("created")[docs]
+        if sort == "relevance" and score is not None:
+            keys = (-created, -score[docs])  # lexsort: last key first
+        elif sort == "views":
+            keys = (-created, -view.column("views")[docs])
         else:
-
-            def key(doc):
-                return values[doc], tiebreak[doc]
-
-        if len(final) <= 5000:
-            return heapq.nlargest(wanted, final, key=key)
-        order = self._cache.get((state, "order", column), lambda: sorted(self._live(searcher, state), key=key,
-                                                                         reverse=True))  # fmt: skip
-        picked = []
-        for doc in order:
-            if doc in final:
-                picked.append(doc)
-                if len(picked) >= wanted:
-                    break
-        return picked
+            keys = (-created,)
+        if len(docs) > wanted * 4:  # keep the work proportional to what is shown
+            primary = keys[-1]
+            cut = np.argpartition(primary, wanted - 1)[:wanted] if wanted < len(docs) else np.arange(len(docs))
+            threshold = primary[cut].max()
+            keep = primary <= threshold
+            docs, keys = docs[keep], tuple(key[keep] for key in keys)
+        order = np.lexsort(keys)[offset:wanted]
+        case_ids = view.column("case_id")
+        scores = score[docs[order]] if (sort == "relevance" and score is not None) else np.zeros(len(order))
+        return [(int(case_ids[doc]), float(value)) for doc, value in zip(docs[order], scores, strict=True)]
 
     # --- did you mean ----------------------------------------------------------------------------
 
-    def suggest(self, searcher, parsed: ParsedQuery) -> str | None:
+    def suggest(self, view: _View, parsed: ParsedQuery) -> str | None:
         """A close spelling that is in the library, for a query that found (almost) nothing."""
-        reader = searcher.reader()
+        reader = view.reader
         words = list(parsed.words)
         # A mistyped Chinese word (航斑) falls apart into single characters: try them joined again.
         pairs = [a + b for a, b in zip(words, words[1:], strict=False) if len(a) == 1 and len(b) == 1]
-        changed = False
         replacements: dict[str, str] = {}
         for word in words + pairs:
-            if len(word) < 2 or reader.doc_frequency("body", word) + reader.doc_frequency("title", word) > 0:
+            if len(word) < 2 or len(word) > 20:
+                continue
+            if reader.doc_frequency("body", word) + reader.doc_frequency("title", word) > 0:
                 continue
             candidates = set(reader.terms_within("body", word, 1)) | set(reader.terms_within("title", word, 1))
             candidates = {c for c in candidates if len(c) == len(word) and c != word}
             if candidates:
-                best = max(candidates, key=lambda c: (reader.doc_frequency("body", c), c))
-                replacements[word] = best
-                changed = True
-        if not changed:
+                replacements[word] = max(candidates, key=lambda c: (reader.doc_frequency("body", c), c))
+        if not replacements:
             return None
-        suggestion = text.normalize(parsed.raw)
+        original = text.normalize(parsed.raw)
+        suggestion = original
         for wrong, right in replacements.items():
             suggestion = suggestion.replace(wrong, right)
-        return suggestion if suggestion != text.normalize(parsed.raw) else None
+        return suggestion if suggestion != original else None
 
     # --- related ----------------------------------------------------------------------------------
 
     def related(self, case_id: int, title: str, body: str, tags: list[str], business_line: str,
                 limit: int) -> list[tuple[int, float]]:  # fmt: skip
         """Cases most like this one: its most telling words, then shared values and business line."""
-        searcher = self.index.searcher()
-        reader = searcher.reader()
-        state = _state(reader)
-        total_docs = max(len(self._live(searcher, state)), 1)
-        counts = Counter(
-            token.text
-            for token in text.tokens(f"{title}\n{title}\n{body}", for_index=False)
-            if len(token.text) > 1 and not any(char.isdigit() for char in token.text)
-        )
+        view = self.view()
+        total_docs = max(view.live_count, 1)
+        counts: dict[str, int] = {}
+        for token in text.tokens(f"{title}\n{title}\n{body}", for_index=False):
+            if len(token.text) > 1 and not any(char.isdigit() for char in token.text):
+                counts[token.text] = counts.get(token.text, 0) + 1
         weights = {}
         for word, tf in counts.items():
-            df = reader.doc_frequency("body", word)
+            df = view.reader.doc_frequency("body", word)
             if df < 2 or _common(df, total_docs):
                 continue
             weight = (1 + math.log(tf)) * math.log((total_docs + 1) / df)
             if weight > 0:
                 weights[word] = weight
-        key_terms = heapq.nlargest(12, weights.items(), key=lambda item: item[1])
+        key_terms = sorted(weights.items(), key=lambda item: item[1], reverse=True)[:12]
         if not key_terms:
             return []
         top = key_terms[0][1]
-        ranking = wq.Or([wq.Term(name, word, boost=weight / top) for word, weight in key_terms for name in FIELDS])
-        own = set(searcher.document_numbers(id=str(case_id)))
-        results = searcher.search(ranking, limit=limit * 4, mask=own or None)
-        scored = []
-        for hit in results:
-            fields = reader.stored_fields(hit.docnum)
-            shared = sum(1 for tag in tags if hit.docnum in self._term_docs(searcher, state, "tags", tag))
-            same_line = hit.docnum in self._term_docs(searcher, state, "business_line", business_line)
-            scored.append((int(fields["id"]), hit.score * (1 + 0.15 * shared + 0.1 * same_line)))
-        scored.sort(key=lambda item: item[1], reverse=True)
-        return scored[:limit]
+        score = np.zeros(view.size, dtype=np.float32)
+        for word, weight in key_terms:
+            for name in FIELDS:
+                ids, scores = view.bm25(name, word)
+                score[ids] += scores * (FIELD_BOOST[name] * weight / top)
+        score *= view.live
+        bonus = 1 + 0.1 * view.mask("business_line", business_line)
+        for tag in tags:
+            bonus = bonus + 0.15 * view.mask("tags", tag)
+        score *= bonus
+        own = np.flatnonzero(view.column("case_id") == case_id)
+        score[own] = 0
+        candidates = np.flatnonzero(score > 0)
+        order = candidates[np.argsort(-score[candidates], kind="stable")][:limit]
+        case_ids = view.column("case_id")
+        return [(int(case_ids[doc]), float(score[doc])) for doc in order]
+
+
+def _common(df: int, total_docs: int) -> bool:
+    return df > COMMON_MIN and df / total_docs > COMMON_SHARE

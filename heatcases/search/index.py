@@ -54,6 +54,7 @@ def make_schema() -> Schema:
     analyzer = CaseTokenizer()
     return Schema(
         id=ID(stored=True, unique=True),
+        case_id=NUMERIC(int, bits=64, sortable=True),
         title=TEXT(analyzer=analyzer, phrase=True, field_boost=2.5),
         body=TEXT(analyzer=analyzer, phrase=True),
         tags=KEYWORD(scorable=False),
@@ -85,6 +86,7 @@ class CaseDocument:
         day = self.occurred_on or self.created_at.date()
         return {
             "id": str(self.id),
+            "case_id": self.id,
             "title": self.title,
             "body": self.body,
             "tags": " ".join(self.tags),

@@ -200,6 +200,8 @@ class IndexSyncer:
         return report
 
     def _drain_batch(self, report: DrainReport) -> int:
+        if not self.pending():  # the common case for the poller: no need to open a writer
+            return 0
         with self.index.updating(timeout=self.lock_timeout) as update:
             with Session(self.engine) as session:
                 tasks = list(
@@ -251,8 +253,11 @@ class IndexSyncer:
             self._wake.set()
 
     def pending(self) -> int:
+        """How many tasks wait (and may still be retried)."""
         with Session(self.engine) as session:
-            return session.exec(select(func.count()).select_from(IndexTask)).one()
+            return session.exec(
+                select(func.count()).select_from(IndexTask).where(IndexTask.attempts < MAX_ATTEMPTS)
+            ).one()
 
     # --- the background thread --------------------------------------------------------------------
 
