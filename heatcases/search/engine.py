@@ -161,9 +161,8 @@ class _View:
         mask = np.ones(self.size, dtype=bool)
         for sub, base in self.leaves:
             if sub.has_deletions():
-                kept = np.zeros(sub.doc_count_all(), dtype=bool)
-                kept[np.fromiter(sub.all_doc_ids(), dtype=np.int64)] = True
-                mask[base : base + sub.doc_count_all()] = kept
+                deleted = np.fromiter(sub.segment().deleted_docs(), dtype=np.int64)
+                mask[deleted + base] = False
         return mask
 
     # --- postings ---------------------------------------------------------------------------------

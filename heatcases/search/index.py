@@ -7,6 +7,7 @@ rebuild that swaps a finished index into place.
 
 from __future__ import annotations
 
+import copy
 import os
 import shutil
 import threading
@@ -22,6 +23,8 @@ from whoosh.analysis import Token as WhooshToken
 from whoosh.analysis import Tokenizer
 from whoosh.fields import BOOLEAN, ID, KEYWORD, NUMERIC, TEXT, Schema
 from whoosh.index import LockError
+from whoosh.reading import MultiReader, SegmentReader
+from whoosh.searching import Searcher
 from whoosh.util.filelock import try_for
 
 from heatcases.search import text
@@ -104,24 +107,70 @@ def date_number(day: date) -> int:
 
 
 class IndexUpdate:
-    """Changes to the index made under its write lock."""
+    """Changes to the index made under its write lock.
+
+    Replaced and removed documents are found with one reader opened for the whole batch: Whoosh's
+    own ``update_document`` and ``delete_by_term`` open a new reader for every call.
+    """
 
     def __init__(self, writer):
         self._writer = writer
         self._reader = writer.reader()
         self.changed = False
 
+    def _docnums(self, case_id: int) -> list[int]:
+        key = str(case_id)
+        if ("id", key) not in self._reader:
+            return []
+        return [doc for doc in self._reader.postings("id", key).all_ids() if not self._reader.is_deleted(doc)]
+
     def contains(self, case_id: int) -> bool:
-        return ("id", str(case_id)) in self._reader
+        return bool(self._docnums(case_id))
 
     def put(self, document: CaseDocument) -> None:
-        self._writer.update_document(**document.fields())
+        for doc in self._docnums(document.id):
+            self._writer.delete_document(doc)
+        self._writer.add_document(**document.fields())
         self.changed = True
 
     def remove(self, case_id: int) -> None:
-        if self.contains(case_id):
-            self._writer.delete_by_term("id", str(case_id))
+        for doc in self._docnums(case_id):
+            self._writer.delete_document(doc)
             self.changed = True
+
+    def close(self) -> None:
+        self._reader.close()
+
+
+def _fresh_searcher(ix, old):
+    """A searcher on the index's latest commit that reuses the open readers of unchanged segments.
+
+    Not ``Searcher.refresh()``: it reuses a segment's reader even when the segment has new deletions
+    (replaced documents would show twice) and fails on an empty index. Here a reused reader is a
+    shallow copy pointed at the segment's new state; the old searcher is dropped, not closed, since
+    it shares those readers (each thread has its own searcher, so nothing is read concurrently).
+    """
+    toc = ix._read_toc()
+    previous = {
+        sub.segment().segment_id(): sub for sub, _base in old.reader().leaf_readers() if sub.segment() is not None
+    }
+    readers = []
+    for segment in toc.segments:
+        sub = previous.pop(segment.segment_id(), None)
+        if sub is None:
+            readers.append(SegmentReader(ix.storage, ix.schema, segment, generation=toc.generation))
+            continue
+        fresh = copy.copy(sub)
+        fresh._perdoc = copy.copy(sub._perdoc)
+        fresh._segment = fresh._perdoc._segment = segment
+        fresh._gen = toc.generation
+        readers.append(fresh)
+    for gone in previous.values():
+        gone.close()
+    if not readers:
+        return ix.searcher()
+    reader = readers[0] if len(readers) == 1 else MultiReader(readers, generation=toc.generation)
+    return Searcher(reader, fromindex=ix)
 
 
 class IndexBusy(Exception):
@@ -172,10 +221,7 @@ class SearchIndex:
                 searcher.close()
             searcher = ix.searcher()
         elif not searcher.up_to_date():
-            # Not Searcher.refresh(): it reuses segment readers that miss the segments' new deletions
-            # (replaced documents would show twice), and fails on an empty index.
-            searcher.close()
-            searcher = ix.searcher()
+            searcher = _fresh_searcher(ix, searcher)
         local.searcher, local.ix = searcher, ix
         return searcher
 
@@ -200,13 +246,15 @@ class SearchIndex:
         except BaseException:
             writer.cancel()
             raise
+        finally:
+            update.close()
         if update.changed:
             writer.commit()
         else:
             writer.cancel()
 
     def rebuild(self, batches: Iterator[list[CaseDocument]], *, on_batch: Callable[[int], None] | None = None,
-                lock_timeout: float = 60.0, procs: int = 1) -> int:  # fmt: skip
+                lock_timeout: float = 60.0, procs: int = 1, limitmb: int = 1024) -> int:  # fmt: skip
         """Build a complete new index beside the live one, then swap it in; returns documents written.
 
         The live index's write lock is held throughout, so no other process writes to an index that is
@@ -223,9 +271,9 @@ class SearchIndex:
         try:
             new_ix = whoosh_index.create_in(building, make_schema(), indexname=INDEX_NAME)
             if procs > 1:
-                writer = new_ix.writer(procs=procs, multisegment=True, limitmb=256)
+                writer = new_ix.writer(procs=procs, multisegment=True, limitmb=limitmb)
             else:
-                writer = new_ix.writer(limitmb=256)
+                writer = new_ix.writer(limitmb=limitmb)
             try:
                 for batch in batches:
                     for document in batch:

@@ -119,24 +119,47 @@ def to_document(case: Case) -> CaseDocument:
     )
 
 
-def searchable_documents(engine: Engine, *, batch: int = 1000) -> Iterator[list[CaseDocument]]:
-    """Every searchable case, in batches by id (keyset pagination: no growing OFFSET)."""
+def searchable_documents(engine: Engine, *, batch: int = 2000) -> Iterator[list[CaseDocument]]:
+    """Every searchable case, in batches by id (keyset pagination, plain rows: rebuilds are CPU-bound)."""
     last_id = 0
+    columns = (Case.id, Case.title, Case.body, Case.business_line, Case.featured, Case.created_at,
+               Case.occurred_on, Case.views)  # fmt: skip
     while True:
-        with Session(engine) as session:
-            cases = list(
-                session.exec(
-                    select(Case)
-                    .where(Case.status == "approved", Case.archived.is_(False), Case.id > last_id)
-                    .order_by(Case.id)
-                    .limit(batch)
-                ).unique()
-            )
-            documents = [to_document(case) for case in cases]
-        if not documents:
-            return
-        last_id = documents[-1].id
-        yield documents
+        with engine.connect() as connection:
+            rows = connection.execute(
+                select(*columns)
+                .where(Case.status == "approved", Case.archived.is_(False), Case.id > last_id)
+                .order_by(Case.id)
+                .limit(batch)
+            ).all()
+            if not rows:
+                return
+            ids = [row.id for row in rows]
+            tags: dict[int, list[str]] = {}
+            tag_rows = connection.execute(select(CaseTag.case_id, CaseTag.tag).where(CaseTag.case_id.in_(ids)))
+            for case_id, tag in tag_rows:
+                tags.setdefault(case_id, []).append(tag)
+            behaviors: dict[int, list[str]] = {}
+            for case_id, code in connection.execute(
+                select(CaseBehavior.case_id, CaseBehavior.behavior).where(CaseBehavior.case_id.in_(ids))
+            ):
+                behaviors.setdefault(case_id, []).append(code)
+        last_id = ids[-1]
+        yield [
+            CaseDocument(
+                id=row.id,
+                title=row.title,
+                body=row.body,
+                tags=canonical_tags(tags.get(row.id, [])),
+                behaviors=canonical_behaviors(behaviors.get(row.id, [])),
+                business_line=row.business_line,
+                featured=row.featured,
+                created_at=row.created_at,
+                occurred_on=row.occurred_on,
+                views=row.views,
+            )  # fmt: skip
+            for row in rows
+        ]
 
 
 def count_searchable(engine: Engine) -> int:

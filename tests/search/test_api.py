@@ -50,7 +50,9 @@ def library(agent, supervisor, submit):
                 "hotel", title="深夜遇到酒店超售，协调升级房间", body=HOTEL, business_line="hotel",
                 tags=["active", "trust"], behaviors=[],
             ),
-            approve("traditional", title="航班延誤錯過轉機，幫旅客改簽", body=TRADITIONAL, tags=["active"], behaviors=[]),
+            approve(
+                "traditional", title="航班延誤錯過轉機，幫旅客改簽", body=TRADITIONAL, tags=["active"], behaviors=[],
+            ),
             approve(
                 "english", title="Refund for a cancelled hotel upgrade", body=ENGLISH, business_line="hotel",
                 tags=["trust"], behaviors=[],

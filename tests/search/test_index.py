@@ -1,0 +1,46 @@
+"""The index on disk: replaced documents never show twice, searchers follow other writers' commits."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from heatcases.search.engine import Engine, IndexFilters, parse_query
+from heatcases.search.index import CaseDocument, SearchIndex
+
+
+def document(case_id: int, *, featured: bool = False, views: int = 0) -> CaseDocument:
+    return CaseDocument(case_id, f"标题{case_id}", "客人的航班取消了，老人需要改签。", ["trust"], [], "flight",
+                        featured, datetime.now(UTC), None, views)  # fmt: skip
+
+
+def test_a_case_updated_many_times_is_found_once(tmp_path):
+    index = SearchIndex(tmp_path / "index")
+    engine = Engine(index)
+    for case_id in (1, 2, 3):
+        with index.updating(timeout=1) as update:
+            update.put(document(case_id))
+    featured_now = set()
+    for round_ in range(8):  # searches between commits keep their readers open
+        case_id, featured = round_ % 3 + 1, round_ % 2 == 0
+        with index.updating(timeout=1) as update:
+            update.put(document(case_id, featured=featured, views=round_))
+        (featured_now.add if featured else featured_now.discard)(case_id)
+        everything = engine.search(parse_query(""), IndexFilters(), sort="newest", offset=0, limit=10)
+        assert sorted(case_id for case_id, _score in everything.hits) == [1, 2, 3]
+        words = engine.search(parse_query("老人"), IndexFilters(), sort="relevance", offset=0, limit=10)
+        assert words.total == 3
+        featured = engine.search(parse_query(""), IndexFilters(featured=True), sort="newest", offset=0, limit=10)
+        assert sorted(case_id for case_id, _ in featured.hits) == sorted(featured_now)
+
+
+def test_a_second_process_sees_commits_and_removals(tmp_path):
+    writer_side, reader_side = SearchIndex(tmp_path / "index"), SearchIndex(tmp_path / "index")
+    engine = Engine(reader_side)
+    with writer_side.updating(timeout=1) as update:
+        update.put(document(1))
+    assert engine.search(parse_query("老人"), IndexFilters(), sort="relevance", offset=0, limit=5).total == 1
+    with writer_side.updating(timeout=1) as update:
+        update.put(document(2))
+        update.remove(1)
+    result = engine.search(parse_query("老人"), IndexFilters(), sort="relevance", offset=0, limit=5)
+    assert [case_id for case_id, _ in result.hits] == [2]
