@@ -261,7 +261,7 @@ def import_archive(
         index = SearchIndex(settings.data_dir / "index")
         try:
             if report.imported > 5000:
-                sync.rebuild(engine, index)
+                sync.rebuild(engine, index, procs=min(4, os.cpu_count() or 1))
             else:
                 sync.IndexSyncer(engine, index, lock_timeout=30).drain()
             out.print("search index updated")

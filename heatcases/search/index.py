@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-from whoosh import index as whoosh_index
 from whoosh.analysis import Token as WhooshToken
 from whoosh.analysis import Tokenizer
 from whoosh.fields import BOOLEAN, ID, KEYWORD, NUMERIC, TEXT, Schema
+from whoosh.filedb.filestore import FileStorage
 from whoosh.index import LockError
 from whoosh.reading import MultiReader, SegmentReader
 from whoosh.searching import Searcher
@@ -173,6 +173,22 @@ def _fresh_searcher(ix, old):
     return Searcher(reader, fromindex=ix)
 
 
+FORMAT = "heatcases-index 2"  # change when the schema or the analysis changes: old indexes get rebuilt
+FORMAT_FILE = "FORMAT"
+
+
+def _storage(path: Path) -> FileStorage:
+    # No mmap: whoosh-reloaded 2.7.5 copies a mapped postings file into a BytesIO on every open
+    # (~330 MB and ~200 ms at 100,000 cases, per searcher and per writer).
+    return FileStorage(str(path), supports_mmap=False)
+
+
+def _create(path: Path):
+    ix = _storage(path).create_index(make_schema(), indexname=INDEX_NAME)
+    (path / FORMAT_FILE).write_text(FORMAT, encoding="utf-8")
+    return ix
+
+
 class IndexBusy(Exception):
     """Another process holds the index's write lock for longer than we would wait."""
 
@@ -204,10 +220,11 @@ class SearchIndex:
                 identity = self._identity()
                 if self._ix is None or identity != self._ix_identity:
                     self.path.mkdir(parents=True, exist_ok=True)
-                    if whoosh_index.exists_in(self.path, INDEX_NAME):
-                        self._ix = whoosh_index.open_dir(self.path, indexname=INDEX_NAME, schema=make_schema())
+                    storage = _storage(self.path)
+                    if storage.index_exists(INDEX_NAME):
+                        self._ix = storage.open_index(INDEX_NAME, schema=make_schema())
                     else:
-                        self._ix = whoosh_index.create_in(self.path, make_schema(), indexname=INDEX_NAME)
+                        self._ix = _create(self.path)
                     self._ix_identity = self._identity()
         return self._ix
 
@@ -224,6 +241,13 @@ class SearchIndex:
             searcher = _fresh_searcher(ix, searcher)
         local.searcher, local.ix = searcher, ix
         return searcher
+
+    def is_current(self) -> bool:
+        """Whether the index on disk was built by this version's schema and analysis."""
+        try:
+            return (self.path / FORMAT_FILE).read_text(encoding="utf-8").strip() == FORMAT
+        except OSError:
+            return False
 
     def doc_count(self) -> int:
         return self.searcher().doc_count()
@@ -269,7 +293,7 @@ class SearchIndex:
             raise IndexBusy(f"search index busy for {lock_timeout} s")
         count = 0
         try:
-            new_ix = whoosh_index.create_in(building, make_schema(), indexname=INDEX_NAME)
+            new_ix = _create(building)
             if procs > 1:
                 writer = new_ix.writer(procs=procs, multisegment=True, limitmb=limitmb)
             else:

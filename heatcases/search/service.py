@@ -115,9 +115,13 @@ def _load_shown(session: Session, ranked: list[tuple[int, float]]) -> list[tuple
     if not ranked:
         return []
     ids = [case_id for case_id, _score in ranked]
-    statement = select(Case).where(Case.id.in_(ids), Case.status == "approved", Case.archived.is_(False))
-    cases = {case.id: case for case in session.exec(statement).unique()}
-    return [(cases[case_id], score) for case_id, score in ranked if case_id in cases]
+    # By primary key only (a status condition makes SQLite walk the status index), then filtered.
+    cases = {case.id: case for case in session.exec(select(Case).where(Case.id.in_(ids))).unique()}
+    return [
+        (cases[case_id], score)
+        for case_id, score in ranked
+        if case_id in cases and cases[case_id].status == "approved" and not cases[case_id].archived
+    ]
 
 
 def _hit(case: Case, score: float, terms: list[str]) -> Hit:

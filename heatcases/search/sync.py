@@ -126,14 +126,16 @@ def searchable_documents(engine: Engine, *, batch: int = 2000) -> Iterator[list[
                Case.occurred_on, Case.views)  # fmt: skip
     while True:
         with engine.connect() as connection:
-            rows = connection.execute(
-                select(*columns)
-                .where(Case.status == "approved", Case.archived.is_(False), Case.id > last_id)
-                .order_by(Case.id)
-                .limit(batch)
+            # By primary key only: with the status in the WHERE clause SQLite walks the status index.
+            scanned = connection.execute(
+                select(*columns, Case.status, Case.archived).where(Case.id > last_id).order_by(Case.id).limit(batch)
             ).all()
-            if not rows:
+            if not scanned:
                 return
+            last_id = scanned[-1].id
+            rows = [row for row in scanned if row.status == "approved" and not row.archived]
+            if not rows:
+                continue
             ids = [row.id for row in rows]
             tags: dict[int, list[str]] = {}
             tag_rows = connection.execute(select(CaseTag.case_id, CaseTag.tag).where(CaseTag.case_id.in_(ids)))
@@ -144,7 +146,6 @@ def searchable_documents(engine: Engine, *, batch: int = 2000) -> Iterator[list[
                 select(CaseBehavior.case_id, CaseBehavior.behavior).where(CaseBehavior.case_id.in_(ids))
             ):
                 behaviors.setdefault(case_id, []).append(code)
-        last_id = ids[-1]
         yield [
             CaseDocument(
                 id=row.id,
@@ -303,7 +304,10 @@ class IndexSyncer:
 
     def catch_up(self) -> None:
         """At start: rebuild an index that is missing or disagrees with the database, else drain."""
-        if self.pending() == 0 and self.index.doc_count() != count_searchable(self.engine):
+        if not self.index.is_current():
+            log.warning("search index built by another version: rebuilding it")
+            rebuild(self.engine, self.index, lock_timeout=self.lock_timeout * 5)
+        elif self.pending() == 0 and self.index.doc_count() != count_searchable(self.engine):
             log.warning("search index out of step with the database: rebuilding it")
             rebuild(self.engine, self.index, lock_timeout=self.lock_timeout * 5)
         self.drain()

@@ -134,3 +134,18 @@ class TestRebuild:
         with TestClient(restarted) as web:
             assert wait_for_hits(web, trainee, "独门秘籍") == [case["id"]]
         restarted.state.engine.dispose()
+
+
+def test_an_index_from_another_version_is_rebuilt_at_start(app, settings, trainee, agent, supervisor, submit):
+    case = submit(agent, title="独门秘籍：接机司机迟到的处理")
+    approve(supervisor, case["id"])
+    (app.state.search.index.path / "FORMAT").write_text("heatcases-index 1")
+    restarted = create_app(settings)
+    with TestClient(restarted) as web:
+        assert wait_for_hits(web, trainee, "独门秘籍") == [case["id"]]
+        for _ in range(100):
+            if restarted.state.search.index.is_current():
+                break
+            time.sleep(0.05)
+    assert restarted.state.search.index.is_current()
+    restarted.state.engine.dispose()
