@@ -35,7 +35,7 @@ def search(
     user: ApiUser,
     session: SessionDep,
     search: SearchDep,
-    q: Annotated[str, Query(max_length=2000)] = "",
+    q: str = "",  # any text is a valid query; only its first 200 characters are used
     tag: Annotated[list[Tag], Query()] = [],
     behavior: Behavior | None = None,
     business_line: BusinessLine | None = None,

@@ -124,6 +124,9 @@ class _Cache:
                 self._items.move_to_end(key)
                 return self._items[key]
         value = compute()
+        for array in value if isinstance(value, tuple) else (value,):
+            if isinstance(array, np.ndarray):
+                array.flags.writeable = False  # shared by every query and thread: never changed in place
         size = self._size(value)
         with self._lock:
             if key not in self._items:

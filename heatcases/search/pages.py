@@ -40,7 +40,7 @@ def search_page(
     user: PageUser,
     session: SessionDep,
     search: SearchDep,
-    q: Annotated[str, Query(max_length=2000)] = "",
+    q: str = "",  # any text is a valid query; only its first 200 characters are used
     tag: Annotated[list[str], Query()] = [],
     behavior: str = "",
     business_line: str = "",

@@ -246,7 +246,7 @@ HOSTILE = [
 
 @pytest.mark.parametrize("q", HOSTILE)
 def test_any_text_is_a_valid_query(trainee, library, q):
-    response = trainee.get("/api/search", params={"q": q[:2000]})
+    response = trainee.get("/api/search", params={"q": q})
     assert response.status_code == 200, response.text
     assert {"total", "hits", "facets", "suggestion"} <= set(response.json())
 
