@@ -24,6 +24,19 @@ from heatcases.templating import render, request_language
 log = logging.getLogger("heatcases")
 
 
+class _NoQueryStrings(logging.Filter):
+    """Access log lines without query strings: a search for a phone number must not be logged."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) == 5 and isinstance(args[2], str):
+            record.args = (args[0], args[1], args[2].split("?", 1)[0], args[3], args[4])
+        return True
+
+
+_ACCESS_FILTER = _NoQueryStrings()
+
+
 def _is_api(request: Request) -> bool:
     return is_api_path(request.url.path)
 
@@ -87,6 +100,9 @@ async def _csrf_failed(scope, send, message_id):
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     engine = db.make_engine(settings)
+    access_log = logging.getLogger("uvicorn.access")
+    if _ACCESS_FILTER not in access_log.filters:
+        access_log.addFilter(_ACCESS_FILTER)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):

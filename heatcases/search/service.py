@@ -17,6 +17,7 @@ from sqlmodel import Session, select
 from heatcases.config import Settings
 from heatcases.db import utcnow
 from heatcases.models import Case, Impression, SearchQuery, User
+from heatcases.privacy import mask_personal_data
 from heatcases.search import text
 from heatcases.search.engine import Engine, IndexFilters, parse_query
 from heatcases.search.index import SearchIndex
@@ -172,10 +173,11 @@ def search_cases(session: Session, search: SearchService, user: User, params: Se
 
     query_id = None
     if parsed.raw or params.logged_filters():
+        typed = mask_personal_data(parsed.raw).text  # someone may search for a phone number: never store it
         logged = SearchQuery(
             user_id=user.id,
-            text=parsed.raw,
-            normalized=" ".join(text.normalize(parsed.raw).split())[:200],
+            text=typed[:200],
+            normalized=" ".join(text.normalize(typed).split())[:200],
             filters=params.logged_filters(),
             results=result.total,
             page=params.page,

@@ -276,6 +276,12 @@ class TestImpressionsAndQueryLog:
         assert sorted(i.case_id for i in impressions) == sorted([library["hotel"]["id"], library["english"]["id"]])
         assert {i.source for i in impressions} == {"search"} and {i.query_id for i in impressions} == {queries[0].id}
 
+    def test_personal_data_typed_into_search_is_not_stored(self, app, trainee, library):
+        trainee.get("/api/search", params={"q": "客人 13812345678 退款"})
+        with Session(app.state.engine) as session:
+            logged = session.exec(select(SearchQuery)).one()
+        assert "13812345678" not in logged.text + logged.normalized and "退款" in logged.text
+
     def test_a_view_after_an_impression_opens_it(self, app, trainee, library):
         case_id = library["hotel"]["id"]
         trainee.get("/api/search", params={"q": "超售"})
@@ -311,3 +317,15 @@ class TestRelated:
     def test_related_needs_a_token(self, client, library):
         assert client.get(f"/api/cases/{library['hotel']['id']}/related").status_code == 401
         assert client.get("/api/search?q=x").status_code == 401
+
+
+def test_access_logs_leave_out_query_strings(app):
+    import logging
+
+    record = logging.LogRecord(
+        "uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d',
+        ("127.0.0.1:5000", "GET", "/api/search?q=13812345678", "1.1", 200), None,
+    )  # fmt: skip
+    for active in logging.getLogger("uvicorn.access").filters:
+        active.filter(record)
+    assert "13812345678" not in record.getMessage() and "/api/search" in record.getMessage()
