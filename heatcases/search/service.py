@@ -7,6 +7,8 @@ logged with its result count, and every case shown counts an impression for the 
 
 from __future__ import annotations
 
+import logging
+import threading
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -24,6 +26,8 @@ from heatcases.search.index import SearchIndex
 from heatcases.search.snippets import make_snippet
 from heatcases.search.sync import IndexSyncer
 from heatcases.vocab import canonical_tags
+
+log = logging.getLogger("heatcases.search")
 
 SORTS = ("relevance", "newest", "views")
 MAX_RANKED = 2000  # deeper pages than this show no hits (the total is still exact)
@@ -43,6 +47,14 @@ class SearchService:
         """Start the background catch-up (also applying whatever was queued while we were down)."""
         self._users += 1
         self.syncer.start()
+        threading.Thread(target=self._warm_up, name="heatcases-search-warm-up", daemon=True).start()
+
+    def _warm_up(self) -> None:
+        """Read the index's lengths, columns and filter postings once, so the first user waits less."""
+        try:
+            self.engine.search(parse_query("客人"), IndexFilters(), sort="relevance", offset=0, limit=10)
+        except Exception:  # an index being rebuilt or not there yet: the first search will do it
+            log.debug("search warm-up skipped", exc_info=True)
 
     def stop(self) -> None:
         self._users -= 1
