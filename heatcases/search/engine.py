@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import numpy as np
+from pypinyin import lazy_pinyin
 from whoosh import query as wq
 
 from heatcases.search import text
@@ -395,7 +396,7 @@ class Engine:
         total = int(np.count_nonzero(final))
         hits = self._rank(view, final, score, sort=sort, offset=offset, limit=limit) if total else []
         suggestion = None
-        if want_suggestion and total < 3 and parsed.words:
+        if want_suggestion and parsed.words and (total < 3 or self._has_unknown_word(view, parsed)):
             suggestion = self.suggest(view, parsed)
         return EngineResult(total, hits, facets, parsed.highlight_terms(), suggestion)
 
@@ -424,6 +425,14 @@ class Engine:
 
     # --- did you mean ----------------------------------------------------------------------------
 
+    @staticmethod
+    def _has_unknown_word(view: _View, parsed: ParsedQuery) -> bool:
+        reader = view.reader
+        return any(
+            len(word) > 1 and reader.doc_frequency("body", word) + reader.doc_frequency("title", word) == 0
+            for word in parsed.words
+        )
+
     def suggest(self, view: _View, parsed: ParsedQuery) -> str | None:
         """A close spelling that is in the library, for a query that found (almost) nothing."""
         reader = view.reader
@@ -439,7 +448,16 @@ class Engine:
             candidates = set(reader.terms_within("body", word, 1)) | set(reader.terms_within("title", word, 1))
             candidates = {c for c in candidates if len(c) == len(word) and c != word}
             if candidates:
-                replacements[word] = max(candidates, key=lambda c: (reader.doc_frequency("body", c), c))
+                # Chinese typos are mostly homophones from a pinyin keyboard (航斑 for 航班): prefer those.
+                sound = lazy_pinyin(word)
+                replacements[word] = max(
+                    candidates,
+                    key=lambda c: (
+                        lazy_pinyin(c) == sound,
+                        reader.doc_frequency("body", c) + reader.doc_frequency("title", c),
+                        c,
+                    ),
+                )
         if not replacements:
             return None
         original = text.normalize(parsed.raw)

@@ -113,6 +113,8 @@ class TestFinding:
         body = trainee.get("/api/search", params={"q": "航斑"}).json()
         assert body["total"] == 0 and body["suggestion"] == "航班"
         assert trainee.get("/api/search", params={"q": "航班"}).json()["suggestion"] is None
+        # a pinyin-keyboard homophone typo
+        assert trainee.get("/api/search", params={"q": "该签 老人"}).json()["suggestion"] == "改签 老人"
 
 
 class TestVisibility:
