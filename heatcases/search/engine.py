@@ -32,7 +32,6 @@ FIELD_BOOST = {"title": 2.5, "body": 1.0}
 FIELDS = tuple(FIELD_BOOST)
 K1, B = 1.2, 0.75  # BM25
 FALLBACK_BELOW = 5  # an all-words match with fewer hits widens to most-words
-COORDINATION = 0.3  # extra score share per additional query word a case contains (widened queries)
 COMMON_SHARE = 0.25  # a word in more than this share of cases (and in COMMON_MIN of them) is too common
 COMMON_MIN = 200  # to narrow a query or to tell what a case is about
 CACHE_BYTES = 256 * 1024 * 1024
@@ -369,7 +368,8 @@ class Engine:
                 need -= 1
             if int(widened.sum()) > int(matched.sum()):
                 matched = widened
-                score = score * (1 + COORDINATION * (hits - 1).clip(min=0))
+                # Cases with more of the words first, then by score within the same number of words.
+                score = hits * (float(score.max()) + 1.0) + score
         return matched, score
 
     # --- search ---------------------------------------------------------------------------------
