@@ -32,7 +32,6 @@ BATCH = 500
 MAX_ATTEMPTS = 20
 URGENT = "heatcases.index_urgent"
 SYNCER_ATTRIBUTE = "heatcases_index_syncer"
-QUEUED = "heatcases.index_queued"
 
 
 # --- the queue is written by the same transaction that changes a case --------------------------
@@ -66,14 +65,12 @@ def _enqueue(session: OrmSession, _flush_context) -> None:
     session.connection().execute(
         insert(IndexTask.__table__), [{"case_id": case_id, "enqueued_at": now, "attempts": 0} for case_id in ids]
     )
-    session.info[QUEUED] = True
     session.info[URGENT] = session.info.get(URGENT, False) or urgent
 
 
 @event.listens_for(OrmSession, "after_commit")
 def _after_commit(session: OrmSession) -> None:
     urgent = session.info.pop(URGENT, False)
-    session.info.pop(QUEUED, None)
     if urgent and (syncer := getattr(session.bind, SYNCER_ATTRIBUTE, None)) is not None:
         syncer.apply_now()
 
@@ -81,20 +78,6 @@ def _after_commit(session: OrmSession) -> None:
 @event.listens_for(OrmSession, "after_rollback")
 def _after_rollback(session: OrmSession) -> None:
     session.info.pop(URGENT, None)
-    session.info.pop(QUEUED, None)
-
-
-def enqueue_all(session: Session) -> int:
-    """Queue every case (for a repair without a full rebuild); returns how many."""
-    ids = list(session.exec(select(Case.id)))
-    now = utcnow()
-    for start in range(0, len(ids), 5000):
-        session.execute(
-            insert(IndexTask.__table__),
-            [{"case_id": case_id, "enqueued_at": now, "attempts": 0} for case_id in ids[start : start + 5000]],
-        )
-    session.commit()
-    return len(ids)
 
 
 # --- turning cases into index documents --------------------------------------------------------
