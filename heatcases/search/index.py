@@ -173,8 +173,13 @@ def _fresh_searcher(ix, old):
     return Searcher(reader, fromindex=ix)
 
 
-FORMAT = "heatcases-index 2"  # change when the schema or the analysis changes: old indexes get rebuilt
+SCHEMA_VERSION = 2  # raise when the schema or the analysis changes: old indexes get rebuilt at start
 FORMAT_FILE = "FORMAT"
+
+
+def index_format() -> str:
+    """The schema version and the segmenter's dictionary: an index built otherwise is rebuilt."""
+    return f"heatcases-index {SCHEMA_VERSION} words {text.dictionary_fingerprint()}"
 
 
 def pool_megabytes(procs: int) -> int:
@@ -197,7 +202,7 @@ def _storage(path: Path) -> FileStorage:
 
 def _create(path: Path):
     ix = _storage(path).create_index(make_schema(), indexname=INDEX_NAME)
-    (path / FORMAT_FILE).write_text(FORMAT, encoding="utf-8")
+    (path / FORMAT_FILE).write_text(index_format(), encoding="utf-8")
     return ix
 
 
@@ -257,7 +262,7 @@ class SearchIndex:
     def is_current(self) -> bool:
         """Whether the index on disk was built by this version's schema and analysis."""
         try:
-            return (self.path / FORMAT_FILE).read_text(encoding="utf-8").strip() == FORMAT
+            return (self.path / FORMAT_FILE).read_text(encoding="utf-8").strip() == index_format()
         except OSError:
             return False
 

@@ -30,6 +30,7 @@ log = logging.getLogger("heatcases.search")
 
 BATCH = 500
 MAX_ATTEMPTS = 20
+SERVER_POOL_MB = 512  # a rebuild inside a running server keeps its memory modest (`heatcases reindex` is faster)
 URGENT = "heatcases.index_urgent"
 SYNCER_ATTRIBUTE = "heatcases_index_syncer"
 
@@ -153,7 +154,8 @@ def count_searchable(engine: Engine) -> int:
         ).one()
 
 
-def rebuild(engine: Engine, index: SearchIndex, *, on_batch=None, procs: int = 1, lock_timeout: float = 60.0) -> int:
+def rebuild(engine: Engine, index: SearchIndex, *, on_batch=None, procs: int = 1, lock_timeout: float = 60.0,
+            limitmb: int | None = None) -> int:  # fmt: skip
     """Rebuild the whole index from the database; returns the number of cases indexed.
 
     Tasks queued before the rebuild began are covered by it and removed; later ones stay queued and
@@ -161,7 +163,9 @@ def rebuild(engine: Engine, index: SearchIndex, *, on_batch=None, procs: int = 1
     """
     with Session(engine) as session:
         covered = session.exec(select(func.max(IndexTask.id))).one()
-    count = index.rebuild(searchable_documents(engine), on_batch=on_batch, procs=procs, lock_timeout=lock_timeout)
+    count = index.rebuild(
+        searchable_documents(engine), on_batch=on_batch, procs=procs, lock_timeout=lock_timeout, limitmb=limitmb
+    )
     if covered is not None:
         with Session(engine) as session:
             session.execute(delete(IndexTask).where(IndexTask.id <= covered))
@@ -289,10 +293,10 @@ class IndexSyncer:
         """At start: rebuild an index that is missing or disagrees with the database, else drain."""
         if not self.index.is_current():
             log.warning("search index built by another version: rebuilding it")
-            rebuild(self.engine, self.index, lock_timeout=self.lock_timeout * 5)
+            rebuild(self.engine, self.index, lock_timeout=self.lock_timeout * 5, limitmb=SERVER_POOL_MB)
         elif self.pending() == 0 and self.index.doc_count() != count_searchable(self.engine):
             log.warning("search index out of step with the database: rebuilding it")
-            rebuild(self.engine, self.index, lock_timeout=self.lock_timeout * 5)
+            rebuild(self.engine, self.index, lock_timeout=self.lock_timeout * 5, limitmb=SERVER_POOL_MB)
         self.drain()
 
     def _run(self) -> None:

@@ -7,6 +7,7 @@ never changes the length of the text, and every token carries its own start and 
 
 from __future__ import annotations
 
+import hashlib
 import re
 import threading
 from collections.abc import Iterator
@@ -79,6 +80,15 @@ def _ensure_segmenter() -> None:
             if len(word) > 1 and " " not in word:
                 rjieba.add_word(word, 2000, None)
         _segmenter_ready = True
+
+
+def dictionary_fingerprint() -> str:
+    """Changes when the words the segmenter keeps whole change (words.txt, or words in synonyms.txt)."""
+    digest = hashlib.sha256()
+    for name in ("words.txt", "synonyms.txt"):
+        path = DATA_DIR / name
+        digest.update(path.read_bytes() if path.exists() else b"")
+    return digest.hexdigest()[:12]
 
 
 def normalize(text: str) -> str:

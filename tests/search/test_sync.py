@@ -139,7 +139,7 @@ class TestRebuild:
 def test_an_index_from_another_version_is_rebuilt_at_start(app, settings, trainee, agent, supervisor, submit):
     case = submit(agent, title="独门秘籍：接机司机迟到的处理")
     approve(supervisor, case["id"])
-    (app.state.search.index.path / "FORMAT").write_text("heatcases-index 1")
+    (app.state.search.index.path / "FORMAT").write_text("heatcases-index 1 words 000000000000")
     restarted = create_app(settings)
     with TestClient(restarted) as web:
         assert wait_for_hits(web, trainee, "独门秘籍") == [case["id"]]
