@@ -52,7 +52,8 @@ class SearchService:
     def _warm_up(self) -> None:
         """Read the index's lengths, columns and filter postings once, so the first user waits less."""
         try:
-            self.engine.search(parse_query("客人"), IndexFilters(), sort="relevance", offset=0, limit=10)
+            for words in ("客人", "航斑"):  # the second one builds the spelling index
+                self.engine.search(parse_query(words), IndexFilters(), sort="relevance", offset=0, limit=10)
         except Exception:  # an index being rebuilt or not there yet: the first search will do it
             log.debug("search warm-up skipped", exc_info=True)
 
