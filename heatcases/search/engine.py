@@ -519,15 +519,15 @@ class Engine:
 
 
 def _spelling_index(sub) -> dict[str, tuple[str, ...]]:
-    """Each story word found in at least two cases, under every key with one character blanked out.
+    """Each story word of a segment, under every key with one character blanked out.
 
     Looking a misspelt word up under its own keys finds every word one substitution away in a few
     dictionary lookups (Whoosh's ``terms_within`` walks the whole lexicon: ~0.5 s at 100,000 cases).
     """
     index: dict[str, list[str]] = {}
-    for raw, info in sub.iter_field("body"):
+    for raw, _info in sub.iter_field("body"):
         term = raw.decode("utf-8") if isinstance(raw, bytes) else raw
-        if not 2 <= len(term) <= 8 or info.doc_frequency() < 2 or any(char.isdigit() for char in term):
+        if not 2 <= len(term) <= 8 or any(char.isdigit() for char in term):
             continue
         for position in range(len(term)):
             index.setdefault(term[:position] + "\0" + term[position + 1 :], []).append(term)
