@@ -63,6 +63,14 @@ def test_sort_dates_and_business_line_are_kept_in_the_form(trainee, browser, two
     assert len(page.select(".hit")) == 1
 
 
+def test_behaviour_filter(trainee, browser, agent, supervisor, submit, two_cases):
+    web = browser(trainee.username)
+    page = soup(web.get("/search", params={"behavior": "empathy"}))
+    assert page.select_one("select[name=behavior] option[selected]")["value"] == "empathy"
+    assert [a.get_text() for a in page.select(".hit .card-title a")] == ["雷雨取消航班，帮<b>老人</b>改签"]
+    assert len(page.select("select[name=behavior] optgroup")) == 4
+
+
 def test_nothing_found_says_so_and_suggests(trainee, browser, two_cases):
     page = soup(browser(trainee.username).get("/search", params={"q": "航斑"}))
     assert page.select_one(".empty")
