@@ -25,10 +25,12 @@ from pathlib import Path
 from sqlmodel import select
 
 from heatcases import db
+from heatcases.cases import service as case_service
 from heatcases.config import Settings
 from heatcases.demo import load_demo
 from heatcases.models import Case, User
 from heatcases.search import sync
+from heatcases.search.engine import IndexFilters
 from heatcases.search.service import SearchParams, SearchService, search_cases
 from heatcases.vocab import canonical_tags
 
@@ -83,12 +85,15 @@ def params_for(query: Judged) -> SearchParams:
         tags = [tags]
     # As /api/search does: with no words, "relevance" means newest first.
     sort = "relevance" if query.q.strip() else "newest"
-    return SearchParams(
-        q=query.q,
+    filters = IndexFilters(
         tags=list(dict.fromkeys(tags)),
         behavior=query.filters.get("behavior"),
         business_line=query.filters.get("business_line"),
         featured=query.filters.get("featured"),
+    )
+    return SearchParams(
+        q=query.q,
+        filters=filters,
         sort=sort,
         page=1,
         per_page=K,
@@ -104,7 +109,7 @@ def check_judgments(queries: list[Judged], cases: dict[str, Case]) -> list[str]:
             if case is None:
                 missing.append(f"  {query.q!r}: {title}")
                 continue
-            if not sync.is_searchable(case):
+            if not case_service.is_listed(case):
                 warnings.append(f"{query.q!r}: judged case is not approved, it can never be found: {title}")
             elif reason := _filtered_out(case, query.filters):
                 warnings.append(f"{query.q!r}: judged case is excluded by the filter ({reason}): {title}")

@@ -37,7 +37,7 @@ from heatcases.cases.importer import import_cases
 from heatcases.config import Settings
 from heatcases.models import Case
 from heatcases.search import sync
-from heatcases.search.engine import parse_query
+from heatcases.search.engine import IndexFilters, parse_query
 from heatcases.search.index import SearchIndex
 from heatcases.search.service import SearchParams, SearchService, search_cases
 
@@ -81,9 +81,8 @@ class BenchQuery:
         return "relevance" if self.q.strip() else "newest"  # as the API does for an empty q
 
     def params(self) -> SearchParams:
-        return SearchParams(
-            q=self.q, tags=list(self.tags), business_line=self.business_line, sort=self.sort, per_page=10
-        )
+        filters = IndexFilters(tags=list(self.tags), business_line=self.business_line)
+        return SearchParams(q=self.q, filters=filters, sort=self.sort, per_page=10)
 
     def http_params(self) -> list[tuple[str, str]]:
         pairs = [("q", self.q), ("per_page", "10")]
@@ -385,7 +384,7 @@ def in_process(settings: Settings, engine, queries: list[BenchQuery], warmup: li
     def via_engine(query: BenchQuery) -> float:
         started = time.perf_counter()
         params = query.params()
-        search.engine.search(parse_query(params.q), params.index_filters(), sort=params.sort, offset=0, limit=10)
+        search.engine.search(parse_query(params.q), params.filters, sort=params.sort, offset=0, limit=10)
         return (time.perf_counter() - started) * 1000
 
     started = time.perf_counter()
@@ -427,7 +426,7 @@ def in_process(settings: Settings, engine, queries: list[BenchQuery], warmup: li
     # searchers are reopened and what the engine caches per state is rebuilt. Time that search.
     with Session(engine) as session:
         case = session.exec(select(Case).where(Case.status == "approved").order_by(Case.id)).unique().first()
-        document = sync.to_document(case)
+    document = sync.documents_for(engine, [case.id])[0]
     commit_ms, after_commit_ms = [], []
     mid = list(QUERY_MIX["mid"][1])
     for number in range(20):

@@ -66,11 +66,16 @@ def is_reviewer(user: User) -> bool:
     return user.role in REVIEWER_ROLES
 
 
+def is_listed(case: Case) -> bool:
+    """In the library: approved and not archived (searchable, listed, readable by everyone)."""
+    return case.status == "approved" and not case.archived
+
+
 def can_see(user: User, case: Case) -> bool:
     """Approved, non-archived cases are for everyone; others for their author and reviewers."""
     if is_reviewer(user) or case.author_id == user.id:
         return True
-    return case.status == "approved" and not case.archived
+    return is_listed(case)
 
 
 def visible_clause(user: User):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from datetime import date
 from typing import Annotated, Literal
 
@@ -13,7 +12,8 @@ from heatcases.cases.schemas import Behavior, BusinessLine, CaseId, Tag
 from heatcases.deps import ApiUser, SessionDep
 from heatcases.errors import InvalidInput
 from heatcases.search import service
-from heatcases.search.schemas import RelatedList, SearchHitPublic, SearchResults
+from heatcases.search.engine import IndexFilters
+from heatcases.search.schemas import RelatedList, SearchResults
 
 router = APIRouter(prefix="/api", tags=["search"])
 
@@ -54,16 +54,17 @@ def search(
     check_dates(date_from, date_to)
     if not q.strip() and sort == "relevance":
         sort = "newest"
-    params = service.SearchParams(
-        q=q, tags=list(dict.fromkeys(tag)), behavior=behavior, business_line=business_line, featured=featured,
-        date_from=date_from, date_to=date_to, sort=sort, page=page, per_page=per_page,
+    filters = IndexFilters(
+        tags=list(dict.fromkeys(tag)), behavior=behavior, business_line=business_line, featured=featured,
+        date_from=date_from, date_to=date_to,
     )  # fmt: skip
+    params = service.SearchParams(q=q, filters=filters, sort=sort, page=page, per_page=per_page)
     result = service.search_cases(session, search, user, params)
     return SearchResults(
         total=result.total,
         page=result.page,
         per_page=result.per_page,
-        hits=[SearchHitPublic(**asdict(hit)) for hit in result.hits],
+        hits=result.hits,
         facets=result.facets,
         suggestion=result.suggestion,
     )
@@ -80,4 +81,4 @@ def related(
     """Approved cases most like this one (which the caller must be allowed to see)."""
     case = cases.get_case(session, case_id, user)
     hits = service.related_cases(session, search, user, case, limit=limit)
-    return RelatedList(items=[SearchHitPublic(**asdict(hit)) for hit in hits])
+    return RelatedList(items=hits)

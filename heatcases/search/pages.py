@@ -11,6 +11,7 @@ from fastapi import APIRouter, Query, Request
 from heatcases.deps import PageUser, SessionDep
 from heatcases.search import service
 from heatcases.search.api import SearchDep
+from heatcases.search.engine import IndexFilters
 from heatcases.templating import render
 from heatcases.vocab import BEHAVIORS, BUSINESS_LINE_CODES, TAGS
 
@@ -57,18 +58,15 @@ def search_page(
         start, end = end, start
     if sort not in service.SORTS:
         sort = "relevance" if q.strip() else "newest"
-    params = service.SearchParams(
-        q=q,
+    filters = IndexFilters(
         tags=tags,
         behavior=behavior if behavior in BEHAVIORS else None,
         business_line=business_line if business_line in BUSINESS_LINE_CODES else None,
         featured=True if featured in ("true", "1", "on") else None,
         date_from=start,
         date_to=end,
-        sort=sort,
-        page=_page(page),
-        per_page=PER_PAGE,
     )
+    params = service.SearchParams(q=q, filters=filters, sort=sort, page=_page(page), per_page=PER_PAGE)
     result = service.search_cases(session, search, user, params)
     context = {
         "q": q[:200],

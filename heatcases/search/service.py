@@ -10,12 +10,12 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from pathlib import Path
 
 from sqlalchemy import insert
 from sqlmodel import Session, select
 
+from heatcases.cases import service as case_service
 from heatcases.config import Settings
 from heatcases.db import utcnow
 from heatcases.models import Case, Impression, SearchQuery, User
@@ -23,6 +23,7 @@ from heatcases.privacy import mask_personal_data
 from heatcases.search import text
 from heatcases.search.engine import Engine, IndexFilters, parse_query
 from heatcases.search.index import SearchIndex
+from heatcases.search.schemas import SearchHitPublic
 from heatcases.search.snippets import make_snippet
 from heatcases.search.sync import IndexSyncer
 from heatcases.vocab import canonical_tags
@@ -66,51 +67,22 @@ class SearchService:
 @dataclass
 class SearchParams:
     q: str = ""
-    tags: list[str] = field(default_factory=list)
-    behavior: str | None = None
-    business_line: str | None = None
-    featured: bool | None = None
-    date_from: date | None = None
-    date_to: date | None = None
+    filters: IndexFilters = field(default_factory=IndexFilters)
     sort: str = "relevance"
     page: int = 1
     per_page: int = 10
 
-    def index_filters(self) -> IndexFilters:
-        return IndexFilters(
-            tags=list(self.tags),
-            behavior=self.behavior,
-            business_line=self.business_line,
-            featured=self.featured,
-            date_from=self.date_from,
-            date_to=self.date_to,
-        )
-
     def logged_filters(self) -> dict:
-        filters = {
-            "tag": self.tags,
-            "behavior": self.behavior,
-            "business_line": self.business_line,
-            "featured": self.featured,
-            "from": self.date_from.isoformat() if self.date_from else None,
-            "to": self.date_to.isoformat() if self.date_to else None,
+        chosen = self.filters
+        logged = {
+            "tag": chosen.tags,
+            "behavior": chosen.behavior,
+            "business_line": chosen.business_line,
+            "featured": chosen.featured,
+            "from": chosen.date_from.isoformat() if chosen.date_from else None,
+            "to": chosen.date_to.isoformat() if chosen.date_to else None,
         }
-        return {name: value for name, value in filters.items() if value not in (None, [])}
-
-
-@dataclass
-class Hit:
-    id: int
-    title: str
-    snippet: str
-    tags: list[str]
-    business_line: str
-    featured: bool
-    views: int
-    score: float
-    author: str
-    occurred_on: date | None
-    created_at: datetime
+        return {name: value for name, value in logged.items() if value not in (None, [])}
 
 
 @dataclass
@@ -118,7 +90,7 @@ class SearchPage:
     total: int
     page: int
     per_page: int
-    hits: list[Hit]
+    hits: list[SearchHitPublic]
     facets: dict[str, dict[str, int]]
     suggestion: str | None
     query_id: int | None = None
@@ -134,12 +106,12 @@ def _load_shown(session: Session, ranked: list[tuple[int, float]]) -> list[tuple
     return [
         (cases[case_id], score)
         for case_id, score in ranked
-        if case_id in cases and cases[case_id].status == "approved" and not cases[case_id].archived
+        if case_id in cases and case_service.is_listed(cases[case_id])
     ]
 
 
-def _hit(case: Case, score: float, terms: list[str]) -> Hit:
-    return Hit(
+def _hit(case: Case, score: float, terms: list[str]) -> SearchHitPublic:
+    return SearchHitPublic(
         id=case.id,
         title=case.title,
         snippet=str(make_snippet(case.body, terms)),
@@ -180,7 +152,7 @@ def search_cases(session: Session, search: SearchService, user: User, params: Se
     parsed = parse_query(params.q)
     offset = (params.page - 1) * params.per_page
     limit = params.per_page if offset < MAX_RANKED else 0
-    result = search.engine.search(parsed, params.index_filters(), sort=params.sort, offset=offset, limit=limit)
+    result = search.engine.search(parsed, params.filters, sort=params.sort, offset=offset, limit=limit)
     shown = _load_shown(session, result.hits)
     hits = [_hit(case, score, result.terms) for case, score in shown]
 
@@ -214,7 +186,9 @@ def search_cases(session: Session, search: SearchService, user: User, params: Se
     )
 
 
-def related_cases(session: Session, search: SearchService, user: User, case: Case, *, limit: int = 5) -> list[Hit]:
+def related_cases(
+    session: Session, search: SearchService, user: User, case: Case, *, limit: int = 5
+) -> list[SearchHitPublic]:
     """Approved cases most like ``case``, each counted as shown to ``user``."""
     tags = canonical_tags(row.tag for row in case.tag_rows)
     ranked = search.engine.related(case.id, case.title, case.body, tags, case.business_line, limit + 3)
@@ -231,7 +205,7 @@ def related_cases(session: Session, search: SearchService, user: User, case: Cas
 
 def record_listing(session: Session, user: User, cases: list[Case], *, source: str) -> None:
     """Count the approved cases of a listing page as shown to ``user``."""
-    shown = list({case.id: case for case in cases if case.status == "approved" and not case.archived}.values())
+    shown = list({case.id: case for case in cases if case_service.is_listed(case)}.values())
     record_impressions(
         session, user, [case.id for case in shown], source=source,
         authors={case.id: case.author_id for case in shown},

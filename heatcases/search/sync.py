@@ -21,6 +21,7 @@ from sqlalchemy import Engine, delete, event, func, insert, update
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, select
 
+from heatcases.cases import service as case_service
 from heatcases.db import utcnow
 from heatcases.models import Case, CaseBehavior, CaseTag, CaseView, IndexTask
 from heatcases.search.index import CaseDocument, IndexBusy, SearchIndex
@@ -84,67 +85,66 @@ def _after_rollback(session: OrmSession) -> None:
 # --- turning cases into index documents --------------------------------------------------------
 
 
-def is_searchable(case: Case) -> bool:
-    return case.status == "approved" and not case.archived
+_DOCUMENT_COLUMNS = (Case.id, Case.title, Case.body, Case.business_line, Case.featured, Case.created_at,
+                     Case.occurred_on, Case.views, Case.status, Case.archived)  # fmt: skip
 
 
-def to_document(case: Case) -> CaseDocument:
-    return CaseDocument(
-        id=case.id,
-        title=case.title,
-        body=case.body,
-        tags=canonical_tags(row.tag for row in case.tag_rows),
-        behaviors=canonical_behaviors(row.behavior for row in case.behavior_rows),
-        business_line=case.business_line,
-        featured=case.featured,
-        created_at=case.created_at,
-        occurred_on=case.occurred_on,
-        views=case.views,
-    )
+def _documents(connection, condition) -> tuple[list, list[CaseDocument]]:
+    """(the case rows matching ``condition``, the index documents of those in the library).
+
+    Plain rows, not ORM objects: a rebuild is CPU-bound. The condition should use the primary key
+    only; with the status in the WHERE clause SQLite walks the status index instead.
+    """
+    scanned = connection.execute(select(*_DOCUMENT_COLUMNS).where(condition).order_by(Case.id)).all()
+    rows = [row for row in scanned if case_service.is_listed(row)]
+    if not rows:
+        return scanned, []
+    ids = [row.id for row in rows]
+    tags: dict[int, list[str]] = {}
+    for case_id, tag in connection.execute(select(CaseTag.case_id, CaseTag.tag).where(CaseTag.case_id.in_(ids))):
+        tags.setdefault(case_id, []).append(tag)
+    behaviors: dict[int, list[str]] = {}
+    for case_id, code in connection.execute(
+        select(CaseBehavior.case_id, CaseBehavior.behavior).where(CaseBehavior.case_id.in_(ids))
+    ):
+        behaviors.setdefault(case_id, []).append(code)
+    documents = [
+        CaseDocument(
+            id=row.id,
+            title=row.title,
+            body=row.body,
+            tags=canonical_tags(tags.get(row.id, [])),
+            behaviors=canonical_behaviors(behaviors.get(row.id, [])),
+            business_line=row.business_line,
+            featured=row.featured,
+            created_at=row.created_at,
+            occurred_on=row.occurred_on,
+            views=row.views,
+        )  # fmt: skip
+        for row in rows
+    ]
+    return scanned, documents
+
+
+def documents_for(engine: Engine, case_ids) -> list[CaseDocument]:
+    """The index documents of those of ``case_ids`` that are in the library."""
+    with engine.connect() as connection:
+        return _documents(connection, Case.id.in_(list(case_ids)))[1]
 
 
 def searchable_documents(engine: Engine, *, batch: int = 2000) -> Iterator[list[CaseDocument]]:
-    """Every searchable case, in batches by id (keyset pagination, plain rows: rebuilds are CPU-bound)."""
+    """Every case in the library, in batches by id (keyset pagination: no growing OFFSET)."""
     last_id = 0
-    columns = (Case.id, Case.title, Case.body, Case.business_line, Case.featured, Case.created_at,
-               Case.occurred_on, Case.views)  # fmt: skip
     while True:
         with engine.connect() as connection:
-            # By primary key only: with the status in the WHERE clause SQLite walks the status index.
-            scanned = connection.execute(
-                select(*columns, Case.status, Case.archived).where(Case.id > last_id).order_by(Case.id).limit(batch)
-            ).all()
-            if not scanned:
-                return
-            last_id = scanned[-1].id
-            rows = [row for row in scanned if row.status == "approved" and not row.archived]
-            if not rows:
-                continue
-            ids = [row.id for row in rows]
-            tags: dict[int, list[str]] = {}
-            tag_rows = connection.execute(select(CaseTag.case_id, CaseTag.tag).where(CaseTag.case_id.in_(ids)))
-            for case_id, tag in tag_rows:
-                tags.setdefault(case_id, []).append(tag)
-            behaviors: dict[int, list[str]] = {}
-            for case_id, code in connection.execute(
-                select(CaseBehavior.case_id, CaseBehavior.behavior).where(CaseBehavior.case_id.in_(ids))
-            ):
-                behaviors.setdefault(case_id, []).append(code)
-        yield [
-            CaseDocument(
-                id=row.id,
-                title=row.title,
-                body=row.body,
-                tags=canonical_tags(tags.get(row.id, [])),
-                behaviors=canonical_behaviors(behaviors.get(row.id, [])),
-                business_line=row.business_line,
-                featured=row.featured,
-                created_at=row.created_at,
-                occurred_on=row.occurred_on,
-                views=row.views,
-            )  # fmt: skip
-            for row in rows
-        ]
+            scanned, documents = _documents(
+                connection, Case.id.in_(select(Case.id).where(Case.id > last_id).order_by(Case.id).limit(batch))
+            )
+        if not scanned:
+            return
+        last_id = scanned[-1].id
+        if documents:
+            yield documents
 
 
 def count_searchable(engine: Engine) -> int:
@@ -225,9 +225,8 @@ class IndexSyncer:
                 )
                 if not tasks:
                     return 0
-                case_ids = {case_id for _task_id, case_id in tasks}
-                cases = {case.id: case for case in session.exec(select(Case).where(Case.id.in_(case_ids))).unique()}
-                documents = [to_document(case) for case in cases.values() if is_searchable(case)]
+            case_ids = {case_id for _task_id, case_id in tasks}
+            documents = documents_for(self.engine, case_ids)
             task_ids = [task_id for task_id, _case_id in tasks]
             for document in documents:
                 update.put(document)
