@@ -131,12 +131,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from heatcases.accounts import pages as accounts_pages
     from heatcases.cases import api as cases_api
     from heatcases.cases import pages as cases_pages
+    from heatcases.metrics import api as metrics_api
     from heatcases.search import api as search_api
     from heatcases.search import pages as search_pages
 
     app.include_router(accounts_api.router)
     app.include_router(cases_api.router)
     app.include_router(search_api.router)
+    app.include_router(metrics_api.router)
     app.include_router(accounts_pages.router)
     app.include_router(cases_pages.router)
     app.include_router(search_pages.router)

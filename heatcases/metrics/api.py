@@ -1,0 +1,123 @@
+"""Metrics API: the summary of API.md (+ CSV), trend, search analytics, most viewed cases, progress."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import Response
+
+from heatcases.cases import service as cases
+from heatcases.cases.schemas import CaseId
+from heatcases.deps import ApiUser, ReviewerApiUser, SessionDep, SettingsDep
+from heatcases.metrics import export, periods, service
+from heatcases.metrics.schemas import CaseReaders, MetricsSummary, Progress, SearchAnalytics, TopCases, Trend
+
+router = APIRouter(prefix="/api", tags=["metrics"])
+
+DateFrom = Annotated[date | None, Query(alias="from", description="first day, YYYY-MM-DD (local time zone)")]
+DateTo = Annotated[date | None, Query(alias="to", description="last day, included")]
+TeamName = Annotated[str | None, Query(max_length=60, description="only this team's cases")]
+
+
+def period_param(settings: SettingsDep, date_from: DateFrom = None, date_to: DateTo = None) -> periods.Period:
+    return periods.resolve(date_from, date_to, settings.tz)
+
+
+PeriodDep = Annotated[periods.Period, Depends(period_param)]
+
+
+def csv_response(filename: str, text: str) -> Response:
+    return Response(
+        text.encode("utf-8"),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@router.get("/metrics/summary", response_model=MetricsSummary)
+def summary(
+    user: ReviewerApiUser, session: SessionDep, settings: SettingsDep, period: PeriodDep, team: TeamName = None
+) -> MetricsSummary:
+    """The period's figures, the previous period's, the change in %, and per value, team and agent."""
+    scope = service.team_scope(session, team)
+    return service.summary(session, settings.tz, period, scope, team=team or None)
+
+
+@router.get("/metrics/summary.csv", response_class=Response)
+def summary_csv(
+    user: ReviewerApiUser, session: SessionDep, settings: SettingsDep, period: PeriodDep, team: TeamName = None
+) -> Response:
+    """The summary's by-agent table as CSV."""
+    return csv_response(*export.export(session, settings.tz, "agents", period, service.team_scope(session, team)))
+
+
+@router.get("/metrics/export/{table}.csv", response_class=Response)
+def export_csv(
+    table: Literal[tuple(export.TABLES)],  # type: ignore[valid-type]
+    user: ReviewerApiUser,
+    session: SessionDep,
+    settings: SettingsDep,
+    period: PeriodDep,
+    team: TeamName = None,
+) -> Response:
+    """Any table of the dashboard as CSV."""
+    return csv_response(*export.export(session, settings.tz, table, period, service.team_scope(session, team)))
+
+
+@router.get("/metrics/trend", response_model=Trend)
+def trend(
+    user: ReviewerApiUser,
+    session: SessionDep,
+    settings: SettingsDep,
+    period: PeriodDep,
+    interval: Literal["day", "week", "month"] = "day",
+    team: TeamName = None,
+) -> Trend:
+    """The figures per day, week (from Monday) or month of the period."""
+    return service.trend(session, settings.tz, period, interval, service.team_scope(session, team))
+
+
+@router.get("/metrics/search", response_model=SearchAnalytics)
+def search_analytics(
+    user: ReviewerApiUser,
+    session: SessionDep,
+    settings: SettingsDep,
+    period: PeriodDep,
+    limit: Annotated[int, Query(ge=1, le=200)] = 20,
+) -> SearchAnalytics:
+    """The period's most frequent queries and the queries that found nothing."""
+    return service.search_analytics(session, settings.tz, period, limit)
+
+
+@router.get("/metrics/top-cases", response_model=TopCases)
+def top_cases(
+    user: ReviewerApiUser,
+    session: SessionDep,
+    settings: SettingsDep,
+    period: PeriodDep,
+    team: TeamName = None,
+    limit: Annotated[int, Query(ge=1, le=50)] = 5,
+) -> TopCases:
+    """The period's most viewed cases per HEAT value and business line."""
+    return service.top_cases(session, settings.tz, period, service.team_scope(session, team), limit)
+
+
+@router.get("/metrics/progress", response_model=Progress)
+def progress(user: ReviewerApiUser, session: SessionDep, team: TeamName = None) -> Progress:
+    """Trainees' reading: featured cases read / featured cases, per trainee and team."""
+    return service.progress(session, service.team_scope(session, team))
+
+
+@router.get("/cases/{case_id}/readers", response_model=CaseReaders)
+def case_readers(case_id: CaseId, user: ReviewerApiUser, session: SessionDep) -> CaseReaders:
+    """Who has read the case, with its views, impressions and open rate."""
+    cases.get_case(session, case_id, user)
+    return service.readers(session, case_id)
+
+
+@router.get("/me/progress", response_model=Progress)
+def my_progress(user: ApiUser, session: SessionDep) -> Progress:
+    """The caller's own reading of the featured cases."""
+    return service.progress(session, service.Scope(), only_user=user.id)

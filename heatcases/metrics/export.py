@@ -1,0 +1,125 @@
+"""The dashboard's tables as CSV files that open correctly in Excel (UTF-8 with a byte-order mark)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session
+
+from heatcases.errors import NotFound
+from heatcases.metrics import service
+from heatcases.metrics.periods import Period
+
+# A cell starting with one of these is a formula to a spreadsheet: names typed by users must not run.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    text = str(value)
+    if isinstance(value, str) and text.startswith(_FORMULA_START):
+        return "'" + text
+    return text
+
+
+def to_csv(header: list[str], rows: list[list]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows([_cell(value) for value in row] for row in rows)
+    return "\ufeff" + buffer.getvalue()
+
+
+@dataclass(frozen=True)
+class Table:
+    header: list[str]
+    rows: list[list]
+
+
+def _agents(session, tz, period, scope) -> Table:
+    rows = service.breakdowns(session, tz, period, scope).by_agent
+    header = ["author", "name", "team", "submissions", "approved", "rejected", "featured", "praised", "views"]
+    return Table(header, [[getattr(row, key) for key in header] for row in rows])
+
+
+def _teams(session, tz, period, scope) -> Table:
+    rows = service.breakdowns(session, tz, period, scope).by_team
+    header = ["team", "members", "submissions", "approved", "rejected", "featured", "praised", "views"]
+    return Table(header, [[getattr(row, key) for key in header] for row in rows])
+
+
+def _groups(attribute: str, key: str) -> Callable:
+    def build(session, tz, period, scope) -> Table:
+        groups = getattr(service.breakdowns(session, tz, period, scope), attribute)
+        header = [key, "submissions", "approved", "featured", "praised", "views"]
+        return Table(header, [[name, *(getattr(figures, k) for k in header[1:])] for name, figures in groups.items()])
+
+    return build
+
+
+def _trend(interval: str) -> Callable:
+    def build(session, tz, period, scope) -> Table:
+        buckets = service.trend(session, tz, period, interval, scope).buckets
+        header = ["start", "submissions", "approved", "rejected", "featured", "praised", "views", "impressions",
+                  "opened"]  # fmt: skip
+        return Table(header, [[getattr(bucket, key) for key in header] for bucket in buckets])
+
+    return build
+
+
+def _queries(attribute: str) -> Callable:
+    def build(session, tz, period, scope) -> Table:
+        rows = getattr(service.search_analytics(session, tz, period, limit=200), attribute)
+        header = ["query", "searches", "users", "results"]
+        return Table(header, [[getattr(row, key) for key in header] for row in rows])
+
+    return build
+
+
+def _top_cases(session, tz, period, scope) -> Table:
+    top = service.top_cases(session, tz, period, scope, limit=20)
+    header = ["group", "key", "rank", "case_id", "title", "views", "unique_viewers", "featured"]
+    rows = [
+        [group, key, rank, case.id, case.title, case.views, case.unique_viewers, case.featured]
+        for group, per_key in (("tag", top.by_tag), ("business_line", top.by_business_line))
+        for key, cases in per_key.items()
+        for rank, case in enumerate(cases, start=1)
+    ]
+    return Table(header, rows)
+
+
+def _progress(session, tz, period, scope) -> Table:
+    rows = service.progress(session, scope).trainees
+    header = ["username", "name", "team", "read", "featured", "progress"]
+    return Table(header, [[getattr(row, key) for key in header] for row in rows])
+
+
+TABLES: dict[str, Callable[[Session, ZoneInfo, Period, service.Scope], Table]] = {
+    "agents": _agents,
+    "teams": _teams,
+    "values": _groups("by_tag", "tag"),
+    "business-lines": _groups("by_business_line", "business_line"),
+    "daily": _trend("day"),
+    "weekly": _trend("week"),
+    "monthly": _trend("month"),
+    "queries": _queries("top"),
+    "zero-result-queries": _queries("zero_results"),
+    "top-cases": _top_cases,
+    "progress": _progress,
+}
+
+
+def export(session: Session, tz: ZoneInfo, name: str, period: Period, scope: service.Scope) -> tuple[str, str]:
+    """(file name, CSV text) of one dashboard table; NotFound for a table that does not exist."""
+    build = TABLES.get(name)
+    if build is None:
+        raise NotFound("no such table")
+    table = build(session, tz, period, scope)
+    return f"heat-{name}-{period.start}-{period.end}.csv", to_csv(table.header, table.rows)

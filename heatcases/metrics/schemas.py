@@ -1,0 +1,192 @@
+"""The public shapes of the metrics API (API.md's summary plus the dashboard's other figures)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+# The headline figures, in the order the dashboard and the CSV show them.
+HEADLINE_KEYS = (
+    "submissions",
+    "approved",
+    "rejected",
+    "featured",
+    "praised",
+    "views",
+    "unique_viewers",
+    "impressions",
+    "open_rate",
+)
+
+
+class Figures(BaseModel):
+    """One period's headline figures. open_rate = views that came from an impression / impressions."""
+
+    submissions: int = 0
+    approved: int = 0
+    rejected: int = 0
+    featured: int = 0
+    praised: int = 0
+    views: int = 0
+    unique_viewers: int = 0
+    impressions: int = 0
+    open_rate: float | None = None
+
+
+class Change(BaseModel):
+    """Percent change from the previous period; null where the previous figure is 0 (or undefined)."""
+
+    submissions: float | None = None
+    approved: float | None = None
+    rejected: float | None = None
+    featured: float | None = None
+    praised: float | None = None
+    views: float | None = None
+    unique_viewers: float | None = None
+    impressions: float | None = None
+    open_rate: float | None = None
+
+
+class GroupFigures(BaseModel):
+    """Figures of one HEAT value or business line in the period."""
+
+    submissions: int = 0
+    approved: int = 0
+    featured: int = 0
+    praised: int = 0
+    views: int = 0
+
+
+class TeamRow(GroupFigures):
+    team: str | None
+    rejected: int = 0
+    members: int = 0
+
+
+class AgentRow(BaseModel):
+    author: str = Field(description="username")
+    name: str
+    team: str | None
+    submissions: int = 0
+    approved: int = 0
+    rejected: int = 0
+    featured: int = 0
+    praised: int = 0
+    views: int = 0
+
+
+class MetricsSummary(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    date_from: date = Field(serialization_alias="from")
+    to: date
+    timezone: str
+    team: str | None = None
+    previous_period: dict[str, date]
+    current: Figures
+    previous: Figures
+    change_pct: Change
+    by_tag: dict[str, GroupFigures]
+    by_business_line: dict[str, GroupFigures]
+    by_team: list[TeamRow]
+    by_agent: list[AgentRow]
+
+
+class TrendBucket(BaseModel):
+    start: date
+    submissions: int = 0
+    approved: int = 0
+    rejected: int = 0
+    featured: int = 0
+    praised: int = 0
+    views: int = 0
+    impressions: int = 0
+    opened: int = 0
+
+
+class Trend(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    date_from: date = Field(serialization_alias="from")
+    to: date
+    interval: str
+    buckets: list[TrendBucket]
+
+
+class QueryRow(BaseModel):
+    query: str
+    searches: int
+    users: int
+    results: int = Field(description="results of its latest search")
+
+
+class SearchAnalytics(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    date_from: date = Field(serialization_alias="from")
+    to: date
+    searches: int
+    zero_result_searches: int
+    top: list[QueryRow]
+    zero_results: list[QueryRow]
+
+
+class TopCase(BaseModel):
+    id: int
+    title: str
+    views: int
+    unique_viewers: int
+    featured: bool
+
+
+class TopCases(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    date_from: date = Field(serialization_alias="from")
+    to: date
+    by_tag: dict[str, list[TopCase]]
+    by_business_line: dict[str, list[TopCase]]
+
+
+class TraineeRow(BaseModel):
+    username: str
+    name: str
+    team: str | None
+    read: int
+    featured: int
+    progress: float | None
+
+
+class TeamProgress(BaseModel):
+    team: str | None
+    trainees: int
+    read: int
+    featured: int
+    progress: float | None
+
+
+class Progress(BaseModel):
+    featured: int
+    trainees: list[TraineeRow]
+    teams: list[TeamProgress]
+
+
+class Reader(BaseModel):
+    username: str
+    name: str
+    team: str | None
+    role: str
+    views: int
+    first_viewed_at: datetime
+    last_viewed_at: datetime
+
+
+class CaseReaders(BaseModel):
+    case_id: int
+    views: int
+    unique_viewers: int
+    impressions: int
+    opened: int
+    open_rate: float | None
+    readers: list[Reader]

@@ -1,0 +1,578 @@
+"""The training metrics of PRODUCT.md, from aggregate queries in the database.
+
+Definitions (all for a period of calendar days in the configured time zone):
+- submissions: cases first submitted in the period (``created_at``); praised: those with customer praise;
+- approved / rejected: review decisions taken in the period; featured: cases featured in the period;
+- views: counted views in the period (the author's own and repeats within the view window never count,
+  see ``cases.service.record_view``); unique viewers: distinct users among them;
+- impressions: cases shown to someone in a search result or listing in the period;
+  open rate = views in the period that came from an impression / impressions in the period.
+A case belongs to its author and to the team it was submitted from, for every figure about it.
+
+Every query groups in the database; Python only merges the few grouped rows (per author, team,
+value, business line or hour) into the public shapes.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, distinct, func, or_, select
+from sqlmodel import Session
+
+from heatcases.errors import InvalidInput
+from heatcases.metrics.periods import Period
+from heatcases.metrics.schemas import (
+    HEADLINE_KEYS,
+    AgentRow,
+    CaseReaders,
+    Change,
+    Figures,
+    GroupFigures,
+    MetricsSummary,
+    Progress,
+    QueryRow,
+    Reader,
+    SearchAnalytics,
+    TeamProgress,
+    TeamRow,
+    TopCase,
+    TopCases,
+    TraineeRow,
+    Trend,
+    TrendBucket,
+)
+from heatcases.models import Case, CaseEvent, CaseTag, CaseView, CaseViewer, Impression, SearchQuery, Team, User
+from heatcases.vocab import BUSINESS_LINE_CODES, TAGS
+
+REVIEW_ACTIONS = ("approve", "reject", "feature")
+EVENT_FIGURE = {"approve": "approved", "reject": "rejected", "feature": "featured"}
+INTERVALS = ("day", "week", "month")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Whose cases a figure covers: everyone's, one team's or one author's."""
+
+    team_id: int | None = None
+    author_id: int | None = None
+
+    def case_conditions(self) -> list:
+        conditions = []
+        if self.team_id is not None:
+            conditions.append(Case.team_id == self.team_id)
+        if self.author_id is not None:
+            conditions.append(Case.author_id == self.author_id)
+        return conditions
+
+    def of_case(self, case_id_column) -> list:
+        """Conditions on a table that refers to cases: the case is in scope."""
+        conditions = self.case_conditions()
+        return [case_id_column.in_(select(Case.id).where(*conditions))] if conditions else []
+
+
+EVERYONE = Scope()
+
+
+def team_scope(session: Session, team: str | None) -> Scope:
+    """The scope of a team given by name; 422 naming ``team`` when there is no such team."""
+    if not team:
+        return EVERYONE
+    team_id = session.execute(select(Team.id).where(Team.name == team)).scalar()
+    if team_id is None:
+        raise InvalidInput("team", "no team has this name", message_key="metrics.unknown_team")
+    return Scope(team_id=team_id)
+
+
+def _within(column, bounds: tuple[datetime, datetime]):
+    return and_(column >= bounds[0], column < bounds[1])
+
+
+def percent_change(current: float | None, previous: float | None) -> float | None:
+    if current is None or not previous:
+        return None
+    return round((current - previous) / previous * 100, 1)
+
+
+def rate(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+# --- the headline figures -----------------------------------------------------------------------
+
+
+def figures(session: Session, bounds: tuple[datetime, datetime], scope: Scope = EVERYONE) -> Figures:
+    """The headline figures of one period."""
+    submitted, praised = session.execute(
+        select(func.count(), func.count(Case.praise)).where(_within(Case.created_at, bounds), *scope.case_conditions())
+    ).one()
+    reviewed = {
+        action: (count, cases)
+        for action, count, cases in session.execute(
+            select(CaseEvent.action, func.count(), func.count(distinct(CaseEvent.case_id)))
+            .where(
+                CaseEvent.action.in_(REVIEW_ACTIONS),
+                _within(CaseEvent.created_at, bounds),
+                *scope.of_case(CaseEvent.case_id),
+            )
+            .group_by(CaseEvent.action)
+        )
+    }
+    views, viewers, opened = session.execute(
+        select(func.count(), func.count(distinct(CaseView.user_id)), func.count(CaseView.impression_id)).where(
+            _within(CaseView.viewed_at, bounds), *scope.of_case(CaseView.case_id)
+        )
+    ).one()
+    impressions = session.execute(
+        select(func.count()).where(_within(Impression.shown_at, bounds), *scope.of_case(Impression.case_id))
+    ).scalar_one()
+    return Figures(
+        submissions=submitted,
+        praised=praised,
+        approved=reviewed.get("approve", (0, 0))[0],
+        rejected=reviewed.get("reject", (0, 0))[0],
+        # Featuring, unfeaturing and featuring again is one featured case.
+        featured=reviewed.get("feature", (0, 0))[1],
+        views=views,
+        unique_viewers=viewers,
+        impressions=impressions,
+        open_rate=rate(opened, impressions),
+    )
+
+
+def change(current: Figures, previous: Figures) -> Change:
+    return Change(**{key: percent_change(getattr(current, key), getattr(previous, key)) for key in HEADLINE_KEYS})
+
+
+# --- the breakdowns -------------------------------------------------------------------------------
+
+# Per (author, team, business line): everything a case "belongs to" except its values.
+_CASE_GROUP = (Case.author_id, Case.team_id, Case.business_line)
+
+
+def _grouped(session: Session, bounds, scope: Scope, group: tuple, join_tags: bool) -> dict[tuple, dict[str, int]]:
+    """Per group key: submissions, praised, approved, rejected, featured and views in the period."""
+    out: dict[tuple, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+
+    def joined(statement, case_id_column):
+        if join_tags:
+            statement = statement.join(CaseTag, CaseTag.case_id == case_id_column)
+        return statement
+
+    created = joined(select(*group, func.count(), func.count(Case.praise)).select_from(Case), Case.id).where(
+        _within(Case.created_at, bounds), *scope.case_conditions()
+    )
+    for *key, submitted, praised in session.execute(created.group_by(*group)):
+        out[tuple(key)]["submissions"] += submitted
+        out[tuple(key)]["praised"] += praised
+
+    events = joined(
+        select(*group, CaseEvent.action, func.count(), func.count(distinct(CaseEvent.case_id)))
+        .select_from(CaseEvent)
+        .join(Case, Case.id == CaseEvent.case_id),
+        CaseEvent.case_id,
+    ).where(CaseEvent.action.in_(REVIEW_ACTIONS), _within(CaseEvent.created_at, bounds), *scope.case_conditions())
+    for *key, action, count, cases in session.execute(events.group_by(*group, CaseEvent.action)):
+        out[tuple(key)][EVENT_FIGURE[action]] += cases if action == "feature" else count
+
+    # Count the period's views per case first, then join the (far fewer) cases to their groups.
+    per_case = (
+        select(CaseView.case_id.label("case_id"), func.count().label("views"))
+        .where(_within(CaseView.viewed_at, bounds), *scope.of_case(CaseView.case_id))
+        .group_by(CaseView.case_id)
+        .subquery()
+    )
+    viewed = joined(
+        select(*group, func.sum(per_case.c.views)).select_from(per_case).join(Case, Case.id == per_case.c.case_id),
+        per_case.c.case_id,
+    )
+    for *key, views in session.execute(viewed.group_by(*group)):
+        out[tuple(key)]["views"] += int(views or 0)
+    return out
+
+
+def _sum_by(rows: dict[tuple, dict[str, int]], position: int) -> dict:
+    totals: dict = defaultdict(lambda: defaultdict(int))
+    for key, counts in rows.items():
+        for name, value in counts.items():
+            totals[key[position]][name] += value
+    return totals
+
+
+def _team_rows(session: Session, by_team: dict, scope: Scope) -> list[TeamRow]:
+    """Every team, active or not (a team with no activity shows zeros), then cases without a team."""
+    teams = session.execute(
+        select(Team.id, Team.name).where(*([Team.id == scope.team_id] if scope.team_id is not None else []))
+    ).all()
+    members = dict(
+        session.execute(select(User.team_id, func.count()).where(User.is_active.is_(True)).group_by(User.team_id)).all()
+    )
+    rows = [TeamRow(team=name, members=members.get(team_id, 0), **by_team.get(team_id, {})) for team_id, name in teams]
+    if by_team.get(None):
+        rows.append(TeamRow(team=None, **by_team[None]))
+    return sorted(rows, key=lambda row: (-row.submissions, -row.views, row.team is None, row.team or ""))
+
+
+def _agent_rows(session: Session, by_author: dict, scope: Scope) -> list[AgentRow]:
+    """Every active agent in scope (an agent with no activity shows zeros) and anyone else with activity."""
+    in_scope = [User.team_id == scope.team_id] if scope.team_id is not None else []
+    people = session.execute(
+        select(User.id, User.username, User.display_name, Team.name)
+        .outerjoin(Team, Team.id == User.team_id)
+        .where(or_(and_(User.role == "agent", User.is_active.is_(True), *in_scope), User.id.in_(list(by_author))))
+    ).all()
+    rows = [
+        AgentRow(author=username, name=name, team=team, **by_author.get(user_id, {}))
+        for user_id, username, name, team in people
+    ]
+    return sorted(rows, key=lambda row: (-row.submissions, -row.approved, -row.views, row.author))
+
+
+@dataclass
+class Breakdowns:
+    by_tag: dict[str, GroupFigures]
+    by_business_line: dict[str, GroupFigures]
+    by_team: list[TeamRow]
+    by_agent: list[AgentRow]
+
+
+def breakdowns(session: Session, tz: ZoneInfo, period: Period, scope: Scope = EVERYONE) -> Breakdowns:
+    """The period's figures per HEAT value, business line, team (all teams) and agent (all agents)."""
+    bounds = period.utc_bounds(tz)
+    by_case_group = _grouped(session, bounds, scope, _CASE_GROUP, join_tags=False)
+    by_tag = _grouped(session, bounds, scope, (CaseTag.tag,), join_tags=True)
+    by_line = _sum_by(by_case_group, 2)
+    return Breakdowns(
+        by_tag={tag: GroupFigures(**by_tag.get((tag,), {})) for tag in TAGS},
+        by_business_line={line: GroupFigures(**by_line.get(line, {})) for line in BUSINESS_LINE_CODES},
+        by_team=_team_rows(session, _sum_by(by_case_group, 1), scope),
+        by_agent=_agent_rows(session, _sum_by(by_case_group, 0), scope),
+    )
+
+
+def summary(
+    session: Session, tz: ZoneInfo, period: Period, scope: Scope = EVERYONE, *, team: str | None = None
+) -> MetricsSummary:
+    """API.md's summary: the period's figures, the previous period's, the change, and the breakdowns."""
+    before = period.previous()
+    current = figures(session, period.utc_bounds(tz), scope)
+    previous = figures(session, before.utc_bounds(tz), scope)
+    parts = breakdowns(session, tz, period, scope)
+    return MetricsSummary(
+        date_from=period.start,
+        to=period.end,
+        timezone=tz.key,
+        team=team,
+        previous_period={"from": before.start, "to": before.end},
+        current=current,
+        previous=previous,
+        change_pct=change(current, previous),
+        by_tag=parts.by_tag,
+        by_business_line=parts.by_business_line,
+        by_team=parts.by_team,
+        by_agent=parts.by_agent,
+    )
+
+
+# --- over time ------------------------------------------------------------------------------------
+
+
+def _hour(session: Session, column):
+    """The UTC hour of a timestamp, grouped in the database; hours map exactly to local days."""
+    if session.get_bind().dialect.name == "postgresql":
+        return func.date_trunc("hour", column, "UTC")
+    return func.substr(column, 1, 13)  # SQLite stores UTC as 'YYYY-MM-DD HH:MM:SS.ffffff'
+
+
+def _as_hour(value) -> datetime:
+    if isinstance(value, datetime):
+        return value
+    return datetime.strptime(value, "%Y-%m-%d %H").replace(tzinfo=UTC)
+
+
+def bucket_start(day: date, interval: str) -> date:
+    if interval == "week":
+        return day - timedelta(days=day.weekday())
+    if interval == "month":
+        return day.replace(day=1)
+    return day
+
+
+def bucket_starts(period: Period, interval: str) -> list[date]:
+    starts, day = [], bucket_start(period.start, interval)
+    while day <= period.end:
+        starts.append(day)
+        step = {"day": 1, "week": 7, "month": 32}[interval]
+        day = bucket_start(day + timedelta(days=step), interval)
+    return starts
+
+
+def trend(session: Session, tz: ZoneInfo, period: Period, interval: str = "day", scope: Scope = EVERYONE) -> Trend:
+    """The figures per day, week (from Monday) or month of the period."""
+    if interval not in INTERVALS:
+        raise InvalidInput("interval", "must be day, week or month")
+    bounds = period.utc_bounds(tz)
+    buckets = {start: TrendBucket(start=start) for start in bucket_starts(period, interval)}
+
+    def add(hourly: Iterable, names: tuple[str, ...]) -> None:
+        for hour, *counts in hourly:
+            local_day = _as_hour(hour).astimezone(tz).date()
+            bucket = buckets[bucket_start(local_day, interval)]
+            for name, count in zip(names, counts, strict=True):
+                setattr(bucket, name, getattr(bucket, name) + int(count))
+
+    def hourly(column, *measures, where=()):
+        hour = _hour(session, column)
+        return session.execute(select(hour, *measures).where(_within(column, bounds), *where).group_by(hour))
+
+    add(hourly(Case.created_at, func.count(), func.count(Case.praise), where=scope.case_conditions()),
+        ("submissions", "praised"))  # fmt: skip
+    for action in REVIEW_ACTIONS:
+        counted = func.count(distinct(CaseEvent.case_id)) if action == "feature" else func.count()
+        where = (CaseEvent.action == action, *scope.of_case(CaseEvent.case_id))
+        add(hourly(CaseEvent.created_at, counted, where=where), (EVENT_FIGURE[action],))
+    add(hourly(CaseView.viewed_at, func.count(), func.count(CaseView.impression_id),
+               where=scope.of_case(CaseView.case_id)), ("views", "opened"))  # fmt: skip
+    add(hourly(Impression.shown_at, func.count(), where=scope.of_case(Impression.case_id)), ("impressions",))
+    return Trend(date_from=period.start, to=period.end, interval=interval, buckets=list(buckets.values()))
+
+
+# --- search analytics, most viewed cases ------------------------------------------------------------
+
+
+def _query_rows(session: Session, bounds, *, zero_only: bool, limit: int) -> list[QueryRow]:
+    conditions = [_within(SearchQuery.searched_at, bounds), SearchQuery.page == 1, SearchQuery.normalized != ""]
+    if zero_only:
+        conditions.append(SearchQuery.results == 0)
+    searches = func.count().label("searches")
+    grouped = session.execute(
+        select(SearchQuery.normalized, searches, func.count(distinct(SearchQuery.user_id)), func.max(SearchQuery.id))
+        .where(*conditions)
+        .group_by(SearchQuery.normalized)
+        .order_by(searches.desc(), SearchQuery.normalized)
+        .limit(limit)
+    ).all()
+    latest = dict(
+        session.execute(
+            select(SearchQuery.id, SearchQuery.results).where(SearchQuery.id.in_([row[3] for row in grouped]))
+        ).all()
+    )
+    return [
+        QueryRow(query=text, searches=count, users=users, results=latest.get(last_id, 0))
+        for text, count, users, last_id in grouped
+    ]
+
+
+def search_analytics(session: Session, tz: ZoneInfo, period: Period, limit: int = 20) -> SearchAnalytics:
+    """The most frequent queries and the queries that found nothing (first pages only, typed text only)."""
+    bounds = period.utc_bounds(tz)
+    searches, zero = session.execute(
+        select(func.count(), func.count().filter(SearchQuery.results == 0)).where(
+            _within(SearchQuery.searched_at, bounds), SearchQuery.page == 1, SearchQuery.normalized != ""
+        )
+    ).one()
+    return SearchAnalytics(
+        date_from=period.start,
+        to=period.end,
+        searches=searches,
+        zero_result_searches=zero,
+        top=_query_rows(session, bounds, zero_only=False, limit=limit),
+        zero_results=_query_rows(session, bounds, zero_only=True, limit=limit),
+    )
+
+
+def _top_per(session: Session, bounds, scope: Scope, key_column, join, limit: int) -> dict[str, list[tuple]]:
+    """The ``limit`` most viewed cases per value of ``key_column`` in the period."""
+    views = func.count()
+    rank = func.row_number().over(partition_by=key_column, order_by=(views.desc(), CaseView.case_id))
+    ranked = (
+        join(select(key_column.label("key"), CaseView.case_id.label("case_id"), views.label("views"),
+                    func.count(distinct(CaseView.user_id)).label("viewers"), rank.label("rank")))
+        .where(_within(CaseView.viewed_at, bounds), *scope.of_case(CaseView.case_id))
+        .group_by(key_column, CaseView.case_id)
+        .subquery()
+    )  # fmt: skip
+    rows = session.execute(
+        select(ranked.c.key, ranked.c.case_id, ranked.c.views, ranked.c.viewers)
+        .where(ranked.c.rank <= limit)
+        .order_by(ranked.c.key, ranked.c.rank)
+    ).all()
+    out: dict[str, list[tuple]] = defaultdict(list)
+    for key, case_id, count, viewers in rows:
+        out[key].append((case_id, count, viewers))
+    return out
+
+
+def top_cases(session: Session, tz: ZoneInfo, period: Period, scope: Scope = EVERYONE, limit: int = 5) -> TopCases:
+    """The most viewed cases of the period per HEAT value and per business line."""
+    bounds = period.utc_bounds(tz)
+    by_tag = _top_per(
+        session, bounds, scope, CaseTag.tag,
+        lambda s: s.select_from(CaseView).join(CaseTag, CaseTag.case_id == CaseView.case_id), limit,
+    )  # fmt: skip
+    by_line = _top_per(
+        session, bounds, scope, Case.business_line,
+        lambda s: s.select_from(CaseView).join(Case, Case.id == CaseView.case_id), limit,
+    )  # fmt: skip
+    ids = {case_id for rows in (*by_tag.values(), *by_line.values()) for case_id, _, _ in rows}
+    cases = {row.id: row for row in session.execute(select(Case.id, Case.title, Case.featured).where(Case.id.in_(ids)))}
+
+    def shaped(rows):
+        return [
+            TopCase(id=case_id, title=cases[case_id].title, featured=cases[case_id].featured, views=n, unique_viewers=u)
+            for case_id, n, u in rows
+        ]
+
+    return TopCases(
+        date_from=period.start,
+        to=period.end,
+        by_tag={tag: shaped(by_tag.get(tag, [])) for tag in TAGS},
+        by_business_line={line: shaped(by_line.get(line, [])) for line in BUSINESS_LINE_CODES},
+    )
+
+
+# --- reading: trainees' progress, who read a case ------------------------------------------------------
+
+
+def featured_listed():
+    """The featured cases trainees are asked to read: featured, approved and not archived."""
+    return and_(Case.featured.is_(True), Case.status == "approved", Case.archived.is_(False))
+
+
+def progress(session: Session, scope: Scope = EVERYONE, *, only_user: int | None = None) -> Progress:
+    """Per trainee and team: featured cases read (ever) / featured cases now in the library.
+
+    With ``only_user``: that one reader's progress, whatever their role.
+    """
+    featured = session.execute(select(func.count()).select_from(Case).where(featured_listed())).scalar_one()
+    in_scope = [User.team_id == scope.team_id] if scope.team_id is not None else []
+    who = [User.id == only_user] if only_user is not None else [User.role == "trainee", User.is_active.is_(True)]
+    trainees = session.execute(
+        select(User.id, User.username, User.display_name, Team.name)
+        .outerjoin(Team, Team.id == User.team_id)
+        .where(*who, *in_scope)
+        .order_by(Team.name, User.username)
+    ).all()
+    read = dict(
+        session.execute(
+            select(CaseViewer.user_id, func.count())
+            .join(Case, Case.id == CaseViewer.case_id)
+            .join(User, User.id == CaseViewer.user_id)
+            .where(featured_listed(), *who, *in_scope)
+            .group_by(CaseViewer.user_id)
+        ).all()
+    )
+    rows = [
+        TraineeRow(
+            username=username, name=name, team=team, read=read.get(user_id, 0), featured=featured,
+            progress=rate(read.get(user_id, 0), featured),
+        )
+        for user_id, username, name, team in trainees
+    ]  # fmt: skip
+    teams: dict[str | None, list[TraineeRow]] = defaultdict(list)
+    for row in rows:
+        teams[row.team].append(row)
+    team_rows = [
+        TeamProgress(
+            team=team, trainees=len(members), read=sum(m.read for m in members), featured=featured,
+            progress=rate(sum(m.read for m in members), featured * len(members)),
+        )
+        for team, members in teams.items()
+    ]  # fmt: skip
+    return Progress(featured=featured, trainees=rows, teams=team_rows)
+
+
+def readers(session: Session, case_id: int) -> CaseReaders:
+    """Who has read a case (counted views), with its views, impressions and open rate of all time."""
+    per_reader = (
+        select(CaseView.user_id, func.count().label("views"))
+        .where(CaseView.case_id == case_id)
+        .group_by(CaseView.user_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(User.username, User.display_name, Team.name, User.role, per_reader.c.views,
+               CaseViewer.first_viewed_at, CaseViewer.last_counted_at)
+        .select_from(CaseViewer)
+        .join(User, User.id == CaseViewer.user_id)
+        .outerjoin(Team, Team.id == User.team_id)
+        .outerjoin(per_reader, per_reader.c.user_id == CaseViewer.user_id)
+        .where(CaseViewer.case_id == case_id)
+        .order_by(CaseViewer.last_counted_at.desc())
+    ).all()  # fmt: skip
+    views, opened = session.execute(
+        select(func.count(), func.count(CaseView.impression_id)).where(CaseView.case_id == case_id)
+    ).one()
+    impressions = session.execute(select(func.count()).where(Impression.case_id == case_id)).scalar_one()
+    return CaseReaders(
+        case_id=case_id,
+        views=views,
+        unique_viewers=len(rows),
+        impressions=impressions,
+        opened=opened,
+        open_rate=rate(opened, impressions),
+        readers=[
+            Reader(username=u, name=n, team=t, role=r, views=v or 0, first_viewed_at=f, last_viewed_at=last)
+            for u, n, t, r, v, f, last in rows
+        ],
+    )
+
+
+def featured_reading(session: Session, user: User) -> dict[str, list[tuple[int, str, bool]]]:
+    """The featured cases per HEAT value, each with whether ``user`` has read it (newest featured first)."""
+    read_by_user = select(CaseViewer.case_id).where(CaseViewer.user_id == user.id)
+    rows = session.execute(
+        select(CaseTag.tag, Case.id, Case.title, Case.id.in_(read_by_user))
+        .join(CaseTag, CaseTag.case_id == Case.id)
+        .where(featured_listed())
+        .order_by(CaseTag.tag, Case.featured_at.desc(), Case.id.desc())
+    ).all()
+    out: dict[str, list[tuple[int, str, bool]]] = {tag: [] for tag in TAGS}
+    for tag, case_id, title, was_read in rows:
+        out[tag].append((case_id, title, bool(was_read)))
+    return out
+
+
+def my_cases(session: Session, user: User, bounds) -> list[dict]:
+    """The author's cases with status, featured flag, views of all time and views in the period."""
+    in_period = (
+        select(CaseView.case_id, func.count().label("views"))
+        .join(Case, Case.id == CaseView.case_id)
+        .where(Case.author_id == user.id, _within(CaseView.viewed_at, bounds))
+        .group_by(CaseView.case_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(Case.id, Case.title, Case.status, Case.featured, Case.archived, Case.views, Case.unique_viewers,
+               func.coalesce(in_period.c.views, 0), Case.created_at)
+        .outerjoin(in_period, in_period.c.case_id == Case.id)
+        .where(Case.author_id == user.id)
+        .order_by(Case.created_at.desc())
+    ).all()  # fmt: skip
+    keys = ("id", "title", "status", "featured", "archived", "views", "unique_viewers", "period_views", "created_at")
+    return [dict(zip(keys, row, strict=True)) for row in rows]
+
+
+__all__ = [
+    "EVERYONE",
+    "INTERVALS",
+    "Breakdowns",
+    "Scope",
+    "breakdowns",
+    "change",
+    "featured_reading",
+    "figures",
+    "my_cases",
+    "percent_change",
+    "progress",
+    "readers",
+    "search_analytics",
+    "summary",
+    "team_scope",
+    "top_cases",
+    "trend",
+]
