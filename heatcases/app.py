@@ -132,6 +132,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from heatcases.cases import api as cases_api
     from heatcases.cases import pages as cases_pages
     from heatcases.metrics import api as metrics_api
+    from heatcases.metrics import pages as metrics_pages
     from heatcases.search import api as search_api
     from heatcases.search import pages as search_pages
 
@@ -142,6 +143,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(accounts_pages.router)
     app.include_router(cases_pages.router)
     app.include_router(search_pages.router)
+    app.include_router(metrics_pages.router)
     app.mount("/static", StaticFiles(directory=db.ROOT / "static"), name="static")
     install_error_handlers(app)
 

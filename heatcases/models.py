@@ -103,6 +103,7 @@ class CaseEvent(SQLModel, table=True):
     """One recorded transition of a case: who, when, from, to, comment."""
 
     __tablename__ = "case_event"
+    __table_args__ = (Index("ix_case_event_action_created", "action", "created_at", "case_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = Field(
@@ -135,12 +136,16 @@ class CaseView(SQLModel, table=True):
     """Every counted view, for the training metrics."""
 
     __tablename__ = "case_view"
-    __table_args__ = (Index("ix_case_view_case_viewed", "case_id", "viewed_at"),)
+    __table_args__ = (
+        Index("ix_case_view_case_viewed", "case_id", "viewed_at"),
+        # Covers every per-period figure of views, so they are read from the index alone.
+        Index("ix_case_view_period", "viewed_at", "case_id", "user_id", "impression_id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = Field(sa_column=Column(Integer, ForeignKey("service_case.id", ondelete="CASCADE"), nullable=False))
     user_id: int = Field(foreign_key="app_user.id")
-    viewed_at: datetime = Field(default_factory=utcnow, index=True)
+    viewed_at: datetime = Field(default_factory=utcnow)
     # The impression this view opened, when the reader had just been shown the case (open rate).
     impression_id: int | None = Field(
         default=None,
@@ -169,7 +174,10 @@ class Impression(SQLModel, table=True):
     """A case shown to a user in a search result or a listing; ``opened_at`` once they opened it."""
 
     __tablename__ = "search_impression"
-    __table_args__ = (Index("ix_search_impression_user_case_shown", "user_id", "case_id", "shown_at"),)
+    __table_args__ = (
+        Index("ix_search_impression_user_case_shown", "user_id", "case_id", "shown_at"),
+        Index("ix_search_impression_period", "shown_at", "case_id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(sa_column=Column(Integer, ForeignKey("app_user.id", ondelete="CASCADE"), nullable=False))
@@ -182,7 +190,7 @@ class Impression(SQLModel, table=True):
     )
     source: str = Field(max_length=20)
     position: int
-    shown_at: datetime = Field(default_factory=utcnow, index=True)
+    shown_at: datetime = Field(default_factory=utcnow)
     opened_at: datetime | None = None
 
 

@@ -69,3 +69,9 @@ def preset(name: str, tz: ZoneInfo) -> Period:
         return Period(date(end.year, 3 * ((end.month - 1) // 3) + 1, 1), end)
     days = {"7d": 7, "30d": 30, "90d": 90}[name]
     return Period(end - timedelta(days=days - 1), end)
+
+
+def months_back(day: date, months: int) -> date:
+    """The first day of the month ``months`` before ``day``'s month."""
+    index = day.year * 12 + day.month - 1 - months
+    return date(index // 12, index % 12 + 1, 1)

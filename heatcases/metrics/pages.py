@@ -1,0 +1,196 @@
+"""Metrics pages: the supervisor dashboard (+ CSV of each table), who read a case, my impact, my progress."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+from sqlalchemy import select
+
+from heatcases.cases import service as cases
+from heatcases.cases.schemas import CaseId
+from heatcases.deps import AuthorPageUser, PageUser, ReviewerPageUser, SessionDep, SettingsDep
+from heatcases.errors import HeatcasesError, InvalidInput
+from heatcases.i18n import translate
+from heatcases.metrics import export, periods, service
+from heatcases.metrics.api import csv_response
+from heatcases.metrics.schemas import HEADLINE_KEYS
+from heatcases.models import Team
+from heatcases.templating import render, request_language
+from heatcases.vocab import TAGS, label
+
+router = APIRouter(include_in_schema=False)
+
+AGENT_ROWS = 50  # the page shows the most active agents; the CSV has every one
+TRAINEE_ROWS = 50
+
+
+def _date(value: str, field: str) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        raise InvalidInput(field, "not a date (YYYY-MM-DD)", message_key="metrics.bad_date") from None
+
+
+def _period(settings, preset: str, date_from: str, date_to: str) -> periods.Period:
+    if preset in periods.PRESETS:
+        return periods.preset(preset, settings.tz)
+    return periods.resolve(_date(date_from, "from"), _date(date_to, "to"), settings.tz)
+
+
+def default_interval(period: periods.Period) -> str:
+    return "day" if period.days <= 45 else "week" if period.days <= 200 else "month"
+
+
+def _choices(settings, session, preset: str, date_from: str, date_to: str, team: str):
+    """Period and team from the query; a bad value shows the default with a message (and 422), never a crash."""
+    error = None
+    try:
+        period = _period(settings, preset, date_from, date_to)
+    except HeatcasesError as problem:
+        error, period = problem.message_key, periods.resolve(None, None, settings.tz)
+    try:
+        scope = service.team_scope(session, team)
+    except HeatcasesError as problem:
+        error, scope, team = problem.message_key, service.EVERYONE, ""
+    return period, scope, team, error
+
+
+@router.get("/dashboard")
+def dashboard(
+    request: Request,
+    user: ReviewerPageUser,
+    session: SessionDep,
+    settings: SettingsDep,
+    preset: str = "",
+    date_from: Annotated[str, Query(alias="from")] = "",
+    date_to: Annotated[str, Query(alias="to")] = "",
+    team: str = "",
+    interval: str = "",
+):
+    """The supervisor dashboard: headline figures with change, charts, tables and search analytics."""
+    period, scope, team, error = _choices(settings, session, preset, date_from, date_to, team)
+    if interval not in service.INTERVALS:
+        interval = default_interval(period)
+    tz = settings.tz
+    summary = service.summary(session, tz, period, scope, team=team or None)
+    trend = service.trend(session, tz, period, interval, scope)
+    progress = service.progress(session, scope)
+    context = {
+        "period": period,
+        "preset": preset if preset in periods.PRESETS else "",
+        "presets": periods.PRESETS,
+        "team": team,
+        "teams": session.execute(select(Team.name).order_by(Team.name)).scalars().all(),
+        "interval": interval,
+        "error": error,
+        "summary": summary,
+        "headline_keys": HEADLINE_KEYS,
+        "agents": summary.by_agent[:AGENT_ROWS],
+        "trend": trend,
+        "search": service.search_analytics(session, tz, period, limit=10),
+        "top": service.top_cases(session, tz, period, scope, limit=3),
+        "progress": progress,
+        "trainees": sorted(progress.trainees, key=lambda row: (row.progress or 0, row.username))[:TRAINEE_ROWS],
+        "export_query": {
+            "from": period.start.isoformat(),
+            "to": period.end.isoformat(),
+            **({"team": team} if team else {}),
+        },
+        "chart": _chart_data(request, summary, trend),
+    }
+    return render(request, "metrics/dashboard.html", context, status_code=422 if error else 200)
+
+
+def _chart_data(request: Request, summary, trend) -> dict:
+    """What static/js/dashboard.js draws; labels in the page's language."""
+    lang = request_language(request)
+    teams = [row for row in summary.by_team if row.submissions or row.views][:12]
+    return {
+        "trend": {
+            "labels": [bucket.start.isoformat() for bucket in trend.buckets],
+            "series": {
+                key: [getattr(bucket, key) for bucket in trend.buckets]
+                for key in ("submissions", "approved", "featured", "views", "impressions", "opened")
+            },
+        },  # fmt: skip
+        "values": {
+            "codes": list(TAGS),
+            "labels": [label("tag", tag, lang) for tag in TAGS],
+            "submissions": [summary.by_tag[tag].submissions for tag in TAGS],
+            "views": [summary.by_tag[tag].views for tag in TAGS],
+        },
+        "teams": {
+            "labels": [row.team or translate("metrics.no_team", lang) for row in teams],
+            "submissions": [row.submissions for row in teams],
+            "views": [row.views for row in teams],
+        },
+        "names": {key: translate(f"metrics.{key}", lang) for key in (*HEADLINE_KEYS, "opened")},
+    }
+
+
+@router.get("/dashboard/export/{table}.csv")
+def dashboard_csv(
+    request: Request,
+    table: str,
+    user: ReviewerPageUser,
+    session: SessionDep,
+    settings: SettingsDep,
+    date_from: Annotated[str, Query(alias="from")] = "",
+    date_to: Annotated[str, Query(alias="to")] = "",
+    team: str = "",
+) -> Response:
+    """One table of the dashboard as CSV, for the period and team shown."""
+    period = _period(settings, "", date_from, date_to)
+    return csv_response(*export.export(session, settings.tz, table, period, service.team_scope(session, team)))
+
+
+@router.get("/cases/{case_id}/readers")
+def readers_page(request: Request, case_id: CaseId, user: ReviewerPageUser, session: SessionDep):
+    """Who has read a case, when and how often (supervisors)."""
+    case = cases.get_case(session, case_id, user)
+    return render(request, "metrics/readers.html", {"case": case, "readers": service.readers(session, case_id)})
+
+
+@router.get("/me/impact")
+def my_impact(
+    request: Request,
+    user: AuthorPageUser,
+    session: SessionDep,
+    settings: SettingsDep,
+    preset: str = "90d",
+):
+    """An author's impact: views and featured status of my cases, my submissions over time."""
+    if preset not in periods.PRESETS:
+        preset = "90d"
+    period = periods.preset(preset, settings.tz)
+    mine = service.Scope(author_id=user.id)
+    current = service.figures(session, period.utc_bounds(settings.tz), mine)
+    previous = service.figures(session, period.previous().utc_bounds(settings.tz), mine)
+    year = periods.Period(periods.months_back(period.end, 11), period.end)
+    context = {
+        "period": period,
+        "preset": preset,
+        "presets": periods.PRESETS,
+        "current": current,
+        "previous": previous,
+        "change": service.change(current, previous),
+        "cases": service.my_cases(session, user, period.utc_bounds(settings.tz)),
+        "months": service.trend(session, settings.tz, year, "month", mine).buckets,
+    }
+    return render(request, "metrics/impact.html", context)
+
+
+@router.get("/me/progress")
+def my_progress(request: Request, user: PageUser, session: SessionDep):
+    """A reader's progress through the featured cases, per HEAT value, read or not."""
+    reading = service.featured_reading(session, user)
+    per_value = {tag: (sum(1 for _, _, read in rows if read), len(rows)) for tag, rows in reading.items()}
+    overall = service.progress(session, only_user=user.id)
+    return render(
+        request,
+        "metrics/progress.html",
+        {"reading": reading, "per_value": per_value, "overall": overall.trainees[0] if overall.trainees else None},
+    )

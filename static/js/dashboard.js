@@ -1,0 +1,70 @@
+/* The dashboard's charts, drawn by Chart.js from the figures the server put in #dashboard-data.
+   Every chart has the same figures in a table next to it, so nothing depends on this script. */
+(function () {
+  "use strict";
+  var source = document.getElementById("dashboard-data");
+  if (!source || typeof Chart === "undefined") return;
+  var data = JSON.parse(source.textContent);
+  var names = data.names;
+  var css = getComputedStyle(document.documentElement);
+  function color(name, fallback) { return (css.getPropertyValue(name) || "").trim() || fallback; }
+  var palette = {
+    submissions: color("--brand", "#c2410c"), approved: color("--ok", "#166534"), featured: color("--a", "#b45309"),
+    views: color("--e", "#0369a1"), impressions: "#94a3b8", opened: color("--t", "#047857")
+  };
+  var valueColors = [color("--h", "#be185d"), color("--e", "#0369a1"), color("--a", "#b45309"), color("--t", "#047857")];
+  Chart.defaults.font.family = css.fontFamily;
+  Chart.defaults.maintainAspectRatio = false;
+  Chart.defaults.animation = false;
+
+  function draw(id, config) {
+    var canvas = document.getElementById(id);
+    if (canvas) new Chart(canvas, config);
+  }
+
+  var trend = data.trend;
+  draw("chart-trend", {
+    type: "line",
+    data: {
+      labels: trend.labels,
+      datasets: ["submissions", "approved", "featured", "views", "impressions", "opened"].map(function (key) {
+        var right = key === "views" || key === "impressions" || key === "opened";
+        return {
+          label: names[key], data: trend.series[key], borderColor: palette[key], backgroundColor: palette[key],
+          yAxisID: right ? "activity" : "cases", tension: 0.25, pointRadius: trend.labels.length > 40 ? 0 : 2,
+          borderDash: right ? [] : [4, 3]
+        };
+      })
+    },
+    options: {
+      interaction: { mode: "index", intersect: false },
+      scales: {
+        cases: { position: "left", beginAtZero: true, ticks: { precision: 0 } },
+        activity: { position: "right", beginAtZero: true, grid: { drawOnChartArea: false }, ticks: { precision: 0 } }
+      }
+    }
+  });
+
+  function bars(id, group, colors) {
+    draw(id, {
+      type: "bar",
+      data: {
+        labels: group.labels,
+        datasets: [
+          { label: names.submissions, data: group.submissions, backgroundColor: colors || palette.submissions, xAxisID: "x" },
+          { label: names.views, data: group.views, backgroundColor: palette.views, xAxisID: "x2" }
+        ]
+      },
+      options: {
+        indexAxis: "y",
+        scales: {
+          x: { position: "bottom", beginAtZero: true, ticks: { precision: 0 }, title: { display: true, text: names.submissions } },
+          x2: { position: "top", beginAtZero: true, grid: { drawOnChartArea: false }, ticks: { precision: 0 },
+                title: { display: true, text: names.views } }
+        }
+      }
+    });
+  }
+  bars("chart-values", data.values, valueColors);
+  bars("chart-teams", data.teams);
+})();
