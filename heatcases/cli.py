@@ -183,6 +183,10 @@ def demo(
 def _print_demo(report, password: str) -> None:
     if report.created:
         out.print(f"demo data loaded: {report.users} accounts, {report.cases} cases")
+        out.print(
+            f"the last 90 days of use: {report.views} views, {report.impressions} impressions, "
+            f"{report.searches} searches"
+        )
     else:
         out.print("demo data is already loaded")
     out.print(f"demo accounts (password [bold]{password}[/bold]): " + ", ".join(report.usernames))

@@ -33,6 +33,16 @@ API = [
     ("GET", "/api/search", None, None, expect(401, 200, 200, 200, 200, 200)),
     ("GET", "/api/cases/{id}/related", "pending", None, expect(401, 404, 200, 404, 200, 200)),
     ("GET", "/api/cases/{id}/related", "approved", None, expect(401, 200, 200, 200, 200, 200)),
+    ("GET", "/api/metrics/summary", None, None, expect(401, 403, 403, 403, 200, 200)),
+    ("GET", "/api/metrics/summary.csv", None, None, expect(401, 403, 403, 403, 200, 200)),
+    ("GET", "/api/metrics/export/teams.csv", None, None, expect(401, 403, 403, 403, 200, 200)),
+    ("GET", "/api/metrics/trend", None, None, expect(401, 403, 403, 403, 200, 200)),
+    ("GET", "/api/metrics/search", None, None, expect(401, 403, 403, 403, 200, 200)),
+    ("GET", "/api/metrics/top-cases", None, None, expect(401, 403, 403, 403, 200, 200)),
+    ("GET", "/api/metrics/progress", None, None, expect(401, 403, 403, 403, 200, 200)),
+    ("GET", "/api/me/progress", None, None, expect(401, 200, 200, 200, 200, 200)),
+    ("GET", "/api/cases/{id}/readers", "pending", None, expect(401, 403, 403, 403, 200, 200)),
+    ("GET", "/api/cases/{id}/readers", "approved", None, expect(401, 403, 403, 403, 200, 200)),
 ]
 
 PAGES = [
@@ -47,6 +57,11 @@ PAGES = [
     ("/cases/{id}", "approved", expect(303, 200, 200, 200, 200, 200)),
     ("/cases/{id}/edit", "pending", expect(303, 403, 200, 404, 403, 403)),
     ("/search", None, expect(303, 200, 200, 200, 200, 200)),
+    ("/dashboard", None, expect(303, 403, 403, 403, 200, 200)),
+    ("/dashboard/export/agents.csv", None, expect(303, 403, 403, 403, 200, 200)),
+    ("/cases/{id}/readers", "approved", expect(303, 403, 403, 403, 200, 200)),
+    ("/me/impact", None, expect(303, 403, 200, 200, 200, 200)),
+    ("/me/progress", None, expect(303, 200, 200, 200, 200, 200)),
 ]
 
 
