@@ -17,6 +17,7 @@ from heatcases import db
 from heatcases.config import Settings
 from heatcases.errors import HeatcasesError, InvalidInput, NotAuthenticated
 from heatcases.i18n import translate
+from heatcases.metrics import rollup as _view_rollup  # noqa: F401  (every counted view is rolled up)
 from heatcases.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware, is_api_path
 from heatcases.search.service import SearchService
 from heatcases.templating import render, request_language

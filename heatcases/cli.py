@@ -18,6 +18,7 @@ from heatcases import db
 from heatcases.accounts import service as accounts
 from heatcases.config import Settings
 from heatcases.errors import HeatcasesError
+from heatcases.metrics import rollup as _view_rollup  # noqa: F401  (views made here are rolled up)
 from heatcases.search import sync as _index_queue  # noqa: F401  (every case change made here is queued for the index)
 
 app = typer.Typer(help="HEAT Case Library.", no_args_is_help=True, add_completion=False)

@@ -18,6 +18,7 @@ from sqlalchemy import distinct, func, insert, select, update
 from sqlmodel import Session
 
 from heatcases.config import Settings
+from heatcases.metrics import rollup
 from heatcases.models import Case, CaseView, CaseViewer, Impression, SearchQuery
 from heatcases.search import text
 from heatcases.vocab import TAGS
@@ -203,6 +204,7 @@ def write_plan(session: Session, plan: Plan) -> None:
         counted = select(func.count()).where(CaseView.case_id == Case.id).scalar_subquery()
         readers = select(func.count(distinct(CaseView.user_id))).where(CaseView.case_id == Case.id).scalar_subquery()
         session.execute(update(Case).where(Case.id.in_(viewed)).values(views=counted, unique_viewers=readers))
+    rollup.rebuild(session.connection())  # bulk inserts skip the per-view rollup
 
 
 def _insert_returning_ids(session: Session, model, rows: list[dict]) -> list[int]:

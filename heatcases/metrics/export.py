@@ -45,7 +45,7 @@ class Table:
 
 def _agents(session, tz, period, scope) -> Table:
     rows = service.breakdowns(session, tz, period, scope).by_agent
-    header = ["author", "name", "team", "submissions", "approved", "rejected", "featured", "praised", "views"]
+    header = ["author", "name", "team", "submissions", "approved", "rejected", "featured", "praised"]
     return Table(header, [[getattr(row, key) for key in header] for row in rows])
 
 

@@ -73,7 +73,6 @@ class AgentRow(BaseModel):
     rejected: int = 0
     featured: int = 0
     praised: int = 0
-    views: int = 0
 
 
 class MetricsSummary(BaseModel):

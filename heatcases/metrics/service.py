@@ -16,16 +16,15 @@ value, business line or hour) into the public shapes.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, distinct, func, or_, select
+from sqlalchemy import String, and_, cast, distinct, func, literal, or_, select, union_all
 from sqlmodel import Session
 
 from heatcases.errors import InvalidInput
-from heatcases.metrics.periods import Period
+from heatcases.metrics.periods import Period, local_midnight
 from heatcases.metrics.schemas import (
     HEADLINE_KEYS,
     AgentRow,
@@ -46,7 +45,18 @@ from heatcases.metrics.schemas import (
     Trend,
     TrendBucket,
 )
-from heatcases.models import Case, CaseEvent, CaseTag, CaseView, CaseViewer, Impression, SearchQuery, Team, User
+from heatcases.models import (
+    Case,
+    CaseEvent,
+    CaseTag,
+    CaseView,
+    CaseViewer,
+    Impression,
+    SearchQuery,
+    Team,
+    User,
+    ViewStat,
+)
 from heatcases.vocab import BUSINESS_LINE_CODES, TAGS
 
 REVIEW_ACTIONS = ("approve", "reject", "feature")
@@ -122,11 +132,21 @@ def figures(session: Session, bounds: tuple[datetime, datetime], scope: Scope = 
             .group_by(CaseEvent.action)
         )
     }
-    views, viewers, opened = session.execute(
-        select(func.count(), func.count(distinct(CaseView.user_id)), func.count(CaseView.impression_id)).where(
+    views, opened = session.execute(
+        select(func.count(), func.count(CaseView.impression_id)).where(
             _within(CaseView.viewed_at, bounds), *scope.of_case(CaseView.case_id)
         )
     ).one()
+    if scope == EVERYONE:
+        # One index probe per person beats collecting the distinct readers of every view in the period.
+        read_then = select(CaseView.id).where(CaseView.user_id == User.id, _within(CaseView.viewed_at, bounds))
+        viewers = session.execute(select(func.count()).select_from(User).where(read_then.exists())).scalar_one()
+    else:
+        viewers = session.execute(
+            select(func.count(distinct(CaseView.user_id))).where(
+                _within(CaseView.viewed_at, bounds), *scope.of_case(CaseView.case_id)
+            )
+        ).scalar_one()
     impressions = session.execute(
         select(func.count()).where(_within(Impression.shown_at, bounds), *scope.of_case(Impression.case_id))
     ).scalar_one()
@@ -151,11 +171,12 @@ def change(current: Figures, previous: Figures) -> Change:
 # --- the breakdowns -------------------------------------------------------------------------------
 
 # Per (author, team, business line): everything a case "belongs to" except its values.
+# Views are not broken down per author: that would take every view of the period (see _views_by).
 _CASE_GROUP = (Case.author_id, Case.team_id, Case.business_line)
 
 
 def _grouped(session: Session, bounds, scope: Scope, group: tuple, join_tags: bool) -> dict[tuple, dict[str, int]]:
-    """Per group key: submissions, praised, approved, rejected, featured and views in the period."""
+    """Per group key: submissions, praised, approved, rejected and featured in the period."""
     out: dict[tuple, dict[str, int]] = defaultdict(lambda: defaultdict(int))
 
     def joined(statement, case_id_column):
@@ -178,20 +199,40 @@ def _grouped(session: Session, bounds, scope: Scope, group: tuple, join_tags: bo
     ).where(CaseEvent.action.in_(REVIEW_ACTIONS), _within(CaseEvent.created_at, bounds), *scope.case_conditions())
     for *key, action, count, cases in session.execute(events.group_by(*group, CaseEvent.action)):
         out[tuple(key)][EVENT_FIGURE[action]] += cases if action == "feature" else count
+    return out
 
-    # Count the period's views per case first, then join the (far fewer) cases to their groups.
-    per_case = (
-        select(CaseView.case_id.label("case_id"), func.count().label("views"))
-        .where(_within(CaseView.viewed_at, bounds), *scope.of_case(CaseView.case_id))
-        .group_by(CaseView.case_id)
-        .subquery()
-    )
-    viewed = joined(
-        select(*group, func.sum(per_case.c.views)).select_from(per_case).join(Case, Case.id == per_case.c.case_id),
-        per_case.c.case_id,
-    )
-    for *key, views in session.execute(viewed.group_by(*group)):
-        out[tuple(key)]["views"] += int(views or 0)
+
+def _views_by(session: Session, bounds, scope: Scope) -> dict[str, dict[str, int]]:
+    """Views in the period per ``team`` (its id as text, "" for none), ``tag`` and ``line``.
+
+    Everyone's from the hourly rollup; one team's or author's from their own (far fewer) views.
+    """
+    if scope == EVERYONE:
+        rows = session.execute(
+            select(ViewStat.dimension, ViewStat.key, func.sum(ViewStat.views))
+            .where(_within(ViewStat.hour, bounds), ViewStat.dimension != "all")
+            .group_by(ViewStat.dimension, ViewStat.key)
+        ).all()
+    else:
+        per_case = (
+            select(CaseView.case_id.label("case_id"), func.count().label("views"))
+            .where(_within(CaseView.viewed_at, bounds), *scope.of_case(CaseView.case_id))
+            .group_by(CaseView.case_id)
+            .subquery()
+        )
+        total = func.sum(per_case.c.views)
+        with_case = select().select_from(per_case).join(Case, Case.id == per_case.c.case_id)
+        team = func.coalesce(cast(Case.team_id, String), "")
+        rows = [
+            *session.execute(with_case.add_columns(literal("team"), team, total).group_by(Case.team_id)),
+            *session.execute(with_case.add_columns(literal("line"), Case.business_line, total)
+                             .group_by(Case.business_line)),
+            *session.execute(select(literal("tag"), CaseTag.tag, total).select_from(per_case)
+                             .join(CaseTag, CaseTag.case_id == per_case.c.case_id).group_by(CaseTag.tag)),
+        ]  # fmt: skip
+    out: dict[str, dict[str, int]] = defaultdict(dict)
+    for dimension, key, views in rows:
+        out[dimension][key] = int(views or 0)
     return out
 
 
@@ -203,7 +244,7 @@ def _sum_by(rows: dict[tuple, dict[str, int]], position: int) -> dict:
     return totals
 
 
-def _team_rows(session: Session, by_team: dict, scope: Scope) -> list[TeamRow]:
+def _team_rows(session: Session, by_team: dict, views: dict[str, int], scope: Scope) -> list[TeamRow]:
     """Every team, active or not (a team with no activity shows zeros), then cases without a team."""
     teams = session.execute(
         select(Team.id, Team.name).where(*([Team.id == scope.team_id] if scope.team_id is not None else []))
@@ -211,10 +252,18 @@ def _team_rows(session: Session, by_team: dict, scope: Scope) -> list[TeamRow]:
     members = dict(
         session.execute(select(User.team_id, func.count()).where(User.is_active.is_(True)).group_by(User.team_id)).all()
     )
-    rows = [TeamRow(team=name, members=members.get(team_id, 0), **by_team.get(team_id, {})) for team_id, name in teams]
-    if by_team.get(None):
-        rows.append(TeamRow(team=None, **by_team[None]))
+    rows = [
+        TeamRow(
+            team=name, members=members.get(team_id, 0), views=views.get(str(team_id), 0), **by_team.get(team_id, {})
+        )
+        for team_id, name in teams
+    ]
+    if by_team.get(None) or views.get(""):
+        rows.append(TeamRow(team=None, views=views.get("", 0), **by_team.get(None, {})))
     return sorted(rows, key=lambda row: (-row.submissions, -row.views, row.team is None, row.team or ""))
+
+
+_NO_CASES = dict.fromkeys(("submissions", "approved", "rejected", "featured", "praised"), 0)
 
 
 def _agent_rows(session: Session, by_author: dict, scope: Scope) -> list[AgentRow]:
@@ -225,11 +274,12 @@ def _agent_rows(session: Session, by_author: dict, scope: Scope) -> list[AgentRo
         .outerjoin(Team, Team.id == User.team_id)
         .where(or_(and_(User.role == "agent", User.is_active.is_(True), *in_scope), User.id.in_(list(by_author))))
     ).all()
+    # Trusted figures from the database: construct without validating (thousands of rows).
     rows = [
-        AgentRow(author=username, name=name, team=team, **by_author.get(user_id, {}))
+        AgentRow.model_construct(author=username, name=name, team=team, **(_NO_CASES | by_author.get(user_id, {})))
         for user_id, username, name, team in people
     ]
-    return sorted(rows, key=lambda row: (-row.submissions, -row.approved, -row.views, row.author))
+    return sorted(rows, key=lambda row: (-row.submissions, -row.approved, -row.featured, row.author))
 
 
 @dataclass
@@ -246,10 +296,14 @@ def breakdowns(session: Session, tz: ZoneInfo, period: Period, scope: Scope = EV
     by_case_group = _grouped(session, bounds, scope, _CASE_GROUP, join_tags=False)
     by_tag = _grouped(session, bounds, scope, (CaseTag.tag,), join_tags=True)
     by_line = _sum_by(by_case_group, 2)
+    views = _views_by(session, bounds, scope)
     return Breakdowns(
-        by_tag={tag: GroupFigures(**by_tag.get((tag,), {})) for tag in TAGS},
-        by_business_line={line: GroupFigures(**by_line.get(line, {})) for line in BUSINESS_LINE_CODES},
-        by_team=_team_rows(session, _sum_by(by_case_group, 1), scope),
+        by_tag={tag: GroupFigures(views=views["tag"].get(tag, 0), **by_tag.get((tag,), {})) for tag in TAGS},
+        by_business_line={
+            line: GroupFigures(views=views["line"].get(line, 0), **by_line.get(line, {}))
+            for line in BUSINESS_LINE_CODES
+        },
+        by_team=_team_rows(session, _sum_by(by_case_group, 1), views["team"], scope),
         by_agent=_agent_rows(session, _sum_by(by_case_group, 0), scope),
     )
 
@@ -281,19 +335,6 @@ def summary(
 # --- over time ------------------------------------------------------------------------------------
 
 
-def _hour(session: Session, column):
-    """The UTC hour of a timestamp, grouped in the database; hours map exactly to local days."""
-    if session.get_bind().dialect.name == "postgresql":
-        return func.date_trunc("hour", column, "UTC")
-    return func.substr(column, 1, 13)  # SQLite stores UTC as 'YYYY-MM-DD HH:MM:SS.ffffff'
-
-
-def _as_hour(value) -> datetime:
-    if isinstance(value, datetime):
-        return value
-    return datetime.strptime(value, "%Y-%m-%d %H").replace(tzinfo=UTC)
-
-
 def bucket_start(day: date, interval: str) -> date:
     if interval == "week":
         return day - timedelta(days=day.weekday())
@@ -311,34 +352,60 @@ def bucket_starts(period: Period, interval: str) -> list[date]:
     return starts
 
 
+def _bucket_bounds(period: Period, interval: str, tz: ZoneInfo) -> list[tuple[date, tuple[datetime, datetime]]]:
+    """Each bucket's start and its instants, clipped to the period: exact local days in any time zone."""
+    starts = bucket_starts(period, interval)
+    ends = [*starts[1:], period.end + timedelta(days=1)]
+    return [
+        (start, (local_midnight(max(start, period.start), tz), local_midnight(end, tz)))
+        for start, end in zip(starts, ends, strict=True)
+    ]
+
+
+# SQLite answers at most 500 SELECTs joined by UNION ALL.
+_BUCKETS_PER_STATEMENT = 200
+
+
+def _per_bucket(session: Session, buckets, column, measures: tuple, where=()) -> list[tuple[int, ...]]:
+    """The measures over the rows whose ``column`` falls in each bucket: one index range count per bucket."""
+    counts: list[tuple[int, ...]] = []
+    for first in range(0, len(buckets), _BUCKETS_PER_STATEMENT):
+        chunk = buckets[first : first + _BUCKETS_PER_STATEMENT]
+        parts = [
+            select(literal(index).label("bucket"), *measures).where(_within(column, bounds), *where)
+            for index, (_start, bounds) in enumerate(chunk)
+        ]
+        rows = sorted(session.execute(union_all(*parts) if len(parts) > 1 else parts[0]).all())
+        counts.extend(tuple(int(value or 0) for value in row[1:]) for row in rows)
+    return counts
+
+
 def trend(session: Session, tz: ZoneInfo, period: Period, interval: str = "day", scope: Scope = EVERYONE) -> Trend:
     """The figures per day, week (from Monday) or month of the period."""
     if interval not in INTERVALS:
         raise InvalidInput("interval", "must be day, week or month")
-    bounds = period.utc_bounds(tz)
-    buckets = {start: TrendBucket(start=start) for start in bucket_starts(period, interval)}
+    buckets = _bucket_bounds(period, interval, tz)
+    figures: list[dict[str, int]] = [{} for _ in buckets]
 
-    def add(hourly: Iterable, names: tuple[str, ...]) -> None:
-        for hour, *counts in hourly:
-            local_day = _as_hour(hour).astimezone(tz).date()
-            bucket = buckets[bucket_start(local_day, interval)]
-            for name, count in zip(names, counts, strict=True):
-                setattr(bucket, name, getattr(bucket, name) + int(count))
+    def add(names: tuple[str, ...], column, *measures, where=()) -> None:
+        for bucket, counts in zip(figures, _per_bucket(session, buckets, column, measures, where), strict=True):
+            bucket.update(zip(names, counts, strict=True))
 
-    def hourly(column, *measures, where=()):
-        hour = _hour(session, column)
-        return session.execute(select(hour, *measures).where(_within(column, bounds), *where).group_by(hour))
-
-    add(hourly(Case.created_at, func.count(), func.count(Case.praise), where=scope.case_conditions()),
-        ("submissions", "praised"))  # fmt: skip
+    add(("submissions", "praised"), Case.created_at, func.count(), func.count(Case.praise),
+        where=scope.case_conditions())  # fmt: skip
     for action in REVIEW_ACTIONS:
         counted = func.count(distinct(CaseEvent.case_id)) if action == "feature" else func.count()
-        where = (CaseEvent.action == action, *scope.of_case(CaseEvent.case_id))
-        add(hourly(CaseEvent.created_at, counted, where=where), (EVENT_FIGURE[action],))
-    add(hourly(CaseView.viewed_at, func.count(), func.count(CaseView.impression_id),
-               where=scope.of_case(CaseView.case_id)), ("views", "opened"))  # fmt: skip
-    add(hourly(Impression.shown_at, func.count(), where=scope.of_case(Impression.case_id)), ("impressions",))
-    return Trend(date_from=period.start, to=period.end, interval=interval, buckets=list(buckets.values()))
+        add((EVENT_FIGURE[action],), CaseEvent.created_at, counted,
+            where=(CaseEvent.action == action, *scope.of_case(CaseEvent.case_id)))  # fmt: skip
+    add(("views", "opened"), CaseView.viewed_at, func.count(), func.count(CaseView.impression_id),
+        where=scope.of_case(CaseView.case_id))  # fmt: skip
+    add(("impressions",), Impression.shown_at, func.count(), where=scope.of_case(Impression.case_id))
+    return Trend(
+        date_from=period.start,
+        to=period.end,
+        interval=interval,
+        buckets=[TrendBucket(start=start, **counts) for (start, _bounds), counts in zip(buckets, figures, strict=True)],
+    )
 
 
 # --- search analytics, most viewed cases ------------------------------------------------------------
@@ -385,53 +452,46 @@ def search_analytics(session: Session, tz: ZoneInfo, period: Period, limit: int 
     )
 
 
-def _top_per(session: Session, bounds, scope: Scope, key_column, join, limit: int) -> dict[str, list[tuple]]:
-    """The ``limit`` most viewed cases per value of ``key_column`` in the period."""
-    views = func.count()
-    rank = func.row_number().over(partition_by=key_column, order_by=(views.desc(), CaseView.case_id))
-    ranked = (
-        join(select(key_column.label("key"), CaseView.case_id.label("case_id"), views.label("views"),
-                    func.count(distinct(CaseView.user_id)).label("viewers"), rank.label("rank")))
-        .where(_within(CaseView.viewed_at, bounds), *scope.of_case(CaseView.case_id))
-        .group_by(key_column, CaseView.case_id)
-        .subquery()
-    )  # fmt: skip
-    rows = session.execute(
-        select(ranked.c.key, ranked.c.case_id, ranked.c.views, ranked.c.viewers)
-        .where(ranked.c.rank <= limit)
-        .order_by(ranked.c.key, ranked.c.rank)
-    ).all()
-    out: dict[str, list[tuple]] = defaultdict(list)
-    for key, case_id, count, viewers in rows:
-        out[key].append((case_id, count, viewers))
-    return out
-
-
 def top_cases(session: Session, tz: ZoneInfo, period: Period, scope: Scope = EVERYONE, limit: int = 5) -> TopCases:
     """The most viewed cases of the period per HEAT value and per business line."""
     bounds = period.utc_bounds(tz)
-    by_tag = _top_per(
-        session, bounds, scope, CaseTag.tag,
-        lambda s: s.select_from(CaseView).join(CaseTag, CaseTag.case_id == CaseView.case_id), limit,
-    )  # fmt: skip
-    by_line = _top_per(
-        session, bounds, scope, Case.business_line,
-        lambda s: s.select_from(CaseView).join(Case, Case.id == CaseView.case_id), limit,
-    )  # fmt: skip
-    ids = {case_id for rows in (*by_tag.values(), *by_line.values()) for case_id, _, _ in rows}
+    # Each case's views in the period, counted once and ranked within each value and each business line.
+    per_case = (
+        select(CaseView.case_id.label("case_id"), func.count().label("views"))
+        .where(_within(CaseView.viewed_at, bounds), *scope.of_case(CaseView.case_id))
+        .group_by(CaseView.case_id)
+        .cte("per_case")
+    )
+
+    def ranked(kind: str, key, join):
+        rank = func.row_number().over(partition_by=key, order_by=(per_case.c.views.desc(), per_case.c.case_id))
+        inner = join(select(literal(kind).label("kind"), key.label("key"), per_case.c.case_id, per_case.c.views,
+                            rank.label("rank")).select_from(per_case)).subquery()  # fmt: skip
+        return select(inner.c.kind, inner.c.key, inner.c.case_id, inner.c.views).where(inner.c.rank <= limit)
+
+    by_tag = ranked("tag", CaseTag.tag, lambda q: q.join(CaseTag, CaseTag.case_id == per_case.c.case_id))
+    by_line = ranked("line", Case.business_line, lambda q: q.join(Case, Case.id == per_case.c.case_id))
+    rows = session.execute(union_all(by_tag, by_line)).all()
+    ids = {case_id for _kind, _key, case_id, _views in rows}
     cases = {row.id: row for row in session.execute(select(Case.id, Case.title, Case.featured).where(Case.id.in_(ids)))}
-
-    def shaped(rows):
-        return [
-            TopCase(id=case_id, title=cases[case_id].title, featured=cases[case_id].featured, views=n, unique_viewers=u)
-            for case_id, n, u in rows
-        ]
-
+    viewers = dict(
+        session.execute(
+            select(CaseView.case_id, func.count(distinct(CaseView.user_id)))
+            .where(CaseView.case_id.in_(ids), _within(CaseView.viewed_at, bounds))
+            .group_by(CaseView.case_id)
+        ).all()
+    )
+    out: dict[str, dict[str, list[TopCase]]] = {"tag": defaultdict(list), "line": defaultdict(list)}
+    for kind, key, case_id, views in sorted(rows, key=lambda row: (row[0], row[1], -row[3], row[2])):
+        case = cases[case_id]
+        out[kind][key].append(
+            TopCase(id=case_id, title=case.title, featured=case.featured, views=views, unique_viewers=viewers[case_id])
+        )
     return TopCases(
         date_from=period.start,
         to=period.end,
-        by_tag={tag: shaped(by_tag.get(tag, [])) for tag in TAGS},
-        by_business_line={line: shaped(by_line.get(line, [])) for line in BUSINESS_LINE_CODES},
+        by_tag={tag: out["tag"].get(tag, []) for tag in TAGS},
+        by_business_line={line: out["line"].get(line, []) for line in BUSINESS_LINE_CODES},
     )
 
 

@@ -1,4 +1,4 @@
-"""indexes for the training metrics' per-period figures
+"""the hourly view rollup and indexes for the training metrics' per-period figures
 
 Revision ID: 0003
 Revises: 0002
@@ -7,6 +7,8 @@ Create Date: 2026-11-29 20:00:00
 
 from collections.abc import Sequence
 
+import sqlalchemy as sa
+import sqlmodel
 from alembic import op
 
 
@@ -17,14 +19,43 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    op.create_table('view_stat',
+    sa.Column('hour', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('dimension', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
+    sa.Column('key', sqlmodel.sql.sqltypes.AutoString(length=30), nullable=False),
+    sa.Column('views', sa.Integer(), nullable=False),
+    sa.Column('opened', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('hour', 'dimension', 'key', name=op.f('pk_view_stat'))
+    )
+    _fill_view_stat()
     with op.batch_alter_table('case_view', schema=None) as batch_op:
         batch_op.drop_index('ix_case_view_viewed_at')
         batch_op.create_index('ix_case_view_period', ['viewed_at', 'case_id', 'user_id', 'impression_id'], unique=False)
+        batch_op.create_index('ix_case_view_user_viewed', ['user_id', 'viewed_at'], unique=False)
     with op.batch_alter_table('search_impression', schema=None) as batch_op:
         batch_op.drop_index('ix_search_impression_shown_at')
         batch_op.create_index('ix_search_impression_period', ['shown_at', 'case_id'], unique=False)
     with op.batch_alter_table('case_event', schema=None) as batch_op:
         batch_op.create_index('ix_case_event_action_created', ['action', 'created_at', 'case_id'], unique=False)
+
+
+def _fill_view_stat() -> None:
+    """Roll up the views counted so far (the same sums heatcases.metrics.rollup.rebuild makes)."""
+    if op.get_bind().dialect.name == 'postgresql':
+        hour = "date_trunc('hour', v.viewed_at, 'UTC')"
+    else:
+        hour = "substr(v.viewed_at, 1, 13) || ':00:00.000000'"
+    for dimension, key, join in (
+        ("'all'", "''", ""),
+        ("'team'", "coalesce(cast(c.team_id as varchar), '')", "JOIN service_case c ON c.id = v.case_id"),
+        ("'line'", "c.business_line", "JOIN service_case c ON c.id = v.case_id"),
+        ("'tag'", "t.tag", "JOIN case_tag t ON t.case_id = v.case_id"),
+    ):
+        op.execute(
+            f'INSERT INTO view_stat ("hour", dimension, "key", views, opened) '
+            f'SELECT {hour}, {dimension}, {key}, count(*), count(v.impression_id) FROM case_view v {join} '
+            f'GROUP BY {hour}' + ('' if key == "''" else f', {key}')
+        )
 
 
 def downgrade() -> None:
@@ -34,5 +65,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_search_impression_period')
         batch_op.create_index('ix_search_impression_shown_at', ['shown_at'], unique=False)
     with op.batch_alter_table('case_view', schema=None) as batch_op:
+        batch_op.drop_index('ix_case_view_user_viewed')
         batch_op.drop_index('ix_case_view_period')
         batch_op.create_index('ix_case_view_viewed_at', ['viewed_at'], unique=False)
+    op.drop_table('view_stat')

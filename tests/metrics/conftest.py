@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import update
 
 from heatcases import db
+from heatcases.metrics import rollup
 from heatcases.models import Case, CaseEvent, CaseView, Impression, SearchQuery
 
 
@@ -23,8 +24,10 @@ class Clock:
         self.engine = engine
 
     def _run(self, statement) -> None:
+        """Run an UPDATE, then roll the views up again: moved views belong to other hours now."""
         with db.session_scope(self.engine) as session:
             session.execute(statement)
+            rollup.rebuild(session.connection())
             session.commit()
 
     def submitted(self, case_id: int, when: str) -> None:

@@ -11,6 +11,11 @@ import io
 from datetime import date, timedelta
 
 import pytest
+from sqlalchemy import select
+
+from heatcases import db
+from heatcases.metrics import rollup
+from heatcases.models import ViewStat
 
 HEADLINE = {"submissions", "approved", "rejected", "featured", "praised", "views", "unique_viewers", "impressions",
             "open_rate"}  # fmt: skip
@@ -48,7 +53,7 @@ class TestShape:
         assert (quiet_team["submissions"], quiet_team["views"], quiet_team["members"]) == (0, 0, 1)
         quiet = next(row for row in body["by_agent"] if row["author"] == "quiet_agent")
         assert quiet == {"author": "quiet_agent", "name": "quiet_agent", "team": "安静组", "submissions": 0,
-                         "approved": 0, "rejected": 0, "featured": 0, "praised": 0, "views": 0}  # fmt: skip
+                         "approved": 0, "rejected": 0, "featured": 0, "praised": 0}  # fmt: skip
 
     def test_without_dates_the_period_is_the_last_30_days_up_to_today(self, supervisor):
         body = supervisor.get("/api/metrics/summary").json()
@@ -94,7 +99,7 @@ class TestCaseFigures:
         rows = {row["author"]: row for row in body["by_agent"]}
         assert rows[agent.username] == {
             "author": agent.username, "name": "李客服", "team": "一组", "submissions": 3, "approved": 2,
-            "rejected": 2, "featured": 1, "praised": 2, "views": 0,
+            "rejected": 2, "featured": 1, "praised": 2,
         }  # fmt: skip
         assert (rows[other_agent.username]["submissions"], rows[other_agent.username]["approved"]) == (1, 0)
         assert body["by_agent"][0]["author"] == agent.username  # most submissions first
@@ -140,6 +145,35 @@ class TestViewsAndOpenRate:
         clock.everything("2026-10-10 02:00")
         current = summary("2026-10-10", "2026-10-10")["current"]
         assert (current["impressions"], current["views"], current["open_rate"]) == (2, 2, 0.5)
+
+    def test_views_per_value_team_and_line_follow_each_view(self, agent, trainee, supervisor, submit):
+        case = submit(agent, behaviors=[], tags=["trust", "active"], business_line="car")
+        approve(supervisor, case["id"])
+        trainee.get(f"/api/cases/{case['id']}")
+        supervisor.get(f"/api/cases/{case['id']}")
+        body = supervisor.get("/api/metrics/summary").json()  # the last 30 days, up to now
+        assert (body["by_tag"]["trust"]["views"], body["by_tag"]["active"]["views"]) == (2, 2)
+        assert body["by_tag"]["heartwarming"]["views"] == 0
+        assert body["by_business_line"]["car"]["views"] == 2
+        assert next(row for row in body["by_team"] if row["team"] == "一组")["views"] == 2
+        trend = supervisor.get("/api/metrics/trend").json()["buckets"]
+        assert sum(bucket["views"] for bucket in trend) == 2
+
+    def test_the_rollup_kept_with_each_view_equals_one_rebuilt_from_the_views(
+        self, app, approved_case, trainee, other_agent, supervisor
+    ):
+        for reader in (trainee, other_agent, supervisor):
+            reader.get(f"/api/cases/{approved_case['id']}")
+
+        def stats():
+            with db.session_scope(app.state.engine) as session:
+                return sorted(session.execute(select(ViewStat.dimension, ViewStat.key, ViewStat.views)).all())
+
+        live = stats()
+        with db.session_scope(app.state.engine) as session:
+            rollup.rebuild(session.connection())
+            session.commit()
+        assert live == stats() and ("all", "", 3) in live
 
     def test_the_authors_own_listing_is_no_impression(self, approved_case, agent, clock, summary):
         agent.get("/api/search", params={"q": ""})
