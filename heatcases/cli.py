@@ -18,7 +18,7 @@ from heatcases import db
 from heatcases.accounts import service as accounts
 from heatcases.config import Settings
 from heatcases.errors import HeatcasesError
-from heatcases.metrics import rollup as _view_rollup  # noqa: F401  (views made here are rolled up)
+from heatcases.metrics import rollup as _view_rollup  # its listener rolls up views made here
 from heatcases.search import sync as _index_queue  # noqa: F401  (every case change made here is queued for the index)
 
 app = typer.Typer(help="HEAT Case Library.", no_args_is_help=True, add_completion=False)
@@ -218,6 +218,18 @@ def reindex(
             raise typer.Exit(1) from None
     elapsed = time.perf_counter() - started
     out.print(f"indexed {count} cases in {elapsed:.1f} s ({count / max(elapsed, 1e-9):.0f} cases/s)")
+
+
+@app.command()
+def rollup() -> None:
+    """Rebuild the hourly view rollup of the metrics from the counted views (after loading views in bulk)."""
+    settings = _settings()
+    engine = db.make_engine(settings)
+    db.migrate(settings, engine)
+    started = time.perf_counter()
+    with engine.begin() as connection:
+        rows = _view_rollup.rebuild(connection)
+    out.print(f"rolled up the views into {rows} rows in {time.perf_counter() - started:.1f} s")
 
 
 @app.command("import")
