@@ -170,6 +170,7 @@ def my_impact(
     current = service.figures(session, period.utc_bounds(settings.tz), mine)
     previous = service.figures(session, period.previous().utc_bounds(settings.tz), mine)
     year = periods.Period(periods.months_back(period.end, 11), period.end)
+    months = service.trend(session, settings.tz, year, "month", mine).buckets
     context = {
         "period": period,
         "preset": preset,
@@ -178,7 +179,15 @@ def my_impact(
         "previous": previous,
         "change": service.change(current, previous),
         "cases": service.my_cases(session, user, period.utc_bounds(settings.tz)),
-        "months": service.trend(session, settings.tz, year, "month", mine).buckets,
+        "months": months,
+        "chart": {
+            "months": {
+                "labels": [month.start.strftime("%Y-%m") for month in months],
+                "submissions": [month.submissions for month in months],
+                "views": [month.views for month in months],
+            },
+            "names": {key: translate(f"metrics.{key}", request_language(request)) for key in ("submissions", "views")},
+        },
     }
     return render(request, "metrics/impact.html", context)
 

@@ -9,8 +9,8 @@
   var css = getComputedStyle(document.documentElement);
   function color(name, fallback) { return (css.getPropertyValue(name) || "").trim() || fallback; }
   var palette = {
-    submissions: color("--brand", "#c2410c"), approved: color("--ok", "#166534"), featured: color("--a", "#b45309"),
-    views: color("--e", "#0369a1"), impressions: "#94a3b8", opened: color("--t", "#047857")
+    submissions: color("--brand", "#c2410c"), approved: color("--ok", "#166534"),
+    views: color("--e", "#0369a1"), impressions: "#94a3b8", opened: color("--t", "#047857"), featured: "#7c3aed"
   };
   var valueColors = [color("--h", "#be185d"), color("--e", "#0369a1"), color("--a", "#b45309"), color("--t", "#047857")];
   Chart.defaults.font.family = css.fontFamily;
@@ -22,8 +22,27 @@
     if (canvas) new Chart(canvas, config);
   }
 
+  if (data.months) {
+    draw("chart-months", {
+      type: "bar",
+      data: {
+        labels: data.months.labels,
+        datasets: [
+          { label: names.submissions, data: data.months.submissions, backgroundColor: palette.submissions, yAxisID: "cases" },
+          { label: names.views, data: data.months.views, backgroundColor: palette.views, yAxisID: "activity" }
+        ]
+      },
+      options: {
+        scales: {
+          cases: { position: "left", beginAtZero: true, ticks: { precision: 0 } },
+          activity: { position: "right", beginAtZero: true, grid: { drawOnChartArea: false }, ticks: { precision: 0 } }
+        }
+      }
+    });
+  }
+
   var trend = data.trend;
-  draw("chart-trend", {
+  if (trend) draw("chart-trend", {
     type: "line",
     data: {
       labels: trend.labels,
@@ -65,6 +84,6 @@
       }
     });
   }
-  bars("chart-values", data.values, valueColors);
-  bars("chart-teams", data.teams);
+  if (data.values) bars("chart-values", data.values, valueColors);
+  if (data.teams) bars("chart-teams", data.teams);
 })();
