@@ -155,10 +155,10 @@ class CaseView(SQLModel, table=True):
 
 
 class ViewStat(SQLModel, table=True):
-    """Counted views per UTC hour, in all and per team, HEAT value and business line of the case viewed.
+    """Counted views per UTC hour, in all and per team, HEAT value and business line; impressions in all.
 
-    A rollup of ``case_view`` for the metrics' breakdowns (hundreds of rows a day instead of every view),
-    written in the same transaction as each view and rebuilt from ``case_view`` by ``heatcases rollup``.
+    A rollup of ``case_view`` and ``search_impression`` for the metrics (hundreds of rows a day instead of
+    every event), written in the same transaction as each view or impression, rebuilt by ``heatcases rollup``.
     """
 
     __tablename__ = "view_stat"
@@ -168,6 +168,7 @@ class ViewStat(SQLModel, table=True):
     key: str = Field(max_length=30, primary_key=True)  # "" for all; a team id, tag or business line code
     views: int = Field(default=0)
     opened: int = Field(default=0)
+    impressions: int = Field(default=0)
 
 
 class SearchQuery(SQLModel, table=True):

@@ -1,44 +1,57 @@
-"""The hourly view rollup (``view_stat``): kept up to date with every counted view, rebuildable from ``case_view``.
+"""The hourly rollup (``view_stat``): kept with every counted view and impression, rebuildable from them.
 
-Per-period views by team, HEAT value and business line read a few hundred rollup rows per day instead of
-every view. Rows are keyed by UTC hour, so a period of local days maps onto whole hours (exact for every
-time zone whose offset is a whole number of hours, Asia/Shanghai included).
+Per-period views (in all and per team, HEAT value and business line) and impressions read a few hundred
+rollup rows per day instead of every event. Rows are keyed by UTC hour; ``split`` cuts a period into the
+whole hours the rollup answers and the partial hours at its ends that the raw rows answer, so figures are
+exact in every time zone.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Connection, Engine, String, cast, delete, event, func, insert, literal, select, text
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import ORMExecuteState
 from sqlalchemy.orm import Session as OrmSession
 
-from heatcases.models import Case, CaseTag, CaseView, ViewStat
+from heatcases.models import Case, CaseTag, CaseView, Impression, ViewStat
+
+MEASURES = ("views", "opened", "impressions")
+HOUR = timedelta(hours=1)
 
 
-def _hour(moment: datetime) -> datetime:
+def hour_of(moment: datetime) -> datetime:
     return moment.replace(minute=0, second=0, microsecond=0)
 
 
+def split(bounds: tuple[datetime, datetime]):
+    """([whole hours] or None, [partial edges]) covering ``bounds`` exactly."""
+    low, high = bounds
+    first = hour_of(low) if hour_of(low) == low else hour_of(low) + HOUR
+    last = hour_of(high)
+    if first >= last:
+        return None, [bounds]
+    edges = [edge for edge in ((low, first), (last, high)) if edge[0] < edge[1]]
+    return (first, last), edges
+
+
 def _add(connection: Connection, rows: list[dict]) -> None:
-    """Add views to rollup rows, creating them as needed (in key order: concurrent writers never deadlock)."""
+    """Add to rollup rows, creating them as needed (in key order, so concurrent writers never deadlock)."""
     module = postgresql if connection.dialect.name == "postgresql" else sqlite
     table = ViewStat.__table__
     for row in sorted(rows, key=lambda r: (r["hour"], r["dimension"], r["key"])):
-        statement = module.insert(table).values(**row)
+        statement = module.insert(table).values(**{"views": 0, "opened": 0, "impressions": 0, **row})
         connection.execute(
             statement.on_conflict_do_update(
                 index_elements=[table.c.hour, table.c.dimension, table.c.key],
-                set_={
-                    "views": table.c.views + statement.excluded.views,
-                    "opened": table.c.opened + statement.excluded.opened,
-                },
-            )  # fmt: skip
+                set_={name: table.c[name] + statement.excluded[name] for name in MEASURES},
+            )
         )
 
 
-def rows_for(connection: Connection, views: list[CaseView]) -> list[dict]:
+def _view_rows(connection: Connection, views: list[CaseView]) -> list[dict]:
     """The rollup increments of some new views."""
     case_ids = {view.case_id for view in views}
     facts = {
@@ -56,14 +69,16 @@ def rows_for(connection: Connection, views: list[CaseView]) -> list[dict]:
         keys = [("all", ""), ("team", "" if team_id is None else str(team_id)), ("line", line or "")]
         keys += [("tag", tag) for tag in tags.get(view.case_id, [])]
         for dimension, key in keys:
-            counts[(_hour(view.viewed_at), dimension, key, "views")] += 1
+            counts[(hour_of(view.viewed_at), dimension, key, "views")] += 1
             if view.impression_id is not None:
-                counts[(_hour(view.viewed_at), dimension, key, "opened")] += 1
+                counts[(hour_of(view.viewed_at), dimension, key, "opened")] += 1
+    return _merge(counts)
+
+
+def _merge(counts: Counter) -> list[dict]:
     merged: dict[tuple, dict] = {}
     for (hour, dimension, key, measure), count in counts.items():
-        row = merged.setdefault((hour, dimension, key), {"hour": hour, "dimension": dimension, "key": key,
-                                                          "views": 0, "opened": 0})  # fmt: skip
-        row[measure] += count
+        merged.setdefault((hour, dimension, key), {"hour": hour, "dimension": dimension, "key": key})[measure] = count
     return list(merged.values())
 
 
@@ -72,26 +87,38 @@ def _count_views(session: OrmSession, _flush_context) -> None:
     views = [obj for obj in session.new if isinstance(obj, CaseView)]
     if views:
         connection = session.connection()
-        _add(connection, rows_for(connection, views))
+        _add(connection, _view_rows(connection, views))
 
 
-def _hour_expression(connection: Connection):
+@event.listens_for(OrmSession, "do_orm_execute")
+def _count_impressions(state: ORMExecuteState) -> None:
+    """Impressions are inserted in bulk (``insert(Impression.__table__)``): count them as they go in."""
+    if not state.is_insert or getattr(state.statement, "table", None) is not Impression.__table__:
+        return
+    parameters = state.parameters
+    rows = parameters if isinstance(parameters, list) else [parameters] if parameters else []
+    counts = Counter((hour_of(row["shown_at"]), "all", "", "impressions") for row in rows if "shown_at" in row)
+    if counts:
+        _add(state.session.connection(), _merge(counts))
+
+
+def _hour_expression(connection: Connection, column):
     if connection.dialect.name == "postgresql":
-        return func.date_trunc("hour", CaseView.viewed_at, "UTC")
+        return func.date_trunc("hour", column, "UTC")
     # SQLite keeps UTC as 'YYYY-MM-DD HH:MM:SS.ffffff', the format the rollup's own rows are written in.
-    return func.substr(CaseView.viewed_at, 1, 13).concat(":00:00.000000")
+    return func.substr(column, 1, 13).concat(":00:00.000000")
 
 
 def rebuild(connection: Connection) -> int:
-    """Recompute the whole rollup from ``case_view`` (after bulk loads); returns the rows written.
+    """Recompute the whole rollup from ``case_view`` and ``search_impression``; returns the rows written.
 
     Safe while a server records views (on SQLite the transaction holds the database's write lock).
     """
-    hour = _hour_expression(connection)
+    hour = _hour_expression(connection, CaseView.viewed_at)
     opened = func.count(CaseView.impression_id)
     from_views = select(hour).select_from(CaseView)
     with_case = from_views.join(Case, Case.id == CaseView.case_id)
-    sources = [
+    views = [
         from_views.add_columns(literal("all"), literal(""), func.count(), opened).group_by(hour),
         with_case.add_columns(
             literal("team"), func.coalesce(cast(Case.team_id, String), ""), func.count(), opened
@@ -109,23 +136,35 @@ def rebuild(connection: Connection) -> int:
         connection.execute(text("LOCK TABLE view_stat IN EXCLUSIVE MODE"))
     connection.execute(delete(table))
     written = 0
-    for source in sources:
+    for source in views:
         result = connection.execute(insert(table).from_select(["hour", "dimension", "key", "views", "opened"], source))
         written += max(result.rowcount or 0, 0)
-    return written
+    shown = _hour_expression(connection, Impression.shown_at)
+    per_hour = connection.execute(select(shown, func.count()).group_by(shown)).all()
+    counts = Counter()
+    for hour_value, count in per_hour:
+        moment = (
+            hour_value if isinstance(hour_value, datetime) else datetime.fromisoformat(hour_value).replace(tzinfo=UTC)
+        )
+        counts[(moment, "all", "", "impressions")] = count
+    _add(connection, _merge(counts))
+    return written + len(per_hour)
 
 
 def in_step(connection: Connection) -> bool:
-    """Whether the rollup holds every counted view (bulk loads and hand edits bypass it)."""
+    """Whether the rollup holds every counted view and impression (bulk loads and hand edits bypass it)."""
     views = connection.execute(select(func.count()).select_from(CaseView)).scalar_one()
+    impressions = connection.execute(select(func.count()).select_from(Impression)).scalar_one()
     rolled = connection.execute(
-        select(func.coalesce(func.sum(ViewStat.views), 0)).where(ViewStat.dimension == "all")
-    ).scalar_one()
-    return views == rolled
+        select(func.coalesce(func.sum(ViewStat.views), 0), func.coalesce(func.sum(ViewStat.impressions), 0)).where(
+            ViewStat.dimension == "all"
+        )
+    ).one()
+    return (views, impressions) == tuple(rolled)
 
 
 def catch_up(engine: Engine) -> bool:
-    """Rebuild the rollup when it disagrees with ``case_view``; True when it had to (run at server start)."""
+    """Rebuild the rollup when it disagrees with the events; True when it had to (run at server start)."""
     with engine.begin() as connection:
         if connection.dialect.name == "postgresql":
             connection.execute(text("SELECT pg_advisory_xact_lock(4242002)"))  # one starting worker rebuilds

@@ -10,7 +10,8 @@ Definitions (all for a period of calendar days in the configured time zone):
 A case belongs to its author and to the team it was submitted from, for every figure about it.
 
 Every query groups in the database; Python only merges the few grouped rows (per author, team,
-value, business line or hour) into the public shapes.
+value, business line or bucket) into the public shapes. Views and impressions of whole hours come from
+the hourly rollup (``rollup.py``), the partial hours at a period's ends from the raw rows.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from sqlalchemy import String, and_, cast, distinct, func, literal, or_, select,
 from sqlmodel import Session
 
 from heatcases.errors import InvalidInput
+from heatcases.metrics import rollup
 from heatcases.metrics.periods import Period, local_midnight
 from heatcases.metrics.schemas import (
     HEADLINE_KEYS,
@@ -132,11 +134,7 @@ def figures(session: Session, bounds: tuple[datetime, datetime], scope: Scope = 
             .group_by(CaseEvent.action)
         )
     }
-    views, opened = session.execute(
-        select(func.count(), func.count(CaseView.impression_id)).where(
-            _within(CaseView.viewed_at, bounds), *scope.of_case(CaseView.case_id)
-        )
-    ).one()
+    views, opened, impressions = _event_totals(session, bounds, scope)
     if scope == EVERYONE:
         # One index probe per person beats collecting the distinct readers of every view in the period.
         read_then = select(CaseView.id).where(CaseView.user_id == User.id, _within(CaseView.viewed_at, bounds))
@@ -147,9 +145,6 @@ def figures(session: Session, bounds: tuple[datetime, datetime], scope: Scope = 
                 _within(CaseView.viewed_at, bounds), *scope.of_case(CaseView.case_id)
             )
         ).scalar_one()
-    impressions = session.execute(
-        select(func.count()).where(_within(Impression.shown_at, bounds), *scope.of_case(Impression.case_id))
-    ).scalar_one()
     return Figures(
         submissions=submitted,
         praised=praised,
@@ -162,6 +157,37 @@ def figures(session: Session, bounds: tuple[datetime, datetime], scope: Scope = 
         impressions=impressions,
         open_rate=rate(opened, impressions),
     )
+
+
+def _event_totals(session: Session, bounds, scope: Scope) -> tuple[int, int, int]:
+    """Views, views from an impression, and impressions in the period.
+
+    The rollup answers the period's whole hours; the raw rows answer the rest (the partial hours at its
+    ends, or everything for one author, and impressions of one team's cases).
+    """
+    whole, edges = rollup.split(bounds) if scope.author_id is None else (None, [bounds])
+    views = opened = impressions = 0
+    if whole:
+        dimension, key = ("all", "") if scope.team_id is None else ("team", str(scope.team_id))
+        rolled = session.execute(
+            select(func.sum(ViewStat.views), func.sum(ViewStat.opened), func.sum(ViewStat.impressions)).where(
+                _within(ViewStat.hour, whole), ViewStat.dimension == dimension, ViewStat.key == key
+            )
+        ).one()
+        views, opened, impressions = (int(value or 0) for value in rolled)
+    for edge in edges:
+        more_views, more_opened = session.execute(
+            select(func.count(), func.count(CaseView.impression_id)).where(
+                _within(CaseView.viewed_at, edge), *scope.of_case(CaseView.case_id)
+            )
+        ).one()
+        views, opened = views + more_views, opened + more_opened
+    raw_impressions = edges if scope == EVERYONE else [bounds]
+    for edge in raw_impressions:
+        impressions += session.execute(
+            select(func.count()).where(_within(Impression.shown_at, edge), *scope.of_case(Impression.case_id))
+        ).scalar_one()
+    return views, opened, impressions
 
 
 def change(current: Figures, previous: Figures) -> Change:
@@ -205,34 +231,37 @@ def _grouped(session: Session, bounds, scope: Scope, group: tuple, join_tags: bo
 def _views_by(session: Session, bounds, scope: Scope) -> dict[str, dict[str, int]]:
     """Views in the period per ``team`` (its id as text, "" for none), ``tag`` and ``line``.
 
-    Everyone's from the hourly rollup; one team's or author's from their own (far fewer) views.
+    Everyone's from the hourly rollup (and the raw views of the partial hours at the period's ends);
+    one team's or author's from their own (far fewer) views.
     """
-    if scope == EVERYONE:
-        rows = session.execute(
+    whole, edges = rollup.split(bounds) if scope == EVERYONE else (None, [bounds])
+    rows = []
+    if whole:
+        rows += session.execute(
             select(ViewStat.dimension, ViewStat.key, func.sum(ViewStat.views))
-            .where(_within(ViewStat.hour, bounds), ViewStat.dimension != "all")
+            .where(_within(ViewStat.hour, whole), ViewStat.dimension != "all")
             .group_by(ViewStat.dimension, ViewStat.key)
         ).all()
-    else:
+    for edge in edges:
         per_case = (
             select(CaseView.case_id.label("case_id"), func.count().label("views"))
-            .where(_within(CaseView.viewed_at, bounds), *scope.of_case(CaseView.case_id))
+            .where(_within(CaseView.viewed_at, edge), *scope.of_case(CaseView.case_id))
             .group_by(CaseView.case_id)
             .subquery()
         )
         total = func.sum(per_case.c.views)
         with_case = select().select_from(per_case).join(Case, Case.id == per_case.c.case_id)
         team = func.coalesce(cast(Case.team_id, String), "")
-        rows = [
+        rows += [
             *session.execute(with_case.add_columns(literal("team"), team, total).group_by(Case.team_id)),
             *session.execute(with_case.add_columns(literal("line"), Case.business_line, total)
                              .group_by(Case.business_line)),
             *session.execute(select(literal("tag"), CaseTag.tag, total).select_from(per_case)
                              .join(CaseTag, CaseTag.case_id == per_case.c.case_id).group_by(CaseTag.tag)),
         ]  # fmt: skip
-    out: dict[str, dict[str, int]] = defaultdict(dict)
+    out: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for dimension, key, views in rows:
-        out[dimension][key] = int(views or 0)
+        out[dimension][key] += int(views or 0)
     return out
 
 

@@ -25,6 +25,7 @@ def upgrade() -> None:
     sa.Column('key', sqlmodel.sql.sqltypes.AutoString(length=30), nullable=False),
     sa.Column('views', sa.Integer(), nullable=False),
     sa.Column('opened', sa.Integer(), nullable=False),
+    sa.Column('impressions', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('hour', 'dimension', 'key', name=op.f('pk_view_stat'))
     )
     _fill_view_stat()
@@ -40,11 +41,14 @@ def upgrade() -> None:
 
 
 def _fill_view_stat() -> None:
-    """Roll up the views counted so far (the same sums heatcases.metrics.rollup.rebuild makes)."""
-    if op.get_bind().dialect.name == 'postgresql':
-        hour = "date_trunc('hour', v.viewed_at, 'UTC')"
-    else:
-        hour = "substr(v.viewed_at, 1, 13) || ':00:00.000000'"
+    """Roll up the views and impressions so far (the sums heatcases.metrics.rollup.rebuild makes)."""
+    postgres = op.get_bind().dialect.name == 'postgresql'
+
+    def hour(column: str) -> str:
+        if postgres:
+            return f"date_trunc('hour', {column}, 'UTC')"
+        return f"substr({column}, 1, 13) || ':00:00.000000'"
+
     for dimension, key, join in (
         ("'all'", "''", ""),
         ("'team'", "coalesce(cast(c.team_id as varchar), '')", "JOIN service_case c ON c.id = v.case_id"),
@@ -52,10 +56,16 @@ def _fill_view_stat() -> None:
         ("'tag'", "t.tag", "JOIN case_tag t ON t.case_id = v.case_id"),
     ):
         op.execute(
-            f'INSERT INTO view_stat ("hour", dimension, "key", views, opened) '
-            f'SELECT {hour}, {dimension}, {key}, count(*), count(v.impression_id) FROM case_view v {join} '
-            f'GROUP BY {hour}' + ('' if key == "''" else f', {key}')
+            f'INSERT INTO view_stat ("hour", dimension, "key", views, opened, impressions) '
+            f'SELECT {hour("v.viewed_at")}, {dimension}, {key}, count(*), count(v.impression_id), 0 '
+            f'FROM case_view v {join} GROUP BY {hour("v.viewed_at")}' + ('' if key == "''" else f', {key}')
         )
+    shown = hour("i.shown_at")
+    op.execute(
+        f'INSERT INTO view_stat ("hour", dimension, "key", views, opened, impressions) '
+        f"SELECT {shown}, 'all', '', 0, 0, count(*) FROM search_impression i WHERE true GROUP BY {shown} "
+        f'ON CONFLICT ("hour", dimension, "key") DO UPDATE SET impressions = excluded.impressions'
+    )
 
 
 def downgrade() -> None:

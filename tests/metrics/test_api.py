@@ -384,3 +384,30 @@ class TestProgressAndReaders:
         assert (body["views"], body["unique_viewers"]) == (2, 2)
         assert agent.get(f"/api/cases/{approved_case['id']}/readers").status_code == 403
         assert supervisor.get("/api/cases/999999/readers").status_code == 404
+
+
+class TestHalfHourTimeZone:
+    """Asia/Kolkata is UTC+5:30: its days start at :30 past a UTC hour, inside a rollup hour."""
+
+    @pytest.fixture
+    def settings(self, settings):
+        return settings.model_copy(update={"timezone": "Asia/Kolkata"})
+
+    def test_views_and_impressions_split_at_local_midnight(self, agent, trainee, supervisor, submit, clock, summary):
+        late, early = submit(agent, behaviors=[], tags=["trust"]), submit(agent, behaviors=[], tags=["active"])
+        for case in (late, early):
+            approve(supervisor, case["id"])
+        trainee.get("/api/search", params={"q": ""})
+        for case in (late, early):
+            trainee.get(f"/api/cases/{case['id']}")
+        clock.views(late["id"], "2026-10-09 18:15")  # 23:45 on 10-09 in Kolkata
+        clock.impressions(late["id"], "2026-10-09 18:15")
+        clock.views(early["id"], "2026-10-09 18:45")  # 00:15 on 10-10 in Kolkata, same UTC hour
+        clock.impressions(early["id"], "2026-10-09 18:45")
+        body = summary("2026-10-10", "2026-10-10")
+        assert body["timezone"] == "Asia/Kolkata"
+        assert (body["current"]["views"], body["current"]["impressions"], body["current"]["open_rate"]) == (1, 1, 1.0)
+        assert (body["by_tag"]["active"]["views"], body["by_tag"]["trust"]["views"]) == (1, 0)
+        assert (body["previous"]["views"], body["previous"]["impressions"]) == (1, 1)
+        days = supervisor.get("/api/metrics/trend", params={"from": "2026-10-09", "to": "2026-10-10"}).json()
+        assert [(b["start"], b["views"]) for b in days["buckets"]] == [("2026-10-09", 1), ("2026-10-10", 1)]
