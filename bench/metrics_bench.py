@@ -43,6 +43,7 @@ from pathlib import Path
 import casegen
 import httpx
 import numpy as np
+import serverproc  # bench/, beside this script
 from search_bench import QUERY_MIX, GcClock, code_version, free_port, log, memory_mb, percentile, spread, step
 from sqlalchemy import JSON, create_engine, event, func, insert, inspect, select, text
 from sqlalchemy.engine import Engine, make_url
@@ -889,17 +890,7 @@ class Server:
         self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT)
 
     def wait_ready(self, client: httpx.Client, timeout: float = 120) -> float:
-        started = time.perf_counter()
-        while time.perf_counter() - started < timeout:
-            if self.process.poll() is not None:
-                raise SystemExit(f"the server exited with {self.process.returncode}:\n{self.log_path.read_text()}")
-            try:
-                if client.get(f"{self.base}/login").status_code < 500:
-                    return time.perf_counter() - started
-            except httpx.TransportError:
-                pass
-            time.sleep(0.1)
-        raise SystemExit(f"the server did not answer within {timeout} s:\n{self.log_path.read_text()}")
+        return serverproc.wait_ready(self.process, self.base, self.log_path, client, timeout)
 
     def stop(self) -> None:
         self.process.terminate()

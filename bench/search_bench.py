@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+import serverproc  # bench/, beside this script
 from sqlmodel import Session, select
 
 from heatcases import db
@@ -469,17 +470,7 @@ class Server:
         )
 
     def wait_ready(self, client: httpx.Client, timeout: float = 120) -> float:
-        started = time.perf_counter()
-        while time.perf_counter() - started < timeout:
-            if self.process.poll() is not None:
-                raise SystemExit(f"the server exited with {self.process.returncode}:\n{self.log_path.read_text()}")
-            try:
-                if client.get(f"{self.base}/login").status_code < 500:
-                    return time.perf_counter() - started
-            except httpx.TransportError:
-                pass
-            time.sleep(0.1)
-        raise SystemExit(f"the server did not answer within {timeout} s:\n{self.log_path.read_text()}")
+        return serverproc.wait_ready(self.process, self.base, self.log_path, client, timeout)
 
     def memory(self) -> tuple[dict[str, float], str]:
         """Memory of the server and any child processes, summed, and a line describing it."""

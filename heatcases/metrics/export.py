@@ -58,7 +58,7 @@ def _teams(session, tz, period, scope) -> Table:
 def _groups(attribute: str, key: str) -> Callable:
     def build(session, tz, period, scope) -> Table:
         groups = getattr(service.breakdowns(session, tz, period, scope), attribute)
-        header = [key, "submissions", "approved", "featured", "praised", "views"]
+        header = [key, "submissions", "approved", "rejected", "featured", "praised", "views"]
         return Table(header, [[name, *(getattr(figures, k) for k in header[1:])] for name, figures in groups.items()])
 
     return build

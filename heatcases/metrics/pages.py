@@ -89,6 +89,12 @@ def dashboard(
         "summary": summary,
         "headline_keys": HEADLINE_KEYS,
         "agents": summary.by_agent[:AGENT_ROWS],
+        # (first cell, figures) pairs for the tables
+        "rows": {
+            "trend": [(bucket.start, bucket) for bucket in trend.buckets],
+            "teams": [(row.team, row) for row in summary.by_team],
+            "agents": [(row, row) for row in summary.by_agent[:AGENT_ROWS]],
+        },
         "trend": trend,
         "search": service.search_analytics(session, tz, period, limit=10),
         "top": service.top_cases(session, tz, period, scope, limit=3),
@@ -179,7 +185,7 @@ def my_impact(
         "previous": previous,
         "change": service.change(current, previous),
         "cases": service.my_cases(session, user, period.utc_bounds(settings.tz)),
-        "months": months,
+        "months": [(month.start.strftime("%Y-%m"), month) for month in months],
         "chart": {
             "months": {
                 "labels": [month.start.strftime("%Y-%m") for month in months],

@@ -20,14 +20,19 @@ HEADLINE_KEYS = (
 )
 
 
-class Figures(BaseModel):
-    """One period's headline figures. open_rate = views that came from an impression / impressions."""
+class CaseCounts(BaseModel):
+    """What happened to cases in a period: submitted, approved, rejected, featured, with praise."""
 
     submissions: int = 0
     approved: int = 0
     rejected: int = 0
     featured: int = 0
     praised: int = 0
+
+
+class Figures(CaseCounts):
+    """One period's headline figures. open_rate = views that came from an impression / impressions."""
+
     views: int = 0
     unique_viewers: int = 0
     impressions: int = 0
@@ -48,31 +53,21 @@ class Change(BaseModel):
     open_rate: float | None = None
 
 
-class GroupFigures(BaseModel):
-    """Figures of one HEAT value or business line in the period."""
+class GroupFigures(CaseCounts):
+    """Figures of one HEAT value, business line or team in the period."""
 
-    submissions: int = 0
-    approved: int = 0
-    featured: int = 0
-    praised: int = 0
     views: int = 0
 
 
 class TeamRow(GroupFigures):
     team: str | None
-    rejected: int = 0
     members: int = 0
 
 
-class AgentRow(BaseModel):
+class AgentRow(CaseCounts):
     author: str = Field(description="username")
     name: str
     team: str | None
-    submissions: int = 0
-    approved: int = 0
-    rejected: int = 0
-    featured: int = 0
-    praised: int = 0
 
 
 class MetricsSummary(BaseModel):
@@ -92,13 +87,8 @@ class MetricsSummary(BaseModel):
     by_agent: list[AgentRow]
 
 
-class TrendBucket(BaseModel):
+class TrendBucket(CaseCounts):
     start: date
-    submissions: int = 0
-    approved: int = 0
-    rejected: int = 0
-    featured: int = 0
-    praised: int = 0
     views: int = 0
     impressions: int = 0
     opened: int = 0

@@ -44,7 +44,9 @@ class TestShape:
         assert body["current"]["submissions"] == 0 and body["current"]["open_rate"] is None
         assert all(value is None for value in body["change_pct"].values())
         assert set(body["by_tag"]) == {"heartwarming", "effortless", "active", "trust"}
-        assert body["by_tag"]["trust"] == {"submissions": 0, "approved": 0, "featured": 0, "praised": 0, "views": 0}
+        assert body["by_tag"]["trust"] == {
+            "submissions": 0, "approved": 0, "rejected": 0, "featured": 0, "praised": 0, "views": 0,
+        }  # fmt: skip
 
     def test_teams_and_agents_with_no_activity_are_listed_with_zeros(self, summary, make_actor):
         make_actor("agent", "quiet_agent", team="安静组")
@@ -105,7 +107,10 @@ class TestCaseFigures:
         assert body["by_agent"][0]["author"] == agent.username  # most submissions first
         teams = {row["team"]: row for row in body["by_team"]}
         assert (teams["一组"]["submissions"], teams["一组"]["approved"], teams["二组"]["submissions"]) == (3, 2, 1)
-        assert body["by_tag"]["trust"] == {"submissions": 2, "approved": 2, "featured": 1, "praised": 1, "views": 0}
+        assert body["by_tag"]["trust"] == {
+            "submissions": 2, "approved": 2, "rejected": 0, "featured": 1, "praised": 1, "views": 0,
+        }  # fmt: skip
+        assert body["by_tag"]["active"]["rejected"] == 2
         assert body["by_tag"]["heartwarming"]["submissions"] == 1
         assert body["by_business_line"]["hotel"]["submissions"] == 1
         assert body["by_business_line"]["flight"]["submissions"] == 3

@@ -1,0 +1,24 @@
+"""What the benchmarks share about the server they start as a subprocess."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from pathlib import Path
+
+import httpx
+
+
+def wait_ready(process: subprocess.Popen, base: str, log: Path, client: httpx.Client, timeout: float = 120) -> float:
+    """Seconds until the server at ``base`` answers its login page; exits with its log if it dies or hangs."""
+    started = time.perf_counter()
+    while time.perf_counter() - started < timeout:
+        if process.poll() is not None:
+            raise SystemExit(f"the server exited with {process.returncode}:\n{log.read_text()}")
+        try:
+            if client.get(f"{base}/login").status_code < 500:
+                return time.perf_counter() - started
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    raise SystemExit(f"the server did not answer within {timeout} s:\n{log.read_text()}")
