@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import cached_property
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -34,6 +33,14 @@ class Settings(BaseSettings):
     auto_migrate: bool = Field(True, description="Apply database migrations when the server starts.")
     default_language: Literal["zh", "en"] = Field("zh", description="Page language for new visitors.")
     cookie_secure: bool = Field(False, description="Mark cookies Secure (set when the site is served over HTTPS).")
+    login_max_failures: int = Field(
+        5, ge=0, description="Failed logins for one username within the window before it is locked; 0: no limit."
+    )
+    login_max_failures_per_ip: int = Field(
+        30, ge=0, description="Failed logins from one address within the window before it is locked; 0: no limit."
+    )
+    login_window_minutes: int = Field(15, ge=1, description="Failed logins count towards a lock for this long.")
+    login_lockout_minutes: int = Field(15, ge=1, description="How long a locked username or address is refused.")
 
     @field_validator("timezone")
     @classmethod
@@ -53,7 +60,7 @@ class Settings(BaseSettings):
             )
         return self
 
-    @cached_property
+    @property  # not cached: a cached value would survive model_copy(update={"database_url": ...})
     def sqlalchemy_url(self) -> str:
         if self.database_url:
             return self.database_url

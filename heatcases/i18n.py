@@ -27,6 +27,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "login.password": ("密码", "Password"),
     "login.submit": ("登录", "Log in"),
     "login.failed": ("用户名或密码不正确，或账号已停用。", "Wrong username or password, or the account is disabled."),
+    "login.throttled": (
+        "登录失败次数过多，已暂时锁定。请 {minutes} 分钟后再试。",
+        "Too many failed logins: locked for now. Try again in {minutes} min.",
+    ),
     "login.intro": (
         "客服中心的优秀服务案例都在这里：提交、审核、精选、学习。",
         "The contact center's best service stories: submit, review, feature, learn.",

@@ -49,6 +49,25 @@ class AuthToken(SQLModel, table=True):
     revoked_at: datetime | None = None
 
 
+class LoginFailure(SQLModel, table=True):
+    """A failed login (or one being checked: a success deletes it), for the login throttle.
+
+    Keyed by an HMAC of the username as typed (never the text itself: people type passwords into the
+    username field) and by the client address; rows older than the window and lockout are deleted.
+    """
+
+    __tablename__ = "login_failure"
+    __table_args__ = (
+        Index("ix_login_failure_username_failed", "username_key", "failed_at"),
+        Index("ix_login_failure_ip_failed", "client_ip", "failed_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    username_key: str = Field(max_length=64)
+    client_ip: str = Field(max_length=64)
+    failed_at: datetime = Field(default_factory=utcnow, index=True)
+
+
 class Case(SQLModel, table=True):
     __tablename__ = "service_case"
     __table_args__ = (Index("ix_service_case_status_archived_created", "status", "archived", "created_at"),)
@@ -238,6 +257,7 @@ __all__ = [
     "CaseViewer",
     "Impression",
     "IndexTask",
+    "LoginFailure",
     "SearchQuery",
     "Team",
     "User",

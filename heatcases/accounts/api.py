@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, HTTPException, Request, Response
 from pydantic import BaseModel, Field
 
 from heatcases.accounts import service
@@ -33,10 +33,30 @@ class Me(BaseModel):
     display_name: str
 
 
-@router.post("/auth/token", response_model=TokenResponse)
-def create_token(payload: TokenRequest, session: SessionDep, settings: SettingsDep) -> TokenResponse:
-    """Exchange a username and password for a bearer token that expires."""
-    user = service.authenticate(session, payload.username, payload.password)
+THROTTLED = {
+    "description": "Too many failed logins for this username or client address: try again after Retry-After seconds",
+    "headers": {"Retry-After": {"description": "seconds until the lock ends", "schema": {"type": "integer"}}},
+    "content": {
+        "application/json": {
+            "schema": {"type": "object", "properties": {"detail": {"type": "string"}}, "required": ["detail"]}
+        }
+    },
+}
+
+
+@router.post("/auth/token", response_model=TokenResponse, responses={429: THROTTLED})
+def create_token(request: Request, payload: TokenRequest, session: SessionDep, settings: SettingsDep) -> TokenResponse:
+    """Exchange a username and password for a bearer token that expires; repeated failures are throttled."""
+    try:
+        user = service.log_in(
+            session,
+            username=payload.username,
+            password=payload.password,
+            client_ip=request.client.host if request.client else "",
+            policy=service.LoginPolicy.from_settings(settings),
+        )
+    except service.LoginThrottled as refusal:
+        raise HTTPException(429, refusal.detail, headers={"Retry-After": str(refusal.retry_after)}) from None
     if user is None:
         raise NotAuthenticated("invalid username or password")
     ttl = timedelta(hours=settings.token_ttl_hours)

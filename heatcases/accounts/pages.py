@@ -33,10 +33,22 @@ def login(
     password: Annotated[str, Form(max_length=1000)] = "",
     next: Annotated[str, Form(max_length=2000)] = "/",
 ):
-    """Check the credentials and start a session in an HttpOnly cookie."""
-    user = service.authenticate(session, username.strip(), password)
+    """Check the credentials (under the failed-login throttle) and start a session in an HttpOnly cookie."""
+    context = {"next": safe_next(next), "failed": True, "username": username}
+    try:
+        user = service.log_in(
+            session,
+            username=username.strip(),
+            password=password,
+            client_ip=request.client.host if request.client else "",
+            policy=service.LoginPolicy.from_settings(settings),
+        )
+    except service.LoginThrottled as refusal:
+        context = {**context, "failed": False, "throttled_minutes": refusal.minutes}
+        response = render(request, "accounts/login.html", context, status_code=429)
+        response.headers["Retry-After"] = str(refusal.retry_after)
+        return response
     if user is None:
-        context = {"next": safe_next(next), "failed": True, "username": username}
         return render(request, "accounts/login.html", context, status_code=401)
     ttl = session_ttl(settings)
     token = service.issue_token(session, user, kind="web", ttl=ttl)

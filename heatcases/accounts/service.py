@@ -3,26 +3,38 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
+import math
 import re
 import secrets
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, update
+from sqlalchemy import delete, func, literal_column, text, union_all, update
 from sqlmodel import Session, select
 
+from heatcases.config import Settings
 from heatcases.db import utcnow
-from heatcases.errors import Conflict, InvalidInput, NotFound
-from heatcases.models import AuthToken, Team, User
+from heatcases.errors import Conflict, HeatcasesError, InvalidInput, NotFound
+from heatcases.models import AuthToken, LoginFailure, Team, User
 from heatcases.vocab import ROLE_CODES
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{1,39}$")
 MIN_PASSWORD_LENGTH = 6
 
 _hasher = PasswordHasher()
-# Verified against when the username is unknown, so a wrong username costs as long as a wrong password.
-_DUMMY_HASH = _hasher.hash("not-a-real-password")
+_dummy: tuple[PasswordHasher, str] | None = None
+
+
+def _dummy_hash() -> str:
+    """A hash of a random password made by the current hasher: verified against when the username is
+    unknown, so a wrong username costs as long as a wrong password."""
+    global _dummy
+    if _dummy is None or _dummy[0] is not _hasher:
+        _dummy = (_hasher, _hasher.hash(secrets.token_urlsafe(16)))
+    return _dummy[1]
 
 
 def hash_password(password: str) -> str:
@@ -150,7 +162,7 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
         username = ""  # cannot exist; still verify below so the answer takes as long
     user = session.exec(select(User).where(User.username == username)).first()
     try:
-        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+        _hasher.verify(user.password_hash if user else _dummy_hash(), password)
     except (VerificationError, InvalidHashError):
         return None
     if user is None or not user.is_active:
@@ -160,6 +172,123 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
         session.add(user)
         session.commit()
     return user
+
+
+# --- the login throttle ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LoginPolicy:
+    """Failed logins allowed per username and per client address within ``window`` before further
+    attempts are refused for ``lockout`` (a limit of 0 is no limit); ``secret`` keys the username HMAC."""
+
+    max_failures: int = 5
+    max_failures_per_ip: int = 30
+    window: timedelta = timedelta(minutes=15)
+    lockout: timedelta = timedelta(minutes=15)
+    secret: str = ""
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> LoginPolicy:
+        return cls(
+            max_failures=settings.login_max_failures,
+            max_failures_per_ip=settings.login_max_failures_per_ip,
+            window=timedelta(minutes=settings.login_window_minutes),
+            lockout=timedelta(minutes=settings.login_lockout_minutes),
+            secret=settings.secret_key,
+        )
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.max_failures or self.max_failures_per_ip)
+
+    @property
+    def memory(self) -> timedelta:
+        """How far back a failure can still matter: the oldest of a window's failures, then the lockout."""
+        return self.window + self.lockout
+
+
+class LoginThrottled(HeatcasesError):
+    status_code = 429
+    message_key = "login.throttled"
+
+    def __init__(self, retry_after: int):
+        super().__init__(f"too many failed logins; try again in {retry_after} seconds")
+        self.retry_after = retry_after
+
+    @property
+    def minutes(self) -> int:
+        return math.ceil(self.retry_after / 60)
+
+
+def log_in(session: Session, *, username: str, password: str, client_ip: str, policy: LoginPolicy) -> User | None:
+    """The active user with these credentials, or None; raises LoginThrottled, before the password is
+    looked at, while the username or the client address has too many recent failures.
+
+    Unknown usernames are counted and locked exactly like known ones. A success clears the username's
+    failures; a failure stays recorded, and rows too old to matter are deleted.
+    """
+    if not policy.enabled:
+        return authenticate(session, username, password)
+    key = hmac.new(policy.secret.encode(), username.encode("utf-8", "replace"), hashlib.sha256).hexdigest()
+    _claim_attempt(session, key, (client_ip or "")[:64], policy)
+    user = authenticate(session, username, password)
+    if user is not None:
+        session.execute(delete(LoginFailure).where(LoginFailure.username_key == key))
+    else:
+        session.execute(delete(LoginFailure).where(LoginFailure.failed_at < utcnow() - policy.memory))
+    session.commit()
+    return user
+
+
+def _claim_attempt(session: Session, key: str, client_ip: str, policy: LoginPolicy) -> None:
+    """Record this attempt as a failure and refuse it when the failures before it lock the username or
+    the address.
+
+    Recording first, in a transaction that holds the table's write lock while it checks (SQLite's BEGIN
+    IMMEDIATE; an EXCLUSIVE table lock on PostgreSQL, held for a millisecond), means parallel attempts
+    count each other exactly. The check is one statement: per limit, the newest failures by an index
+    range scan.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("LOCK TABLE login_failure IN EXCLUSIVE MODE"))
+    now = utcnow()
+    attempt = LoginFailure(username_key=key, client_ip=client_ip, failed_at=now)
+    session.add(attempt)
+    session.flush()
+    limits = {}
+    parts = []
+    for kind, column, value, limit in (
+        (0, LoginFailure.username_key, key, policy.max_failures),
+        (1, LoginFailure.client_ip, client_ip, policy.max_failures_per_ip),
+    ):
+        if limit:
+            limits[kind] = limit
+            newest = (
+                select(literal_column(str(kind)).label("kind"), LoginFailure.failed_at)
+                .where(column == value, LoginFailure.failed_at > now - policy.memory, LoginFailure.id < attempt.id)
+                .order_by(LoginFailure.failed_at.desc())
+                .limit(limit)
+                .subquery()
+            )
+            parts.append(select(newest.c.kind, newest.c.failed_at))
+    rows = session.execute(parts[0] if len(parts) == 1 else union_all(*parts)).all()
+    locks = [_locked_until([at for of, at in rows if of == kind], limit, policy) for kind, limit in limits.items()]
+    until = max((lock for lock in locks if lock is not None), default=None)
+    if until is not None and until > now:
+        session.rollback()  # a refused attempt is not a failure: the lock ends on time
+        raise LoginThrottled(max(1, math.ceil((until - now).total_seconds())))
+    session.commit()
+
+
+def _locked_until(failures: list[datetime], limit: int, policy: LoginPolicy) -> datetime | None:
+    """The end of the lock that ``limit`` failures within the window started, if the newest ones did."""
+    if len(failures) < limit:
+        return None
+    newest = sorted(failures, reverse=True)[:limit]
+    if newest[0] - newest[-1] > policy.window:
+        return None
+    return newest[0] + policy.lockout
 
 
 def _digest(token: str) -> str:
