@@ -232,6 +232,26 @@ def rollup() -> None:
     out.print(f"rolled up the views into {rows} rows in {time.perf_counter() - started:.1f} s")
 
 
+@app.command()
+def backup(
+    dest: Annotated[str, typer.Argument(help="the backup file, or a folder to write a dated one in")],
+    force: Annotated[bool, typer.Option("--force", help="replace DEST if it exists")] = False,
+    pg_dump: Annotated[
+        Optional[str], typer.Option("--pg-dump", help="pg_dump to use (default /usr/bin/pg_dump)")
+    ] = None,
+) -> None:
+    """Write a consistent copy of the database to DEST while the server runs (see the README to restore it)."""
+    from heatcases.backup import BackupError, backup_database
+
+    settings = _settings()
+    try:
+        result = backup_database(settings.sqlalchemy_url, dest, force=force, pg_dump=pg_dump)
+    except BackupError as error:
+        err.print(f"[red]error:[/red] backup failed: {error}", markup=True, highlight=False)
+        raise typer.Exit(1) from None
+    out.print(result.describe(), markup=False, highlight=False)
+
+
 @app.command("import")
 def import_archive(
     file: Annotated[Path, typer.Argument(help="a .jsonl or .csv file of cases")],

@@ -161,6 +161,7 @@ def rebuild(engine: Engine, index: SearchIndex, *, on_batch=None, procs: int = 1
     Tasks queued before the rebuild began are covered by it and removed; later ones stay queued and
     are applied on top (they are idempotent), so nothing changed during a long rebuild is lost.
     """
+    started = utcnow()
     with Session(engine) as session:
         covered = session.exec(select(func.max(IndexTask.id))).one()
     count = index.rebuild(
@@ -168,7 +169,7 @@ def rebuild(engine: Engine, index: SearchIndex, *, on_batch=None, procs: int = 1
     )
     if covered is not None:
         with Session(engine) as session:
-            session.execute(delete(IndexTask).where(IndexTask.id <= covered))
+            session.execute(delete(IndexTask).where(IndexTask.id <= covered, IndexTask.enqueued_at <= started))
             session.commit()
     return count
 
@@ -214,6 +215,7 @@ class IndexSyncer:
         if not self.pending():  # the common case for the poller: no need to open a writer
             return 0
         with self.index.updating(timeout=self.lock_timeout) as update:
+            read_at = utcnow()
             with Session(self.engine) as session:
                 tasks = list(
                     session.exec(
@@ -232,9 +234,10 @@ class IndexSyncer:
                 update.put(document)
             for case_id in case_ids - {document.id for document in documents}:
                 update.remove(case_id)
-        # The index has committed: only now may the tasks go.
+        # The index has committed: only now may the tasks go. Not a task queued since: another process may
+        # have applied this batch too and deleted it already, and SQLite reuses the ids of deleted rows.
         with Session(self.engine) as session:
-            session.execute(delete(IndexTask).where(IndexTask.id.in_(task_ids)))
+            session.execute(delete(IndexTask).where(IndexTask.id.in_(task_ids), IndexTask.enqueued_at <= read_at))
             session.commit()
         report.tasks += len(task_ids)
         report.written += len(documents)
