@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pydantic import BaseModel
+
 
 class HeatcasesError(Exception):
     status_code = 400
@@ -49,3 +51,31 @@ class InvalidInput(HeatcasesError):
     def __init__(self, field: str, detail: str, *, message_key: str | None = None):
         super().__init__(detail, message_key=message_key)
         self.field = field
+
+
+# --- the errors as the OpenAPI document declares them -------------------------------------------
+
+ERROR_DESCRIPTIONS = {
+    400: "The body could not be parsed",
+    401: "No valid bearer token (or, for a token request, wrong username or password)",
+    403: "The caller's role may not do this",
+    404: "No such case, or the caller may not see it",
+    409: "Not allowed from the case's current state",
+    413: "The body is larger than the configured limit (1 MiB by default)",
+}
+
+
+class ErrorMessage(BaseModel):
+    """The body of every API error but 422 (whose ``detail`` lists the fields at fault)."""
+
+    detail: str
+
+
+def error_responses(*codes: int) -> dict:
+    """The ``responses=`` of a route that can answer these errors, each with its ``{"detail": ...}`` body.
+
+    The schema is written out rather than given as a ``model``: errors are JSON even where the route's
+    own answer is not (the CSV exports).
+    """
+    content = {"application/json": {"schema": ErrorMessage.model_json_schema()}}
+    return {code: {"description": ERROR_DESCRIPTIONS[code], "content": content} for code in codes}

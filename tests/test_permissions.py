@@ -1,72 +1,136 @@
-"""The role table of PRODUCT.md, route by route: who may, who gets 401 / 403 / 404."""
+"""The role table of PRODUCT.md, route by route: who may, who gets 401 / 403 / 404 / 409.
+
+Every route of the app (API and pages, every method) is in one of the tables below, and
+``test_every_route_is_in_the_matrix`` fails when a route is added without its row. Each row is called by
+anonymous, a trainee, the author of the case (an agent), another agent, a supervisor and an admin. Page
+forms are posted with a valid CSRF token, so the answer shows the role check, not the CSRF check.
+"""
 
 from __future__ import annotations
 
+import fastapi.routing
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.conftest import case_payload
+from heatcases.i18n import translate
+from tests.conftest import PASSWORD, case_payload, csrf_from
 
 ROLES = ("anonymous", "trainee", "author", "other_agent", "supervisor", "admin")
+LOGIN = "login"  # a page's answer to anonymous visitors: 303 to /login?next=...
 
 
 def expect(anonymous, trainee, author, other_agent, supervisor, admin) -> dict:
     return dict(zip(ROLES, (anonymous, trainee, author, other_agent, supervisor, admin), strict=True))
 
 
-# (method, path, which case, JSON body, expected status per role). "pending"/"approved": a fresh case
-# of that state written by `author` for every call, so one role's success never changes another's answer.
+EVERYONE_API = expect(401, 200, 200, 200, 200, 200)
+SUPERVISORS_API = expect(401, 403, 403, 403, 200, 200)
+EVERYONE_PAGE = expect(LOGIN, 200, 200, 200, 200, 200)
+SUPERVISORS_PAGE = expect(LOGIN, 403, 403, 403, 200, 200)
+AUTHORS_PAGE = expect(LOGIN, 403, 200, 200, 200, 200)
+REVIEW = {"decision": "approve", "comment": "好案例"}
+CREDENTIALS = "credentials"  # the caller's own username and password (anonymous: a wrong one)
+
+# (method, path, which case, JSON body, expected status per role). A case state ("pending", "approved",
+# "rejected", "featured", "archived") means a fresh case in that state written by `author` for every
+# call, so one role's success never changes another's answer.
 API = [
-    ("GET", "/api/me", None, None, expect(401, 200, 200, 200, 200, 200)),
+    ("POST", "/api/auth/token", None, CREDENTIALS, EVERYONE_API),
+    ("DELETE", "/api/auth/token", None, None, expect(401, 204, 204, 204, 204, 204)),
+    ("GET", "/api/me", None, None, EVERYONE_API),
     ("POST", "/api/cases", None, case_payload(), expect(401, 403, 201, 201, 201, 201)),
-    ("GET", "/api/cases", None, None, expect(401, 200, 200, 200, 200, 200)),
-    ("GET", "/api/cases/{id}", "pending", None, expect(401, 404, 200, 404, 200, 200)),
-    ("GET", "/api/cases/{id}", "approved", None, expect(401, 200, 200, 200, 200, 200)),
-    ("GET", "/api/cases/{id}/history", "pending", None, expect(401, 404, 200, 404, 200, 200)),
-    ("PATCH", "/api/cases/{id}", "pending", {"title": "改"}, expect(401, 404, 200, 404, 403, 403)),
-    ("PATCH", "/api/cases/{id}", "approved", {"title": "改"}, expect(401, 403, 409, 403, 403, 403)),
-    ("POST", "/api/cases/{id}/review", "pending", {"decision": "approve"}, expect(401, 403, 403, 403, 200, 200)),
-    ("POST", "/api/cases/{id}/feature", "approved", None, expect(401, 403, 403, 403, 200, 200)),
-    ("DELETE", "/api/cases/{id}/feature", "approved", None, expect(401, 403, 403, 403, 200, 200)),
-    ("POST", "/api/cases/{id}/archive", "approved", None, expect(401, 403, 403, 403, 200, 200)),
-    ("DELETE", "/api/cases/{id}/archive", "approved", None, expect(401, 403, 403, 403, 200, 200)),
-    ("GET", "/api/search", None, None, expect(401, 200, 200, 200, 200, 200)),
-    ("GET", "/api/cases/{id}/related", "pending", None, expect(401, 404, 200, 404, 200, 200)),
-    ("GET", "/api/cases/{id}/related", "approved", None, expect(401, 200, 200, 200, 200, 200)),
-    ("GET", "/api/metrics/summary", None, None, expect(401, 403, 403, 403, 200, 200)),
-    ("GET", "/api/metrics/summary.csv", None, None, expect(401, 403, 403, 403, 200, 200)),
-    ("GET", "/api/metrics/export/teams.csv", None, None, expect(401, 403, 403, 403, 200, 200)),
-    ("GET", "/api/metrics/trend", None, None, expect(401, 403, 403, 403, 200, 200)),
-    ("GET", "/api/metrics/search", None, None, expect(401, 403, 403, 403, 200, 200)),
-    ("GET", "/api/metrics/top-cases", None, None, expect(401, 403, 403, 403, 200, 200)),
-    ("GET", "/api/metrics/progress", None, None, expect(401, 403, 403, 403, 200, 200)),
-    ("GET", "/api/me/progress", None, None, expect(401, 200, 200, 200, 200, 200)),
-    ("GET", "/api/cases/{id}/readers", "pending", None, expect(401, 403, 403, 403, 200, 200)),
-    ("GET", "/api/cases/{id}/readers", "approved", None, expect(401, 403, 403, 403, 200, 200)),
+    ("GET", "/api/cases", None, None, EVERYONE_API),
+    ("GET", "/api/cases/{case_id}", "pending", None, expect(401, 404, 200, 404, 200, 200)),
+    ("GET", "/api/cases/{case_id}", "approved", None, EVERYONE_API),
+    ("GET", "/api/cases/{case_id}", "rejected", None, expect(401, 404, 200, 404, 200, 200)),
+    ("GET", "/api/cases/{case_id}", "archived", None, expect(401, 404, 200, 404, 200, 200)),
+    ("GET", "/api/cases/{case_id}/history", "pending", None, expect(401, 404, 200, 404, 200, 200)),
+    ("GET", "/api/cases/{case_id}/history", "approved", None, EVERYONE_API),
+    ("GET", "/api/cases/{case_id}/history", "rejected", None, expect(401, 404, 200, 404, 200, 200)),
+    ("PATCH", "/api/cases/{case_id}", "pending", {"title": "改"}, expect(401, 404, 200, 404, 403, 403)),
+    ("PATCH", "/api/cases/{case_id}", "rejected", {"title": "改"}, expect(401, 404, 200, 404, 403, 403)),
+    ("PATCH", "/api/cases/{case_id}", "approved", {"title": "改"}, expect(401, 403, 409, 403, 403, 403)),
+    ("POST", "/api/cases/{case_id}/review", "pending", REVIEW, expect(401, 403, 403, 403, 200, 200)),
+    ("POST", "/api/cases/{case_id}/review", "approved", REVIEW, expect(401, 403, 403, 403, 409, 409)),
+    ("POST", "/api/cases/{case_id}/feature", "approved", None, SUPERVISORS_API),
+    ("POST", "/api/cases/{case_id}/feature", "pending", None, expect(401, 403, 403, 403, 409, 409)),
+    ("DELETE", "/api/cases/{case_id}/feature", "featured", None, SUPERVISORS_API),
+    ("POST", "/api/cases/{case_id}/archive", "approved", None, SUPERVISORS_API),
+    ("POST", "/api/cases/{case_id}/archive", "rejected", None, expect(401, 403, 403, 403, 409, 409)),
+    ("DELETE", "/api/cases/{case_id}/archive", "archived", None, SUPERVISORS_API),
+    ("GET", "/api/search", None, None, EVERYONE_API),
+    ("GET", "/api/cases/{case_id}/related", "pending", None, expect(401, 404, 200, 404, 200, 200)),
+    ("GET", "/api/cases/{case_id}/related", "approved", None, EVERYONE_API),
+    ("GET", "/api/cases/{case_id}/related", "archived", None, expect(401, 404, 200, 404, 200, 200)),
+    ("GET", "/api/metrics/summary", None, None, SUPERVISORS_API),
+    ("GET", "/api/metrics/summary.csv", None, None, SUPERVISORS_API),
+    ("GET", "/api/metrics/export/{table}.csv", None, None, SUPERVISORS_API),
+    ("GET", "/api/metrics/trend", None, None, SUPERVISORS_API),
+    ("GET", "/api/metrics/search", None, None, SUPERVISORS_API),
+    ("GET", "/api/metrics/top-cases", None, None, SUPERVISORS_API),
+    ("GET", "/api/metrics/progress", None, None, SUPERVISORS_API),
+    ("GET", "/api/me/progress", None, None, EVERYONE_API),
+    ("GET", "/api/cases/{case_id}/readers", "pending", None, SUPERVISORS_API),
+    ("GET", "/api/cases/{case_id}/readers", "approved", None, SUPERVISORS_API),
 ]
 
+# (path, which case, expected per role) for GET pages.
 PAGES = [
-    ("/", None, expect(303, 200, 200, 200, 200, 200)),
-    ("/cases", None, expect(303, 200, 200, 200, 200, 200)),
-    ("/featured", None, expect(303, 200, 200, 200, 200, 200)),
-    ("/cases/new", None, expect(303, 403, 200, 200, 200, 200)),
-    ("/cases/mine", None, expect(303, 403, 200, 200, 200, 200)),
-    ("/review", None, expect(303, 403, 403, 403, 200, 200)),
-    ("/admin/users", None, expect(303, 403, 403, 403, 403, 200)),
-    ("/cases/{id}", "pending", expect(303, 404, 200, 404, 200, 200)),
-    ("/cases/{id}", "approved", expect(303, 200, 200, 200, 200, 200)),
-    ("/cases/{id}/edit", "pending", expect(303, 403, 200, 404, 403, 403)),
-    ("/search", None, expect(303, 200, 200, 200, 200, 200)),
-    ("/dashboard", None, expect(303, 403, 403, 403, 200, 200)),
-    ("/dashboard/export/agents.csv", None, expect(303, 403, 403, 403, 200, 200)),
-    ("/cases/{id}/readers", "approved", expect(303, 403, 403, 403, 200, 200)),
-    ("/me/impact", None, expect(303, 403, 200, 200, 200, 200)),
-    ("/me/progress", None, expect(303, 200, 200, 200, 200, 200)),
+    ("/login", None, expect(200, 303, 303, 303, 303, 303)),
+    ("/lang/{code}", None, expect(303, 303, 303, 303, 303, 303)),
+    ("/", None, EVERYONE_PAGE),
+    ("/cases", None, EVERYONE_PAGE),
+    ("/featured", None, EVERYONE_PAGE),
+    ("/search", None, EVERYONE_PAGE),
+    ("/me/progress", None, EVERYONE_PAGE),
+    ("/cases/new", None, AUTHORS_PAGE),
+    ("/cases/mine", None, AUTHORS_PAGE),
+    ("/me/impact", None, AUTHORS_PAGE),
+    ("/review", None, SUPERVISORS_PAGE),
+    ("/dashboard", None, SUPERVISORS_PAGE),
+    ("/dashboard/export/{table}.csv", None, SUPERVISORS_PAGE),
+    ("/admin/users", None, expect(LOGIN, 403, 403, 403, 403, 200)),
+    ("/cases/{case_id}", "pending", expect(LOGIN, 404, 200, 404, 200, 200)),
+    ("/cases/{case_id}", "approved", EVERYONE_PAGE),
+    ("/cases/{case_id}", "rejected", expect(LOGIN, 404, 200, 404, 200, 200)),
+    ("/cases/{case_id}", "archived", expect(LOGIN, 404, 200, 404, 200, 200)),
+    ("/cases/{case_id}/edit", "pending", expect(LOGIN, 403, 200, 404, 403, 403)),
+    ("/cases/{case_id}/edit", "rejected", expect(LOGIN, 403, 200, 404, 403, 403)),
+    ("/cases/{case_id}/edit", "approved", expect(LOGIN, 403, 409, 403, 403, 403)),
+    ("/cases/{case_id}/readers", "pending", SUPERVISORS_PAGE),
+    ("/cases/{case_id}/readers", "approved", SUPERVISORS_PAGE),
 ]
+
+
+def case_form(**overrides) -> dict:
+    """The submit / edit form's fields for a valid case."""
+    return {key: value for key, value in case_payload(**overrides).items() if value is not None}
+
+
+# (path, which case, form fields, expected per role) for POST page forms; success is a 303 redirect.
+FORMS = [
+    ("/login", None, CREDENTIALS, expect(303, 303, 303, 303, 303, 303)),
+    ("/logout", None, {}, expect(303, 303, 303, 303, 303, 303)),
+    ("/admin/users", None, {"username": "new_agent", "password": "new-password", "role": "agent"},
+     expect(LOGIN, 403, 403, 403, 403, 303)),
+    ("/admin/users/{username}", None, {"team": "二组"}, expect(LOGIN, 403, 403, 403, 403, 303)),
+    ("/cases/new", None, case_form(), expect(LOGIN, 403, 303, 303, 303, 303)),
+    ("/cases/{case_id}/edit", "pending", case_form(title="改过的标题"), expect(LOGIN, 403, 303, 404, 403, 403)),
+    ("/cases/{case_id}/edit", "rejected", case_form(title="改过的标题"), expect(LOGIN, 403, 303, 404, 403, 403)),
+    ("/cases/{case_id}/edit", "approved", case_form(title="改过的标题"), expect(LOGIN, 403, 409, 403, 403, 403)),
+    ("/cases/{case_id}/review", "pending", REVIEW, expect(LOGIN, 403, 403, 403, 303, 303)),
+    ("/cases/{case_id}/review", "approved", REVIEW, expect(LOGIN, 403, 403, 403, 409, 409)),
+    ("/cases/{case_id}/feature", "approved", {"featured": "1"}, expect(LOGIN, 403, 403, 403, 303, 303)),
+    ("/cases/{case_id}/feature", "featured", {"featured": "0"}, expect(LOGIN, 403, 403, 403, 303, 303)),
+    ("/cases/{case_id}/feature", "pending", {"featured": "1"}, expect(LOGIN, 403, 403, 403, 409, 409)),
+    ("/cases/{case_id}/archive", "approved", {"archived": "1"}, expect(LOGIN, 403, 403, 403, 303, 303)),
+    ("/cases/{case_id}/archive", "archived", {"archived": "0"}, expect(LOGIN, 403, 403, 403, 303, 303)),
+]  # fmt: skip
 
 
 @pytest.fixture
 def people(app, make_actor, browser):
+    """The actors (bearer tokens), their logged-in browsers, and a CSRF token for each browser."""
     actors = {
         "trainee": make_actor("trainee"),
         "author": make_actor("agent"),
@@ -76,38 +140,126 @@ def people(app, make_actor, browser):
     }
     webs = {role: browser(actor.username) for role, actor in actors.items()}
     webs["anonymous"] = TestClient(app, follow_redirects=False)
-    return actors, webs
+    tokens = {
+        role: csrf_from(web.get("/login" if role == "anonymous" else "/me/progress").text) for role, web in webs.items()
+    }
+    return actors, webs, tokens
 
 
 def fresh_case(actors, state: str | None) -> int | None:
+    """A new case written by the author, brought into ``state`` by the supervisor."""
     if state is None:
         return None
     case = actors["author"].post("/api/cases", json=case_payload()).json()
-    if state == "approved":
-        actors["supervisor"].post(f"/api/cases/{case['id']}/review", json={"decision": "approve"})
-    return case["id"]
+    supervisor, case_id = actors["supervisor"], case["id"]
+    steps = {
+        "pending": [],
+        "approved": [("POST", "review", REVIEW)],
+        "rejected": [("POST", "review", {"decision": "reject", "comment": "请补充结果"})],
+        "featured": [("POST", "review", REVIEW), ("POST", "feature", None)],
+        "archived": [("POST", "review", REVIEW), ("POST", "archive", None)],
+    }[state]
+    for method, action, body in steps:
+        response = supervisor.request(method, f"/api/cases/{case_id}/{action}", json=body)
+        assert response.status_code == 200, response.text
+    return case_id
+
+
+def url(path: str, actors, state: str | None) -> str:
+    return path.format(
+        case_id=fresh_case(actors, state), table="agents", code="en", username=actors["other_agent"].username
+    )
+
+
+def credentials(actors, role: str) -> dict:
+    if role == "anonymous":
+        return {"username": "nobody", "password": "wrong-password"}
+    return {"username": actors[role].username, "password": PASSWORD}
+
+
+def outcome(response) -> int | str:
+    """The status, or LOGIN for a page that sends the visitor to log in."""
+    if response.status_code == 303 and response.headers["location"].startswith("/login?next="):
+        return LOGIN
+    return response.status_code
 
 
 @pytest.mark.parametrize(
     ("method", "path", "state", "body", "expected"), API, ids=[f"{m} {p} {s or ''}" for m, p, s, _, _ in API]
 )
 def test_api_route(people, client, method, path, state, body, expected):
-    actors, _ = people
+    actors, _, _ = people
     seen = {}
     for role in ROLES:
-        url = path.format(id=fresh_case(actors, state))
-        if role == "anonymous":
-            response = client.request(method, url, json=body)
-        else:
-            response = actors[role].request(method, url, json=body)
-        seen[role] = response.status_code
+        target = url(path, actors, state)
+        payload = credentials(actors, role) if body == CREDENTIALS else body
+        headers = {}
+        if role != "anonymous":
+            token = actors[role].token
+            if (method, path) == ("DELETE", "/api/auth/token"):  # revokes the token it is sent with
+                token = client.post("/api/auth/token", json=credentials(actors, role)).json()["access_token"]
+            headers = {"Authorization": f"Bearer {token}"}
+        seen[role] = client.request(method, target, json=payload, headers=headers).status_code
     assert seen == expected
 
 
 @pytest.mark.parametrize(("path", "state", "expected"), PAGES, ids=[f"{p} {s or ''}" for p, s, _ in PAGES])
 def test_page(people, path, state, expected):
-    actors, webs = people
+    actors, webs, _ = people
+    seen = {role: outcome(webs[role].get(url(path, actors, state))) for role in ROLES}
+    assert seen == expected
+
+
+@pytest.mark.parametrize(("path", "state", "form", "expected"), FORMS, ids=[f"{p} {s or ''}" for p, s, _, _ in FORMS])
+def test_form(people, path, state, form, expected):
+    actors, webs, tokens = people
     seen = {}
     for role in ROLES:
-        seen[role] = webs[role].get(path.format(id=fresh_case(actors, state))).status_code
+        fields = credentials(actors, "trainee" if role == "anonymous" else role) if form == CREDENTIALS else form
+        response = webs[role].post(url(path, actors, state), data={**fields, "csrftoken": tokens[role]})
+        seen[role] = outcome(response)
     assert seen == expected
+
+
+def test_forms_without_the_csrf_token_are_refused(people):
+    """The CSRF check stands in front of every form, whoever posts it (the rows above pass it)."""
+    actors, webs, _ = people
+    for path in sorted({path for path, _, _, _ in FORMS}):
+        response = webs["admin"].post(url(path, actors, "approved"), data={"featured": "1", "archived": "1"})
+        assert response.status_code == 403, path
+        assert translate("error.csrf", "zh") in response.text, path
+
+
+# --- the matrix covers the app --------------------------------------------------------------------
+
+UNCHECKED = {"/openapi.json", "/static"}  # the public OpenAPI document and the static files
+
+
+def app_routes(app) -> set[tuple[str, str]]:
+    """(method, path) of every route of the app, included routers flattened."""
+    flatten = getattr(fastapi.routing, "iter_route_contexts", None)  # FastAPI keeps included routers nested
+    routes = flatten(app.routes) if flatten else app.routes
+    return {
+        (method, route.path)
+        for route in routes
+        if route.path not in UNCHECKED
+        for method in (route.methods or {"(mount)"}) - {"HEAD"}
+    }
+
+
+def matrix_routes() -> set[tuple[str, str]]:
+    return (
+        {(method, path) for method, path, _, _, _ in API}
+        | {("GET", path) for path, _, _ in PAGES}
+        | {("POST", path) for path, _, _, _ in FORMS}
+    )
+
+
+def test_every_route_is_in_the_matrix(app):
+    missing = app_routes(app) - matrix_routes()
+    assert not missing, f"routes without a row in the permission matrix: {sorted(missing)}"
+
+
+def test_every_row_of_the_matrix_is_a_route(app):
+    stale = matrix_routes() - app_routes(app)
+    assert not stale, f"rows of the permission matrix that match no route: {sorted(stale)}"

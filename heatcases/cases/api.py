@@ -21,11 +21,12 @@ from heatcases.cases.schemas import (
     Tag,
 )
 from heatcases.deps import ApiUser, AuthorApiUser, ReviewerApiUser, SessionDep, SettingsDep
+from heatcases.errors import error_responses
 
 router = APIRouter(prefix="/api/cases", tags=["cases"])
 
 
-@router.post("", response_model=CasePublic, status_code=201)
+@router.post("", response_model=CasePublic, status_code=201, responses=error_responses(403))
 def submit_case(payload: CaseCreate, user: AuthorApiUser, session: SessionDep) -> CasePublic:
     """Submit a case for review (agents, supervisors, admins); personal data is masked first."""
     return service.to_public(service.submit_case(session, user, payload))
@@ -59,51 +60,51 @@ def list_cases(
     return CaseList(total=total, page=page, per_page=per_page, items=[service.to_public(c) for c in cases])
 
 
-@router.get("/{case_id}", response_model=CasePublic)
+@router.get("/{case_id}", response_model=CasePublic, responses=error_responses(404))
 def read_case(case_id: CaseId, user: ApiUser, session: SessionDep, settings: SettingsDep) -> CasePublic:
     """One case; opening an approved case counts a view (not the author's, once per window)."""
     case = service.read_case(session, case_id, user, window_minutes=settings.view_window_minutes)
     return service.to_public(case)
 
 
-@router.patch("/{case_id}", response_model=CasePublic)
+@router.patch("/{case_id}", response_model=CasePublic, responses=error_responses(403, 404, 409))
 def edit_case(case_id: CaseId, payload: CaseUpdate, user: ApiUser, session: SessionDep) -> CasePublic:
     """The author edits a pending or rejected case; it goes back to pending."""
     return service.to_public(service.edit_case(session, case_id, user, payload))
 
 
-@router.post("/{case_id}/review", response_model=CasePublic)
+@router.post("/{case_id}/review", response_model=CasePublic, responses=error_responses(403, 404, 409))
 def review_case(case_id: CaseId, payload: ReviewIn, user: ReviewerApiUser, session: SessionDep) -> CasePublic:
     """Approve or reject a pending case (supervisors, admins); rejecting needs a comment."""
     case = service.review_case(session, case_id, user, decision=payload.decision, comment=payload.comment)
     return service.to_public(case)
 
 
-@router.post("/{case_id}/feature", response_model=CasePublic)
+@router.post("/{case_id}/feature", response_model=CasePublic, responses=error_responses(403, 404, 409))
 def feature_case(case_id: CaseId, user: ReviewerApiUser, session: SessionDep) -> CasePublic:
     """Feature an approved case (supervisors, admins)."""
     return service.to_public(service.set_featured(session, case_id, user, True))
 
 
-@router.delete("/{case_id}/feature", response_model=CasePublic)
+@router.delete("/{case_id}/feature", response_model=CasePublic, responses=error_responses(403, 404, 409))
 def unfeature_case(case_id: CaseId, user: ReviewerApiUser, session: SessionDep) -> CasePublic:
     """Stop featuring a case (supervisors, admins)."""
     return service.to_public(service.set_featured(session, case_id, user, False))
 
 
-@router.post("/{case_id}/archive", response_model=CasePublic)
+@router.post("/{case_id}/archive", response_model=CasePublic, responses=error_responses(403, 404, 409))
 def archive_case(case_id: CaseId, user: ReviewerApiUser, session: SessionDep) -> CasePublic:
     """Archive an approved case: hidden from search and listings, kept for metrics."""
     return service.to_public(service.set_archived(session, case_id, user, True))
 
 
-@router.delete("/{case_id}/archive", response_model=CasePublic)
+@router.delete("/{case_id}/archive", response_model=CasePublic, responses=error_responses(403, 404, 409))
 def unarchive_case(case_id: CaseId, user: ReviewerApiUser, session: SessionDep) -> CasePublic:
     """Bring an archived case back into the library."""
     return service.to_public(service.set_archived(session, case_id, user, False))
 
 
-@router.get("/{case_id}/history", response_model=list[CaseEventPublic])
+@router.get("/{case_id}/history", response_model=list[CaseEventPublic], responses=error_responses(404))
 def case_history(case_id: CaseId, user: ApiUser, session: SessionDep) -> list[CaseEventPublic]:
     """Every transition of the case: who, when, from, to, comment."""
     return service.history(session, service.get_case(session, case_id, user))

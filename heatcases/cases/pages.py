@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field, ValidationError
 from heatcases.cases import service
 from heatcases.cases.schemas import BusinessLine, CaseCreate, CaseId, CaseUpdate, ReviewIn, Tag
 from heatcases.deps import AuthorPageUser, PageUser, ReviewerPageUser, SessionDep, SettingsDep
-from heatcases.errors import InvalidInput, PermissionDenied
+from heatcases.errors import InvalidInput, InvalidTransition, PermissionDenied
 from heatcases.search import service as search_service
 from heatcases.templating import render, safe_next
 from heatcases.vocab import TAGS
@@ -180,6 +180,8 @@ def edit_case_form(request: Request, case_id: CaseId, user: AuthorPageUser, sess
     case = service.get_case(session, case_id, user)
     if case.author_id != user.id:
         raise PermissionDenied("only the author can edit a case")
+    if case.status not in service.EDITABLE:
+        raise InvalidTransition(f"cannot edit a case that is {case.status}", message_key="transition.edit")
     public = service.to_public(case)
     values = public.model_dump(include=set(CASE_FIELDS))
     return _form(request, case=case, values=values)
@@ -222,7 +224,7 @@ def _case_page(request: Request, session, user, case, *, review_error: str | Non
         "public": service.to_public(case),
         "history": service.history(session, case),
         "can_review": service.is_reviewer(user),
-        "can_edit": case.author_id == user.id and case.status in ("pending", "rejected"),
+        "can_edit": case.author_id == user.id and case.status in service.EDITABLE,
         "review_error": review_error,
     }
     return render(request, "cases/case.html", context, status_code=422 if review_error else 200)

@@ -36,6 +36,10 @@ TRANSITIONS: dict[tuple[str, str | None], str] = {
 }
 
 
+# The states its author may edit a case in.
+EDITABLE = frozenset(current for action, current in TRANSITIONS if action == "edit")
+
+
 def _next_status(action: str, case: Case | None) -> str:
     current = case.status if case else None
     try:
@@ -232,6 +236,7 @@ def review_case(session: Session, case_id: int, reviewer: User, *, decision: str
     case = get_case(session, case_id, reviewer, for_update=True)
     action = "approve" if decision == "approve" else "reject"
     to_status = _next_status(action, case)
+    comment = mask_fields(comment)[0][0] if comment else comment  # a reviewer may quote the customer's number
     _record(session, case, reviewer, action, to_status, comment)
     now = utcnow()
     case.status, case.review_comment, case.reviewed_at, case.updated_at = to_status, comment or None, now, now

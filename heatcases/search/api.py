@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from heatcases.cases import service as cases
 from heatcases.cases.schemas import Behavior, BusinessLine, CaseId, Tag
 from heatcases.deps import ApiUser, SessionDep
-from heatcases.errors import InvalidInput
+from heatcases.errors import InvalidInput, error_responses
 from heatcases.search import service
 from heatcases.search.engine import IndexFilters
 from heatcases.search.schemas import RelatedList, SearchResults
@@ -70,7 +70,7 @@ def search(
     )
 
 
-@router.get("/cases/{case_id}/related", response_model=RelatedList)
+@router.get("/cases/{case_id}/related", response_model=RelatedList, responses=error_responses(404))
 def related(
     case_id: CaseId,
     user: ApiUser,

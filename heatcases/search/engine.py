@@ -259,7 +259,14 @@ class _View:
             for position in range(len(word)):
                 found.update(neighbours.get(word[:position] + "\0" + word[position + 1 :], ()))
         found.discard(word)
-        return found
+        # A segment's words include those of its deleted documents (archived cases) until it is merged:
+        # suggesting one would show a word of a case that is no longer in the library.
+        return {candidate for candidate in found if self.in_library("body", candidate)}
+
+    def in_library(self, fieldname: str, term: str) -> bool:
+        """Whether a live (not deleted) document has ``term`` in ``fieldname``."""
+        ids, _tf = self.postings(fieldname, term)
+        return bool(len(ids)) and bool(self.live[ids].any())
 
     # --- scoring ----------------------------------------------------------------------------------
 

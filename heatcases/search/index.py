@@ -154,23 +154,44 @@ def _fresh_searcher(ix, old):
     previous = {
         sub.segment().segment_id(): sub for sub, _base in old.reader().leaf_readers() if sub.segment() is not None
     }
-    readers = []
-    for segment in toc.segments:
-        sub = previous.pop(segment.segment_id(), None)
-        if sub is None:
-            readers.append(SegmentReader(ix.storage, ix.schema, segment, generation=toc.generation))
-            continue
-        fresh = copy.copy(sub)
-        fresh._perdoc = copy.copy(sub._perdoc)
-        fresh._segment = fresh._perdoc._segment = segment
-        fresh._gen = toc.generation
-        readers.append(fresh)
+    readers, opened = [], []
+    try:
+        for segment in toc.segments:
+            sub = previous.pop(segment.segment_id(), None)
+            if sub is None:
+                opened.append(SegmentReader(ix.storage, ix.schema, segment, generation=toc.generation))
+                readers.append(opened[-1])
+                continue
+            fresh = copy.copy(sub)
+            fresh._perdoc = copy.copy(sub._perdoc)
+            fresh._segment = fresh._perdoc._segment = segment
+            fresh._gen = toc.generation
+            readers.append(fresh)
+    except BaseException:
+        for reader in opened:  # the old searcher keeps all of its own readers
+            reader.close()
+        raise
     for gone in previous.values():
         gone.close()
     if not readers:
         return ix.searcher()
     reader = readers[0] if len(readers) == 1 else MultiReader(readers, generation=toc.generation)
     return Searcher(reader, fromindex=ix)
+
+
+REFRESH_ATTEMPTS = 10  # as Whoosh's own FileIndex.reader()
+
+
+def _refreshed_searcher(ix, old):
+    """``_fresh_searcher``, retried: another process's commit deletes the table of contents and the merged
+    segments it replaces, possibly between our reading the table and opening its files."""
+    for attempt in range(REFRESH_ATTEMPTS):
+        try:
+            return _fresh_searcher(ix, old)
+        except FileNotFoundError:
+            if attempt == REFRESH_ATTEMPTS - 1:
+                raise
+            time.sleep(0.05)
 
 
 SCHEMA_VERSION = 2  # raise when the schema or the analysis changes: old indexes get rebuilt at start
@@ -255,7 +276,7 @@ class SearchIndex:
                 searcher.close()
             searcher = ix.searcher()
         elif not searcher.up_to_date():
-            searcher = _fresh_searcher(ix, searcher)
+            searcher = _refreshed_searcher(ix, searcher)
         local.searcher, local.ix = searcher, ix
         return searcher
 
