@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from contextlib import asynccontextmanager
 from urllib.parse import quote
@@ -15,10 +16,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from heatcases import db
 from heatcases.config import Settings
-from heatcases.errors import HeatcasesError, InvalidInput, NotAuthenticated
+from heatcases.errors import HeatcasesError, InvalidInput, NotAuthenticated, error_responses
 from heatcases.i18n import translate
 from heatcases.metrics import rollup as _view_rollup  # its listener rolls up every counted view
-from heatcases.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware, is_api_path
+from heatcases.middleware import SECURITY_HEADERS, BodyLimitMiddleware, SecurityHeadersMiddleware, is_api_path
 from heatcases.search.service import SearchService
 from heatcases.templating import render, request_language
 
@@ -81,8 +82,33 @@ def install_error_handlers(app: FastAPI) -> None:
     async def unexpected_error(request: Request, error: Exception):
         log.exception("unexpected error on %s %s", request.method, request.url.path)
         if _is_api(request):
-            return JSONResponse({"detail": "internal error; it has been logged"}, status_code=500)
-        return _error_page(request, 500, "error.500")
+            response = JSONResponse({"detail": "internal error; it has been logged"}, status_code=500)
+        else:
+            response = _error_page(request, 500, "error.500")
+        # Starlette sends this answer from its outermost middleware, past SecurityHeadersMiddleware.
+        for name, value in SECURITY_HEADERS:
+            response.headers[name.decode()] = value.decode()
+        return response
+
+
+def document_common_errors(app: FastAPI) -> None:
+    """Declare in the OpenAPI document the errors every API operation shares: 401 (no valid bearer token,
+    or wrong credentials for a token) and, where a body is taken, 400 (unparseable) and 413 (too large)."""
+    build = app.openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema is None:
+            for path, operations in build()["paths"].items():
+                if not is_api_path(path):
+                    continue
+                for operation in operations.values():
+                    codes = (400, 401, 413) if "requestBody" in operation else (401,)
+                    responses = {str(code): body for code, body in error_responses(*codes).items()}
+                    responses.update(operation["responses"])
+                    operation["responses"] = dict(sorted(responses.items()))
+        return app.openapi_schema
+
+    app.openapi = openapi
 
 
 async def _csrf_failed(scope, send, message_id):
@@ -112,10 +138,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if _view_rollup.catch_up(engine):
             logging.getLogger("heatcases.metrics").warning("view rollup disagreed with the views: rebuilt it")
         app.state.search.start()
+        # What start-up made lives as long as the process: keep it out of the collector's full passes,
+        # which otherwise pause a request for ~100 ms now and then (seen in bench/metrics_bench.py).
+        gc.freeze()
         try:
             yield
         finally:
             app.state.search.stop()
+            app.state.read_engine.dispose()
             engine.dispose()
 
     app = FastAPI(
@@ -128,6 +158,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.engine = engine
+    app.state.read_engine = db.make_read_engine(settings, engine)
     app.state.search = SearchService(settings, engine)
 
     from heatcases.accounts import api as accounts_api
@@ -149,6 +180,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(metrics_pages.router)
     app.mount("/static", StaticFiles(directory=db.ROOT / "static"), name="static")
     install_error_handlers(app)
+    document_common_errors(app)
 
     # Outermost last: body limit, then security headers, then CSRF for the pages' forms.
     app.add_middleware(

@@ -42,7 +42,18 @@ def make_engine(settings: Settings) -> Engine:
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def make_read_engine(settings: Settings, engine: Engine) -> Engine:
+    """An engine for work that only reads (the metrics): on SQLite its transactions do not take the
+    write lock, so a long report never makes views and submissions wait (WAL readers see a snapshot).
+    Elsewhere the same engine."""
+    if not settings.sqlalchemy_url.startswith("sqlite"):
+        return engine
+    reader = create_engine(settings.sqlalchemy_url, connect_args={"check_same_thread": False, "timeout": 30})
+    _configure_sqlite(reader, begin="BEGIN DEFERRED")
+    return reader
+
+
+def _configure_sqlite(engine: Engine, begin: str = "BEGIN IMMEDIATE") -> None:
     # pysqlite's own transaction handling would start transactions lazily and as readers; a
     # reader that later writes can fail at once with "database is locked" instead of waiting.
     # Taking the write lock at BEGIN makes concurrent writers queue behind the busy timeout.
@@ -58,7 +69,7 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        connection.exec_driver_sql(begin)
 
 
 @contextmanager

@@ -73,6 +73,7 @@ def settings(migrated, tmp_path, cleaning_engine):
 def app(settings):
     application = create_app(settings)
     yield application
+    application.state.read_engine.dispose()
     application.state.engine.dispose()
 
 

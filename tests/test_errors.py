@@ -36,6 +36,12 @@ class TestApiErrors:
     def test_unexpected_error_is_a_json_500_without_a_trace(self, app):
         assert explode_at(app, "/api/explode").json()["detail"]
 
+    @pytest.mark.parametrize("path", ["/api/explode", "/explode"])
+    def test_a_500_carries_the_security_headers(self, app, path):
+        response = explode_at(app, path)
+        assert "script-src 'self'" in response.headers["content-security-policy"]
+        assert (response.headers["x-frame-options"], response.headers["x-content-type-options"]) == ("DENY", "nosniff")
+
 
 class TestBodyLimit:
     def test_body_over_one_mebibyte_gets_413(self, agent):

@@ -10,7 +10,8 @@ from fastapi.responses import Response
 
 from heatcases.cases import service as cases
 from heatcases.cases.schemas import CaseId
-from heatcases.deps import ApiUser, ReviewerApiUser, SessionDep, SettingsDep
+from heatcases.deps import ApiUser, ReadSessionDep, ReviewerApiUser, SettingsDep
+from heatcases.errors import error_responses
 from heatcases.metrics import export, periods, service
 from heatcases.metrics.schemas import CaseReaders, MetricsSummary, Progress, SearchAnalytics, TopCases, Trend
 
@@ -28,36 +29,42 @@ def period_param(settings: SettingsDep, date_from: DateFrom = None, date_to: Dat
 PeriodDep = Annotated[periods.Period, Depends(period_param)]
 
 
+class CsvResponse(Response):
+    """A CSV download; its media type is what the OpenAPI document declares for the CSV routes."""
+
+    media_type = "text/csv"
+    charset = "utf-8"
+
+
 def csv_response(filename: str, text: str) -> Response:
-    return Response(
-        text.encode("utf-8"),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+    return CsvResponse(text.encode("utf-8"), headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
-@router.get("/metrics/summary", response_model=MetricsSummary)
+SUPERVISORS = error_responses(403)
+
+
+@router.get("/metrics/summary", response_model=MetricsSummary, responses=SUPERVISORS)
 def summary(
-    user: ReviewerApiUser, session: SessionDep, settings: SettingsDep, period: PeriodDep, team: TeamName = None
+    user: ReviewerApiUser, session: ReadSessionDep, settings: SettingsDep, period: PeriodDep, team: TeamName = None
 ) -> MetricsSummary:
     """The period's figures, the previous period's, the change in %, and per value, team and agent."""
     scope = service.team_scope(session, team)
     return service.summary(session, settings.tz, period, scope, team=team or None)
 
 
-@router.get("/metrics/summary.csv", response_class=Response)
+@router.get("/metrics/summary.csv", response_class=CsvResponse, responses=SUPERVISORS)
 def summary_csv(
-    user: ReviewerApiUser, session: SessionDep, settings: SettingsDep, period: PeriodDep, team: TeamName = None
+    user: ReviewerApiUser, session: ReadSessionDep, settings: SettingsDep, period: PeriodDep, team: TeamName = None
 ) -> Response:
     """The summary's by-agent table as CSV."""
     return csv_response(*export.export(session, settings.tz, "agents", period, service.team_scope(session, team)))
 
 
-@router.get("/metrics/export/{table}.csv", response_class=Response)
+@router.get("/metrics/export/{table}.csv", response_class=CsvResponse, responses=SUPERVISORS)
 def export_csv(
     table: Literal[tuple(export.TABLES)],  # type: ignore[valid-type]
     user: ReviewerApiUser,
-    session: SessionDep,
+    session: ReadSessionDep,
     settings: SettingsDep,
     period: PeriodDep,
     team: TeamName = None,
@@ -66,10 +73,10 @@ def export_csv(
     return csv_response(*export.export(session, settings.tz, table, period, service.team_scope(session, team)))
 
 
-@router.get("/metrics/trend", response_model=Trend)
+@router.get("/metrics/trend", response_model=Trend, responses=SUPERVISORS)
 def trend(
     user: ReviewerApiUser,
-    session: SessionDep,
+    session: ReadSessionDep,
     settings: SettingsDep,
     period: PeriodDep,
     interval: Literal["day", "week", "month"] = "day",
@@ -79,10 +86,10 @@ def trend(
     return service.trend(session, settings.tz, period, interval, service.team_scope(session, team))
 
 
-@router.get("/metrics/search", response_model=SearchAnalytics)
+@router.get("/metrics/search", response_model=SearchAnalytics, responses=SUPERVISORS)
 def search_analytics(
     user: ReviewerApiUser,
-    session: SessionDep,
+    session: ReadSessionDep,
     settings: SettingsDep,
     period: PeriodDep,
     limit: Annotated[int, Query(ge=1, le=200)] = 20,
@@ -91,10 +98,10 @@ def search_analytics(
     return service.search_analytics(session, settings.tz, period, limit)
 
 
-@router.get("/metrics/top-cases", response_model=TopCases)
+@router.get("/metrics/top-cases", response_model=TopCases, responses=SUPERVISORS)
 def top_cases(
     user: ReviewerApiUser,
-    session: SessionDep,
+    session: ReadSessionDep,
     settings: SettingsDep,
     period: PeriodDep,
     team: TeamName = None,
@@ -104,20 +111,20 @@ def top_cases(
     return service.top_cases(session, settings.tz, period, service.team_scope(session, team), limit)
 
 
-@router.get("/metrics/progress", response_model=Progress)
-def progress(user: ReviewerApiUser, session: SessionDep, team: TeamName = None) -> Progress:
+@router.get("/metrics/progress", response_model=Progress, responses=SUPERVISORS)
+def progress(user: ReviewerApiUser, session: ReadSessionDep, team: TeamName = None) -> Progress:
     """Trainees' reading: featured cases read / featured cases, per trainee and team."""
     return service.progress(session, service.team_scope(session, team))
 
 
-@router.get("/cases/{case_id}/readers", response_model=CaseReaders)
-def case_readers(case_id: CaseId, user: ReviewerApiUser, session: SessionDep) -> CaseReaders:
+@router.get("/cases/{case_id}/readers", response_model=CaseReaders, responses=error_responses(403, 404))
+def case_readers(case_id: CaseId, user: ReviewerApiUser, session: ReadSessionDep) -> CaseReaders:
     """Who has read the case, with its views, impressions and open rate."""
     cases.get_case(session, case_id, user)
     return service.readers(session, case_id)
 
 
 @router.get("/me/progress", response_model=Progress)
-def my_progress(user: ApiUser, session: SessionDep) -> Progress:
+def my_progress(user: ApiUser, session: ReadSessionDep) -> Progress:
     """The caller's own reading of the featured cases."""
     return service.progress(session, service.Scope(), only_user=user.id)

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from heatcases.cases import service as cases
 from heatcases.cases.schemas import CaseId
-from heatcases.deps import AuthorPageUser, PageUser, ReviewerPageUser, SessionDep, SettingsDep
+from heatcases.deps import AuthorPageUser, PageUser, ReadSessionDep, ReviewerPageUser, SettingsDep
 from heatcases.errors import HeatcasesError, InvalidInput
 from heatcases.i18n import translate
 from heatcases.metrics import export, periods, service
@@ -62,7 +62,7 @@ def _choices(settings, session, preset: str, date_from: str, date_to: str, team:
 def dashboard(
     request: Request,
     user: ReviewerPageUser,
-    session: SessionDep,
+    session: ReadSessionDep,
     settings: SettingsDep,
     preset: str = "",
     date_from: Annotated[str, Query(alias="from")] = "",
@@ -142,7 +142,7 @@ def dashboard_csv(
     request: Request,
     table: str,
     user: ReviewerPageUser,
-    session: SessionDep,
+    session: ReadSessionDep,
     settings: SettingsDep,
     date_from: Annotated[str, Query(alias="from")] = "",
     date_to: Annotated[str, Query(alias="to")] = "",
@@ -154,7 +154,7 @@ def dashboard_csv(
 
 
 @router.get("/cases/{case_id}/readers")
-def readers_page(request: Request, case_id: CaseId, user: ReviewerPageUser, session: SessionDep):
+def readers_page(request: Request, case_id: CaseId, user: ReviewerPageUser, session: ReadSessionDep):
     """Who has read a case, when and how often (supervisors)."""
     case = cases.get_case(session, case_id, user)
     return render(request, "metrics/readers.html", {"case": case, "readers": service.readers(session, case_id)})
@@ -164,7 +164,7 @@ def readers_page(request: Request, case_id: CaseId, user: ReviewerPageUser, sess
 def my_impact(
     request: Request,
     user: AuthorPageUser,
-    session: SessionDep,
+    session: ReadSessionDep,
     settings: SettingsDep,
     preset: str = "90d",
 ):
@@ -199,7 +199,7 @@ def my_impact(
 
 
 @router.get("/me/progress")
-def my_progress(request: Request, user: PageUser, session: SessionDep):
+def my_progress(request: Request, user: PageUser, session: ReadSessionDep):
     """A reader's progress through the featured cases, per HEAT value, read or not."""
     reading = service.featured_reading(session, user)
     per_value = {tag: (sum(1 for _, _, read in rows if read), len(rows)) for tag, rows in reading.items()}

@@ -135,10 +135,8 @@ def rebuild(connection: Connection) -> int:
         # Views recorded meanwhile wait, then add to the rebuilt rows: none is lost or counted twice.
         connection.execute(text("LOCK TABLE view_stat IN EXCLUSIVE MODE"))
     connection.execute(delete(table))
-    written = 0
     for source in views:
-        result = connection.execute(insert(table).from_select(["hour", "dimension", "key", "views", "opened"], source))
-        written += max(result.rowcount or 0, 0)
+        connection.execute(insert(table).from_select(["hour", "dimension", "key", "views", "opened"], source))
     shown = _hour_expression(connection, Impression.shown_at)
     per_hour = connection.execute(select(shown, func.count()).group_by(shown)).all()
     counts = Counter()
@@ -148,7 +146,7 @@ def rebuild(connection: Connection) -> int:
         )
         counts[(moment, "all", "", "impressions")] = count
     _add(connection, _merge(counts))
-    return written + len(per_hour)
+    return connection.execute(select(func.count()).select_from(table)).scalar_one()
 
 
 def in_step(connection: Connection) -> bool:

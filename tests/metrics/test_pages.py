@@ -159,3 +159,12 @@ class TestMyPages:
         for role, path in (("trainee", "/me/progress"), ("agent", "/me/impact"), ("supervisor", "/dashboard")):
             page = soup(browser(make_actor(role).username).get("/"))
             assert page.select_one(f"nav a[href='{path}']"), role
+
+
+def test_each_metrics_page_has_a_plain_title_and_loads_its_scripts_once(activity, browser, supervisor):
+    web = browser(supervisor.username)
+    for path in ("/dashboard", "/me/impact", "/me/progress", f"/cases/{activity['id']}/readers"):
+        page = soup(web.get(path))
+        assert "<" not in page.title.get_text() and page.title.find("script") is None, path
+        sources = [script["src"] for script in page.select("script[src]")]
+        assert len(sources) == len(set(sources)), path
