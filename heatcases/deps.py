@@ -43,10 +43,17 @@ def bearer_token(request: Request) -> str | None:
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
+def _end_lookup(session: Session) -> None:
+    """End the token lookup's transaction: on SQLite it holds the write lock (BEGIN IMMEDIATE), which would
+    otherwise stay taken for the whole request, however long its other work. The user stays loaded."""
+    session.commit()
+
+
 def api_user(request: Request, session: SessionDep) -> User:
     """The user of a valid bearer token; 401 otherwise."""
     token = bearer_token(request)
     user = accounts.user_for_token(session, token, kind="api") if token else None
+    _end_lookup(session)
     if user is None:
         raise NotAuthenticated("a valid bearer token is required")
     return user
@@ -55,6 +62,7 @@ def api_user(request: Request, session: SessionDep) -> User:
 def optional_page_user(request: Request, session: SessionDep) -> User | None:
     token = request.cookies.get(SESSION_COOKIE)
     user = accounts.user_for_token(session, token, kind="web") if token else None
+    _end_lookup(session)
     request.state.user = user
     return user
 
