@@ -1,13 +1,14 @@
 """How fast the training-metrics summary is at library scale: in-process and over HTTP.
 
 Builds a database (SQLite in the work folder, or PostgreSQL with --database-url), migrates it with
-heatcases.db.migrate and loads a year of synthetic, seeded activity: 40 teams, 2,000 agents, 300 trainees,
-40 supervisors and an admin; N cases over 365 days with their tags, behaviours and review events
-(submit, approve / reject, feature); V counted views over the last 90 days (zipf-like popularity, never the
-author's, only approved cases, 35 % opened from an impression, case_viewer and the cases' counters to
-match), 2 V impressions and V / 5 search queries. Loading uses SQLAlchemy Core executemany on SQLite and
-COPY on PostgreSQL; then the view rollup (heatcases.metrics.rollup.rebuild) and the search index are
-built, so the server starts without catching up, and ANALYZE runs (VACUUM ANALYZE on PostgreSQL).
+heatcases.db.migrate and loads a year of synthetic activity, the same for the same --seed (counted back from
+the minute it is loaded): 40 teams, 2,000 agents, 300 trainees, 40 supervisors and an admin; N cases over
+365 days with their tags, behaviours and review events (submit, approve / reject, feature); V counted views
+over the last 90 days (zipf-like popularity, never the author's, only approved cases, 35 % opened from an
+impression, case_viewer and the cases' counters to match), 2 V impressions and V / 5 search queries.
+Loading uses SQLAlchemy Core executemany on SQLite and COPY on PostgreSQL; then the view rollup
+(heatcases.metrics.rollup.rebuild) and the search index are built, so the server starts without catching up,
+and ANALYZE runs (VACUUM ANALYZE on PostgreSQL).
 
 Then it times metrics.service.summary in-process (with the SQL statements of one call), and over HTTP on
 a real uvicorn server, logged in as a supervisor: GET /api/metrics/summary, /api/metrics/summary.csv,
