@@ -894,13 +894,7 @@ class Server:
         return serverproc.wait_ready(self.process, self.base, self.log_path, client, timeout)
 
     def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        self._log.close()
+        serverproc.stop(self.process, self._log)
 
 
 def page_login(client: httpx.Client, base: str) -> None:

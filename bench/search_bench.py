@@ -487,13 +487,7 @@ class Server:
         return total, line
 
     def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        self._log.close()
+        serverproc.stop(self.process, self._log)
 
 
 def token(client: httpx.Client, base: str, username: str) -> dict[str, str]:

@@ -22,3 +22,14 @@ def wait_ready(process: subprocess.Popen, base: str, log: Path, client: httpx.Cl
             pass
         time.sleep(0.1)
     raise SystemExit(f"the server did not answer within {timeout} s:\n{log.read_text()}")
+
+
+def stop(process: subprocess.Popen, log) -> None:
+    """Ask the server to stop, kill it if it does not within 30 s, and close its log."""
+    process.terminate()
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+    log.close()

@@ -7,7 +7,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
-from sqlalchemy import select
 
 from heatcases.cases import service as cases
 from heatcases.cases.schemas import CaseId
@@ -17,7 +16,6 @@ from heatcases.i18n import translate
 from heatcases.metrics import export, periods, service
 from heatcases.metrics.api import csv_response
 from heatcases.metrics.schemas import HEADLINE_KEYS
-from heatcases.models import Team
 from heatcases.templating import render, request_language
 from heatcases.vocab import TAGS, label
 
@@ -83,7 +81,7 @@ def dashboard(
         "preset": preset if preset in periods.PRESETS else "",
         "presets": periods.PRESETS,
         "team": team,
-        "teams": session.execute(select(Team.name).order_by(Team.name)).scalars().all(),
+        "teams": service.team_names(session),
         "interval": interval,
         "error": error,
         "summary": summary,

@@ -100,6 +100,10 @@ def team_scope(session: Session, team: str | None) -> Scope:
     return Scope(team_id=team_id)
 
 
+def team_names(session: Session) -> list[str]:
+    return list(session.execute(select(Team.name).order_by(Team.name)).scalars())
+
+
 def _within(column, bounds: tuple[datetime, datetime]):
     return and_(column >= bounds[0], column < bounds[1])
 
