@@ -52,17 +52,26 @@ def heatcases_command(*args) -> list[str]:
 class ServerProcess:
     """``uvicorn main:app`` in its own process on a free port, its output in ``log_path``."""
 
-    def __init__(self, settings: Settings, log_path: Path, *, log_config: Path | None = None):
+    def __init__(
+        self,
+        settings: Settings,
+        log_path: Path,
+        *,
+        log_config: Path | None = None,
+        options: tuple[str, ...] = (),
+        env: dict[str, str] | None = None,
+    ):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
         command = [sys.executable, "-m", "uvicorn", "main:app", "--host", "127.0.0.1", "--port", str(self.port)]
         if log_config:
             command += ["--log-config", str(log_config)]
+        command += options
         self._log = open(log_path, "ab")  # noqa: SIM115 (closed in stop/kill)
         self.spawned_at = time.monotonic()
         self.process = subprocess.Popen(
-            command, cwd=ROOT, env=process_env(settings), stdout=self._log, stderr=subprocess.STDOUT
+            command, cwd=ROOT, env={**process_env(settings), **(env or {})}, stdout=self._log, stderr=subprocess.STDOUT
         )
 
     def wait_ready(self, timeout: float = 60) -> float:

@@ -20,9 +20,7 @@ import os
 import queue
 import random
 import signal
-import socket
 import subprocess
-import sys
 import threading
 import time
 from collections import Counter
@@ -38,11 +36,13 @@ import pytest
 from sqlalchemy import func, select, update
 
 from heatcases import db
+from heatcases.config import Settings
 from heatcases.metrics import rollup
 from heatcases.models import Case, CaseEvent, CaseTag, CaseView, CaseViewer, Impression, SearchQuery, User
 from heatcases.search import sync
 from heatcases.search.index import CaseDocument, SearchIndex
-from tests.conftest import ROOT, TEST_SECRET, case_payload
+from tests.conftest import TEST_SECRET, case_payload
+from tests.hardening import ServerProcess
 
 WORKERS = 2  # server processes
 THREADS = 16  # parallel clients
@@ -73,12 +73,6 @@ def variant(n: int, title: str) -> dict:
 # --- the server -----------------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def _cpu_seconds(pid: int) -> float:
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -87,31 +81,20 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
 
 
-class LiveServer:
+class LiveServer(ServerProcess):
     """``python -m uvicorn main:app --workers 2`` on the test database, its output in a log file."""
 
     def __init__(self, database_url: str, data_dir: Path):
         self.data_dir = data_dir
-        self.port = _free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.log_path = data_dir.parent / "server.log"
-        env = {name: value for name, value in os.environ.items() if not name.startswith("HEATCASES_")}
-        env.update(
-            HEATCASES_DATABASE_URL=database_url,
-            HEATCASES_DATA_DIR=str(data_dir),
-            HEATCASES_SECRET_KEY=TEST_SECRET,
-            HEATCASES_AUTO_MIGRATE="false",  # the session fixture has migrated the test database
-        )
-        command = [sys.executable, "-m", "uvicorn", "main:app", "--app-dir", str(ROOT), "--host", "127.0.0.1"]
-        command += ["--port", str(self.port), "--workers", str(WORKERS), "--no-access-log", "--log-level", "info"]
-        self._log = self.log_path.open("w")
-        self.process = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT
+        settings = Settings(database_url=database_url, data_dir=data_dir, secret_key=TEST_SECRET)
+        super().__init__(
+            settings,
+            data_dir.parent / "server.log",
+            options=("--workers", str(WORKERS), "--no-access-log", "--log-level", "info"),
+            env={"HEATCASES_AUTO_MIGRATE": "false"},  # the session fixture has migrated the test database
         )  # in the tests' process group: a cancelled run (Ctrl-C, a CI job stopped) stops it too
+        self.base = self.url
         self.started_in = 0.0
-
-    def log_text(self) -> str:
-        return self.log_path.read_text(errors="replace")
 
     def wait_ready(self) -> None:
         """Until every worker has finished its startup and the API answers."""
@@ -148,9 +131,7 @@ class LiveServer:
         except subprocess.TimeoutExpired:
             for pid in self.workers():
                 os.kill(pid, signal.SIGKILL)
-            self.process.kill()
-            self.process.wait()
-        self._log.close()
+        super().stop()
 
 
 def _cmdline(pid: int) -> bytes:
