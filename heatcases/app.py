@@ -19,9 +19,15 @@ from heatcases.config import Settings
 from heatcases.errors import HeatcasesError, InvalidInput, NotAuthenticated, error_responses
 from heatcases.i18n import translate
 from heatcases.metrics import rollup as _view_rollup  # its listener rolls up every counted view
-from heatcases.middleware import SECURITY_HEADERS, BodyLimitMiddleware, SecurityHeadersMiddleware, is_api_path
+from heatcases.middleware import (
+    SECURITY_HEADERS,
+    BodyLimitMiddleware,
+    SecurityHeadersMiddleware,
+    bare_page,
+    is_api_path,
+)
 from heatcases.search.service import SearchService
-from heatcases.templating import render, request_language
+from heatcases.templating import render, request_language, wants_json
 
 log = logging.getLogger("heatcases")
 
@@ -44,6 +50,9 @@ def _is_api(request: Request) -> bool:
 
 
 def _error_page(request: Request, status: int, message_key: str):
+    if wants_json(request):  # a page's script (the review queue, the form's draft) asked
+        message = translate(message_key, request_language(request))
+        return JSONResponse({"detail": message_key, "message": message}, status_code=status)
     return render(request, "errors/error.html", {"status": status, "message_key": message_key}, status_code=status)
 
 
@@ -56,7 +65,7 @@ def install_error_handlers(app: FastAPI) -> None:
                 return JSONResponse({"detail": detail}, status_code=422)
             headers = {"WWW-Authenticate": "Bearer"} if isinstance(error, NotAuthenticated) else None
             return JSONResponse({"detail": error.detail}, status_code=error.status_code, headers=headers)
-        if isinstance(error, NotAuthenticated):
+        if isinstance(error, NotAuthenticated) and not wants_json(request):
             target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
             return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
         return _error_page(request, error.status_code, error.message_key)
@@ -112,12 +121,7 @@ def document_common_errors(app: FastAPI) -> None:
 
 
 async def _csrf_failed(scope, send, message_id):
-    request = Request(scope)
-    lang = request_language(request) if "app" in scope else "zh"
-    body = (
-        "<!doctype html><meta charset=utf-8><title>403</title>"
-        f"<p>{translate('error.csrf', lang)}</p><p><a href='/'>{translate('error.back_home', lang)}</a></p>"
-    ).encode()
+    body = bare_page(scope, 403, "error.csrf")
     await send(
         {"type": "http.response.start", "status": 403, "headers": [(b"content-type", b"text/html; charset=utf-8")]}
     )

@@ -61,6 +61,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "list.title": ("案例库", "Case library"),
     "search.title": ("搜索案例", "Search cases"),
     "search.label": ("搜索", "Search"),
+    "search.chip_on": ("（已选）", " (selected)"),
     "search.placeholder": ("输入关键词，如：老人 航班取消", "Type words, e.g. elderly flight cancelled"),
     "search.go": ("搜索", "Search"),
     "search.sort": ("排序", "Sort"),
@@ -73,8 +74,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         '技巧：用引号搜索完整短语，如 "航班取消"；在词前加减号排除，如 -酒店。',
         'Tip: quotes find an exact phrase, e.g. "flight cancelled"; a minus excludes a word, e.g. -hotel.',
     ),
-    "search.total": ("找到 {total} 个案例", "{total} cases found"),
-    "search.views": ("{views} 次阅读", "{views} views"),
+    "search.total": ("找到 {total} 个案例", "Cases found: {total}"),
+    "search.views": ("{views} 次阅读", "Views: {views}"),
     "search.did_you_mean": ("你是不是要找：", "Did you mean:"),
     "search.empty": ("没有找到相关案例。", "No case found."),
     "search.empty_hint": (
@@ -89,11 +90,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "list.business_line": ("业务线", "Business line"),
     "list.featured_only": ("只看精选", "Featured only"),
     "list.apply": ("筛选", "Apply"),
-    "list.total": ("共 {total} 个案例", "{total} cases"),
+    "list.total": ("共 {total} 个案例", "Cases: {total}"),
     "list.empty": ("没有符合条件的案例。", "No case matches."),
     "list.prev": ("上一页", "Previous"),
     "list.next": ("下一页", "Next"),
     "list.page": ("第 {page} / {pages} 页", "Page {page} of {pages}"),
+    "list.pages": ("分页", "Pages"),
     "featured.title": ("精选案例", "Featured cases"),
     "featured.intro": ("主管精选的优秀服务案例，按价值观学习。", "The best stories, chosen by supervisors, by value."),
     "featured.empty": ("还没有精选案例。", "No featured case yet."),
@@ -119,7 +121,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "case.status": ("状态", "Status"),
     "case.author": ("作者", "Author"),
     "case.team": ("班组", "Team"),
-    "case.views": ("浏览 {views} 次 · {viewers} 人", "{views} views · {viewers} readers"),
+    "case.views": ("浏览 {views} 次 · {viewers} 人", "Views: {views} · readers: {viewers}"),
     "case.created_at": ("提交时间", "Submitted"),
     "case.featured": ("精选", "Featured"),
     "case.archived": ("已归档", "Archived"),
@@ -214,6 +216,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "error.title": ("出错了", "Something went wrong"),
     "error.back_home": ("返回首页", "Back to the home page"),
     "error.generic": ("请求无法完成。", "The request could not be completed."),
+    "error.400": ("请求格式有误。", "The request is malformed."),
     "error.401": ("请先登录。", "Please log in first."),
     "error.403": ("您没有权限进行这个操作。", "You are not allowed to do this."),
     "error.404": ("找不到这个页面或案例，或者您无权查看。", "This page or case does not exist, or you may not see it."),
@@ -263,7 +266,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "metrics.preset.90d": ("近 90 天", "Last 90 days"),
     "metrics.preset.month": ("本月", "This month"),
     "metrics.preset.quarter": ("本季度", "This quarter"),
-    "metrics.range": ("{start} 至 {end}（{days} 天，{tz}）", "{start} to {end} ({days} days, {tz})"),
+    "metrics.range": ("{start} 至 {end}（{days} 天，{tz}）", "{start} to {end} (days: {days}, {tz})"),
     "metrics.vs_previous": ("与上期 {start} 至 {end} 对比", "Compared with {start} to {end}"),
     "metrics.before": ("上期 {value}", "before: {value}"),
     "metrics.no_base": ("上期为 0，无法计算变化", "nothing before: no change to compute"),
@@ -292,7 +295,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "metrics.search": ("搜索分析", "Search analytics"),
     "metrics.searches_total": (
         "共 {searches} 次搜索，其中 {zero} 次无结果。",
-        "{searches} searches, {zero} of them found nothing.",
+        "Searches: {searches}, of which found nothing: {zero}.",
     ),
     "metrics.top_queries": ("热门搜索", "Most frequent queries"),
     "metrics.zero_queries": ("无结果的搜索", "Queries that found nothing"),
@@ -327,7 +330,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "readers.heading": ("谁读过《{title}》", "Who has read “{title}”"),
     "readers.summary": (
         "浏览 {views} 次，{viewers} 人读过；曝光 {impressions} 次，打开率 {rate}。",
-        "{views} views by {viewers} people; {impressions} impressions, open rate {rate}.",
+        "Views: {views}, readers: {viewers}; impressions: {impressions}, open rate: {rate}.",
     ),
     "readers.reader": ("读者", "Reader"),
     "readers.role": ("角色", "Role"),
@@ -364,6 +367,59 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "transition.unfeature": ("只有已通过的案例可以取消精选。", "Only approved cases can be unfeatured."),
     "transition.archive": ("只有已通过的案例可以归档。", "Only approved cases can be archived."),
     "transition.unarchive": ("只有已通过的案例可以恢复。", "Only approved cases can be unarchived."),
+    # the submit form: story in parts, drafts, the masking preview
+    "punct.list": ("、", ", "),
+    "form.story_help": (
+        "按四个部分讲述这个服务故事，每部分写几句即可。",
+        "Tell the story in four parts; a few sentences each is enough.",
+    ),
+    "invalid.story_short": (
+        "案例经过太短：四个部分合计至少需要 20 字。",
+        "The story is too short: it needs at least 20 characters in all.",
+    ),
+    "draft.hint": ("输入的内容会自动保存为草稿。", "What you type is saved as a draft as you go."),
+    "draft.saving": ("正在保存草稿…", "Saving the draft…"),
+    "draft.saved": ("草稿已保存（{time}）", "Draft saved ({time})"),
+    "draft.save_failed": (
+        "草稿暂时没能保存，请检查网络连接；稍后会再试。",
+        "The draft could not be saved just now; check the connection. It will try again.",
+    ),
+    "draft.restored": ("已恢复您在 {time} 保存的草稿。", "Your draft from {time} was restored."),
+    "draft.masked": ("草稿中已遮盖：", "Already masked in the draft: "),
+    "draft.discard": ("丢弃草稿，重新开始", "Discard the draft and start over"),
+    "flash.draft_discarded": ("草稿已丢弃。", "The draft was discarded."),
+    "preview.title": ("个人信息保护", "Personal data"),
+    "preview.intro": (
+        "提交时会自动遮盖手机号、身份证号、银行卡号、电子邮箱和护照号。输入时，这里会列出找到的内容。",
+        "Mobile, ID card, bank card, e-mail and passport numbers are masked when you submit. "
+        "What is found shows here as you type.",
+    ),
+    "preview.found": (
+        "提交后以下 {count} 处个人信息会被遮盖，案例中只保存遮盖后的内容：",
+        "These {count} items of personal data will be masked; only the masked form is stored:",
+    ),
+    "preview.none": ("目前没有发现需要遮盖的个人信息。", "No personal data to mask so far."),
+    # the review queue
+    "review.dashboard": ("数据看板", "Dashboard"),
+    "review.oldest": ("最早的已等待 {days} 天", "Oldest waiting: {days} d"),
+    "review.by_value": ("按价值观筛选", "Filter by value"),
+    "review.all": ("全部", "All"),
+    "review.submitted": ("提交于 {time}", "Submitted {time}"),
+    "review.keys": ("键盘操作", "Keyboard"),
+    "review.keys_help": (
+        "J / K：下一个 / 上一个案例 · O：展开或收起全文 · A：通过 · F：通过并设为精选 · "
+        "R：填写退回意见（Ctrl+Enter 退回）",
+        "J / K: next / previous case · O: open or close the story · A: approve · F: approve and feature · "
+        "R: write a rejection comment (Ctrl+Enter rejects)",
+    ),
+    "review.working": ("正在处理…", "Working…"),
+    "review.failed": ("操作没有完成，请重试。", "That did not go through; please try again."),
+    "review.left": ("还有 {count} 个待审核", "{count} still waiting"),
+    # reading progress (home and case pages)
+    "reading.title": ("我的学习进度", "My reading progress"),
+    "reading.next": ("下一篇未读：", "Next to read: "),
+    "reading.all_read": ("这个价值观的精选案例都读过了。", "You have read every featured case of this value."),
+    "reading.read_mark": ("已读", "read"),
 }
 
 

@@ -2,11 +2,29 @@
 
 from __future__ import annotations
 
+import html
 import json
+
+from starlette.requests import Request
+
+from heatcases.i18n import translate
+from heatcases.templating import request_language
 
 
 def is_api_path(path: str) -> bool:
     return path == "/api" or path.startswith("/api/")
+
+
+def bare_page(scope, status: int, message_key: str) -> bytes:
+    """The page of an answer given before any route ran (no template, no user): the message and a way home,
+    in the visitor's language."""
+    lang = request_language(Request(scope)) if "app" in scope else "zh"
+    text = {key: html.escape(translate(key, lang)) for key in (message_key, "error.back_home", "app.name")}
+    return (
+        f'<!doctype html><html lang="{"en" if lang == "en" else "zh-CN"}"><meta charset=utf-8>'
+        f"<title>{status} · {text['app.name']}</title>"
+        f"<p>{text[message_key]}</p><p><a href='/'>{text['error.back_home']}</a></p>"
+    ).encode()
 
 
 class BodyLimitMiddleware:
@@ -29,9 +47,7 @@ class BodyLimitMiddleware:
         content_type = headers.get(b"content-type", b"")
         if content_type.startswith(b"multipart/form-data") and b"boundary=" not in content_type:
             # A multipart body without a boundary cannot be parsed; the CSRF check would crash on it.
-            await self._answer(
-                scope, send, 400, "multipart body without a boundary", "请求格式有误 / Malformed request"
-            )
+            await self._answer(scope, send, 400, "multipart body without a boundary", "error.400")
             return
         length = headers.get(b"content-length")
         if length is not None:
@@ -69,15 +85,15 @@ class BodyLimitMiddleware:
             send,
             413,
             f"request body is larger than {self.max_bytes} bytes",
-            "提交的内容过大 / Request too large",
+            "error.413",
         )
 
-    async def _answer(self, scope, send, status: int, detail: str, page_text: str):
+    async def _answer(self, scope, send, status: int, detail: str, message_key: str):
         if is_api_path(scope["path"]):
             body = json.dumps({"detail": detail}).encode()
             content_type = b"application/json"
         else:
-            body = f"<!doctype html><meta charset=utf-8><title>{status}</title><p>{page_text}</p>".encode()
+            body = bare_page(scope, status, message_key)
             content_type = b"text/html; charset=utf-8"
         await send(
             {

@@ -3,7 +3,7 @@
 from datetime import date, datetime
 from typing import Optional
 
-from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlmodel import Field, Relationship, SQLModel
 
 from heatcases.db import utcnow
@@ -102,6 +102,23 @@ class Case(SQLModel, table=True):
     behavior_rows: list["CaseBehavior"] = Relationship(
         sa_relationship_kwargs={"lazy": "selectin", "cascade": "all, delete-orphan"}
     )
+
+
+class CaseDraft(SQLModel, table=True):
+    """What an author was writing in the submit or edit form, kept until they submit or discard it.
+
+    One per author and form (``slot``: ``new``, or ``case-<id>`` for the edit of that case). Saved as
+    they type, personal data masked like a submitted case's."""
+
+    __tablename__ = "case_draft"
+    __table_args__ = (UniqueConstraint("user_id", "slot", name="uq_case_draft_user_slot"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(sa_column=Column(Integer, ForeignKey("app_user.id", ondelete="CASCADE"), nullable=False))
+    slot: str = Field(max_length=30)
+    fields: dict = Field(default_factory=dict, sa_type=JSON)
+    masked: list[str] = Field(default_factory=list, sa_type=JSON)
+    updated_at: datetime = Field(default_factory=utcnow)
 
 
 class CaseTag(SQLModel, table=True):

@@ -37,9 +37,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["PII_KINDS", "MaskResult", "mask_personal_data", "mask_fields"]
+__all__ = ["PII_KINDS", "Found", "MaskResult", "find_personal_data", "mask_personal_data", "mask_fields"]
 
 PII_KINDS = ("phone", "id_card", "bank_card", "email", "passport")
+
+
+@dataclass(frozen=True)
+class Found:
+    kind: str  # one of PII_KINDS
+    masked: str  # the value as it will be stored
 
 
 @dataclass(frozen=True)
@@ -271,12 +277,11 @@ def _free_left(norm: str, start: int) -> bool:
 class _Spans:
     """Non-overlapping replacements; the first claim on a character wins."""
 
-    __slots__ = ("taken", "hits", "kinds")
+    __slots__ = ("taken", "hits")
 
     def __init__(self, size: int) -> None:
         self.taken = bytearray(size)
-        self.hits: list[tuple[int, int, str]] = []
-        self.kinds: set[str] = set()
+        self.hits: list[tuple[int, int, str, str]] = []  # start, end, replacement, kind
 
     def free(self, start: int, end: int) -> bool:
         return self.taken.find(1, start, end) == -1
@@ -286,8 +291,7 @@ class _Spans:
             return False
         self.taken[start:end] = b"\x01" * (end - start)
         if replacement is not None and kind is not None:
-            self.hits.append((start, end, replacement))
-            self.kinds.add(kind)
+            self.hits.append((start, end, replacement, kind))
         return True
 
 
@@ -392,12 +396,12 @@ def _passports(norm: str, digit_starts: list[int], spans: _Spans) -> None:
                 break
 
 
-def mask_personal_data(text: str) -> MaskResult:
-    """Mask phone, ID card, bank card, e-mail and passport numbers in ``text``."""
+def _scan(text: str) -> list[tuple[int, int, str, str]]:
+    """The personal data in ``text``: (start, end, masked form, kind), in the order of the text."""
     if not isinstance(text, str):
         raise TypeError(f"text must be str, not {type(text).__name__}")
     if not text:
-        return MaskResult(text, ())
+        return []
     norm = _fold(text)
     spans = _Spans(len(norm))
     if "***" in norm:
@@ -419,16 +423,31 @@ def mask_personal_data(text: str) -> MaskResult:
         match = _NUMBERS.search(norm, position)
     _phones(norm, spans)
     _passports(norm, passport_digits, spans)
-    if not spans.hits:
+    return sorted(spans.hits)
+
+
+def mask_personal_data(text: str) -> MaskResult:
+    """Mask phone, ID card, bank card, e-mail and passport numbers in ``text``."""
+    hits = _scan(text)
+    if not hits:
         return MaskResult(text, ())
     pieces: list[str] = []
     position = 0
-    for start, end, replacement in sorted(spans.hits):
+    for start, end, replacement, _kind in hits:
         pieces.append(text[position:start])
         pieces.append(replacement)
         position = end
     pieces.append(text[position:])
-    return MaskResult("".join(pieces), tuple(kind for kind in PII_KINDS if kind in spans.kinds))
+    return MaskResult("".join(pieces), tuple(kind for kind in PII_KINDS if kind in {hit[3] for hit in hits}))
+
+
+def find_personal_data(*texts: str) -> list[Found]:
+    """What masking will replace in ``texts``, each value once, in the order written (for a preview)."""
+    found: dict[tuple[str, str], Found] = {}
+    for text in texts:
+        for _start, _end, replacement, kind in _scan(text):
+            found.setdefault((kind, replacement), Found(kind, replacement))
+    return list(found.values())
 
 
 def mask_fields(*texts: str) -> tuple[list[str], list[str]]:

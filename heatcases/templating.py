@@ -50,6 +50,11 @@ def query_with(request: Request, **changes) -> str:
     return "?" + urlencode(params) if params else "?"
 
 
+def wants_json(request: Request) -> bool:
+    """A page's own script asking for the JSON twin of a form's answer."""
+    return "application/json" in request.headers.get("accept", "")
+
+
 def safe_next(target: str | None) -> str:
     """Only local paths: never redirect a user to another site after login."""
     if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:

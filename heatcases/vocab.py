@@ -194,6 +194,38 @@ STATUSES: tuple[Term, ...] = (
     Term("approved", "已通过", "Approved"),
     Term("rejected", "已退回", "Rejected"),
 )
+# The four parts of a service story, in the order the submit form asks for them. A story written
+# with the form keeps each part under its marker (【情况】…), as the seeds' own cases do.
+STORY_PARTS: tuple[Term, ...] = (
+    Term(
+        "situation",
+        "情况",
+        "Situation",
+        "客人遇到了什么问题？当时的处境和心情如何？",
+        "What was the customer's problem? What was their situation and how did they feel?",
+    ),
+    Term(
+        "action",
+        "我的做法",
+        "What I did",
+        "您做了什么、怎么想的？一步一步写下来。",
+        "What did you do and why? Write it step by step.",
+    ),
+    Term(
+        "outcome",
+        "结果",
+        "Outcome",
+        "结果怎样？客人有什么反馈？",
+        "How did it end? What did the customer say?",
+    ),
+    Term(
+        "takeaway",
+        "心得",
+        "Takeaway",
+        "这个案例里，同事们可以学到什么？",
+        "What can colleagues learn from this case?",
+    ),
+)
 PII_LABELS: dict[str, Term] = {
     term.code: term
     for term in (

@@ -118,6 +118,12 @@ FORMS = [
     ("/cases/{case_id}/edit", "pending", case_form(title="改过的标题"), expect(LOGIN, 403, 303, 404, 403, 403)),
     ("/cases/{case_id}/edit", "rejected", case_form(title="改过的标题"), expect(LOGIN, 403, 303, 404, 403, 403)),
     ("/cases/{case_id}/edit", "approved", case_form(title="改过的标题"), expect(LOGIN, 403, 409, 403, 403, 403)),
+    # Drafts: an author's own, so saving one for a case needs the right to edit it; discarding touches only one's own.
+    ("/cases/new/draft", None, {"title": "草稿"}, expect(LOGIN, 403, 200, 200, 200, 200)),
+    ("/cases/new/draft/discard", None, {}, expect(LOGIN, 403, 303, 303, 303, 303)),
+    ("/cases/{case_id}/draft", "pending", {"title": "草稿"}, expect(LOGIN, 403, 200, 404, 403, 403)),
+    ("/cases/{case_id}/draft", "approved", {"title": "草稿"}, expect(LOGIN, 403, 409, 403, 403, 403)),
+    ("/cases/{case_id}/draft/discard", "rejected", {}, expect(LOGIN, 403, 303, 303, 303, 303)),
     ("/cases/{case_id}/review", "pending", REVIEW, expect(LOGIN, 403, 403, 403, 303, 303)),
     ("/cases/{case_id}/review", "approved", REVIEW, expect(LOGIN, 403, 403, 403, 409, 409)),
     ("/cases/{case_id}/feature", "approved", {"featured": "1"}, expect(LOGIN, 403, 403, 403, 303, 303)),

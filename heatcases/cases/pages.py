@@ -6,21 +6,27 @@ import math
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 from pydantic import BaseModel, Field, ValidationError
 
-from heatcases.cases import service
-from heatcases.cases.schemas import BusinessLine, CaseCreate, CaseId, CaseUpdate, ReviewIn, Tag
+from heatcases.cases import drafts, service, story
+from heatcases.cases.schemas import BODY_MIN, BusinessLine, CaseCreate, CaseId, CaseUpdate, ReviewIn, Tag
+from heatcases.db import utcnow
 from heatcases.deps import AuthorPageUser, PageUser, ReviewerPageUser, SessionDep, SettingsDep
 from heatcases.errors import InvalidInput, InvalidTransition, PermissionDenied
+from heatcases.i18n import translate
+from heatcases.metrics import service as metrics_service
+from heatcases.models import Case
 from heatcases.search import service as search_service
-from heatcases.templating import render, safe_next
-from heatcases.vocab import TAGS
+from heatcases.templating import local_time, render, request_language, safe_next, wants_json
+from heatcases.vocab import TAGS, label
 
 router = APIRouter(include_in_schema=False)
 
 PER_PAGE = 20
 CASE_FIELDS = ("title", "body", "tags", "behaviors", "business_line", "channel", "occurred_on", "praise")
+# What a form error can name, in the order the form shows it (story_short: the parts are too short).
+FORM_ERRORS = ("title", "story_short", "body", "tags", "behaviors", "business_line", "channel", "occurred_on", "praise")
 
 
 def _pages(total: int, per_page: int) -> int:
@@ -40,8 +46,11 @@ def home(request: Request, user: PageUser, session: SessionDep):
     search_service.record_listing(
         session, user, [c for cases in featured.values() for c in cases] + recent, source="home"
     )
+    reading = metrics_service.reading_by_value(session, user)
     context = {
         "featured": featured,
+        "reading": reading,
+        "overall": metrics_service.reading_overall(reading),
         "recent": recent,
         "my_counts": service.status_counts(session, user, mine=True),
         "queue_count": service.status_counts(session, user).get("pending", 0) if service.is_reviewer(user) else 0,
@@ -110,12 +119,26 @@ def my_cases(
 
 @router.get("/review")
 def review_queue(
-    request: Request, user: ReviewerPageUser, session: SessionDep, page: Annotated[int, Query(ge=1, le=100000)] = 1
+    request: Request,
+    user: ReviewerPageUser,
+    session: SessionDep,
+    tag: Tag | None = None,
+    page: Annotated[int, Query(ge=1, le=100000)] = 1,
 ):
-    """Pending cases, oldest first, with approve / reject on each."""
-    filters = service.CaseFilters(status="pending", oldest_first=True)
+    """Pending cases, oldest first, with counts per HEAT value; approve, feature or reject on each."""
+    filters = service.CaseFilters(status="pending", tags=[tag] if tag else [], oldest_first=True)
     total, cases = service.list_cases(session, user, filters, page=page, per_page=PER_PAGE)
-    context = {"cases": cases, "total": total, "page": page, "pages": _pages(total, PER_PAGE)}
+    overview = service.review_overview(session, user)
+    waiting_days = (utcnow() - overview.oldest_at).days if overview.oldest_at else 0
+    context = {
+        "cases": cases,
+        "total": total,
+        "overview": overview,
+        "waiting_days": waiting_days,
+        "tag": tag,
+        "page": page,
+        "pages": _pages(total, PER_PAGE),
+    }
     return render(request, "cases/review.html", context)
 
 
@@ -123,10 +146,17 @@ def review_queue(
 
 
 class CaseForm(BaseModel):
-    """The submit and edit form as posted; CaseCreate / CaseUpdate then apply the real rules."""
+    """The submit and edit form as posted; CaseCreate / CaseUpdate then apply the real rules.
+
+    The story comes in its four parts (situation, what I did, outcome, takeaway), or as one ``body``
+    when an edited case's story was not written in parts (an import, the API)."""
 
     title: str = Field("", max_length=1000)
     body: str = Field("", max_length=40000)
+    situation: str = Field("", max_length=40000)
+    action: str = Field("", max_length=40000)
+    outcome: str = Field("", max_length=40000)
+    takeaway: str = Field("", max_length=40000)
     tags: list[str] = Field([], max_length=20)
     behaviors: list[str] = Field([], max_length=20)
     business_line: str = Field("", max_length=40)
@@ -134,76 +164,151 @@ class CaseForm(BaseModel):
     occurred_on: str = Field("", max_length=40)
     praise: str = Field("", max_length=40)
 
-    def values(self) -> dict:
-        """The fields as the schemas take them: an empty choice means "not given"."""
-        return {key: value for key, value in self.model_dump().items() if value != ""}
+    def fields(self) -> dict:
+        """The fields as posted, an empty choice meaning "not given" (what a draft keeps)."""
+        return {key: value for key, value in self.model_dump().items() if value not in ("", [])}
+
+    def parts(self) -> dict[str, str]:
+        return {code: getattr(self, code) for code in story.PART_CODES if getattr(self, code).strip()}
+
+    def values(self, lang: str) -> dict:
+        """The fields as the schemas take them: the parts composed into the body."""
+        values = {key: value for key, value in self.fields().items() if key not in story.PART_CODES}
+        if self.parts():
+            values["body"] = story.compose(self.parts(), lang)
+        return values
 
 
 CaseFormDep = Annotated[CaseForm, Form()]
 
 
-def _field_errors(error: ValidationError) -> list[str]:
+def _field_errors(error: ValidationError, form: CaseForm) -> list[str]:
     fields = {str(item["loc"][0]) for item in error.errors() if item.get("loc")}
-    return [field for field in CASE_FIELDS if field in fields] or ["body"]
+    if form.parts() and "body" in fields and story.content_length(form.parts()) < BODY_MIN:
+        fields.add("story_short")
+    return [field for field in FORM_ERRORS if field in fields] or ["body"]
 
 
-def _form(request: Request, *, case=None, values: dict | None = None, errors: list[str] | None = None):
-    status = 422 if errors else 200
-    context = {"case": case, "values": values or {}, "errors": errors or []}
-    return render(request, "cases/form.html", context, status_code=status)
+def _form(request: Request, *, case=None, values: dict | None = None, errors=None, draft=None, session=None):
+    """The form; the story in parts unless an edited case's story is free text."""
+    values = dict(values or {})
+    if "body" in values and not any(values.get(code) for code in story.PART_CODES):
+        parts = story.split(values["body"])
+        if parts is not None:
+            values.update(parts)
+            del values["body"]
+    context = {
+        "case": case,
+        "values": values,
+        "errors": errors or [],
+        "free_story": "body" in values,
+        "draft": draft,
+        "draft_url": f"/cases/{case.id}/draft" if case else "/cases/new/draft",
+    }
+    return render(request, "cases/form.html", context, status_code=422 if errors else 200)
 
 
 @router.get("/cases/new")
-def new_case_form(request: Request, user: AuthorPageUser):
-    """The submit form, explaining each HEAT value and behaviour where the agent chooses them."""
-    return _form(request, values={"business_line": "other", "channel": "phone"})
-
-
-ShortForm = Annotated[str, Form(max_length=40)]
+def new_case_form(request: Request, user: AuthorPageUser, session: SessionDep):
+    """The submit form, explaining each HEAT value and behaviour where the agent chooses them; a draft
+    the agent left is restored."""
+    draft = drafts.get_draft(session, user, drafts.NEW)
+    values = draft.fields if draft else {"business_line": "other", "channel": "phone"}
+    return _form(request, values=values, draft=draft)
 
 
 @router.post("/cases/new")
 def submit_case(request: Request, user: AuthorPageUser, session: SessionDep, form: CaseFormDep):
     """Submit the form; on invalid input show it again with every problem named."""
-    values = form.values()
     try:
-        data = CaseCreate.model_validate(values)
+        data = CaseCreate.model_validate(form.values(request_language(request)))
     except ValidationError as error:
-        return _form(request, values=values, errors=_field_errors(error))
+        return _form(request, values=form.fields(), errors=_field_errors(error, form))
     case = service.submit_case(session, user, data)
+    drafts.discard_draft(session, user, drafts.NEW)
     return RedirectResponse(f"/cases/{case.id}?msg=flash.submitted", status_code=303)
 
 
-@router.get("/cases/{case_id}/edit")
-def edit_case_form(request: Request, case_id: CaseId, user: AuthorPageUser, session: SessionDep):
-    """The form, filled in, for the author of a pending or rejected case."""
+def _editable(session, case_id: int, user) -> Case:
     case = service.get_case(session, case_id, user)
     if case.author_id != user.id:
         raise PermissionDenied("only the author can edit a case")
     if case.status not in service.EDITABLE:
         raise InvalidTransition(f"cannot edit a case that is {case.status}", message_key="transition.edit")
-    public = service.to_public(case)
-    values = public.model_dump(include=set(CASE_FIELDS))
-    return _form(request, case=case, values=values)
+    return case
+
+
+@router.get("/cases/{case_id}/edit")
+def edit_case_form(request: Request, case_id: CaseId, user: AuthorPageUser, session: SessionDep):
+    """The form, filled in (or with the author's draft), for the author of a pending or rejected case."""
+    case = _editable(session, case_id, user)
+    draft = drafts.get_draft(session, user, drafts.slot_for(case.id))
+    values = draft.fields if draft else service.to_public(case).model_dump(include=set(CASE_FIELDS))
+    return _form(request, case=case, values=values, draft=draft)
 
 
 @router.post("/cases/{case_id}/edit")
 def edit_case(request: Request, case_id: CaseId, user: AuthorPageUser, session: SessionDep, form: CaseFormDep):
     """Save the author's changes and send the case back to review."""
     case = service.get_case(session, case_id, user)
-    values = form.values()
+    values = form.values(request_language(request))
     values.setdefault("occurred_on", None)
     values.setdefault("praise", None)
     try:
         CaseCreate.model_validate(values)  # the form sends every field: hold it to the submit rules
         data = CaseUpdate.model_validate(values)
     except ValidationError as error:
-        return _form(request, case=case, values=values, errors=_field_errors(error))
+        return _form(request, case=case, values=form.fields(), errors=_field_errors(error, form))
     try:
         service.edit_case(session, case_id, user, data)
     except InvalidInput as error:
-        return _form(request, case=case, values=values, errors=[error.field])
+        return _form(request, case=case, values=form.fields(), errors=[error.field])
+    drafts.discard_draft(session, user, drafts.slot_for(case_id))
     return RedirectResponse(f"/cases/{case_id}?msg=flash.resubmitted", status_code=303)
+
+
+# --- drafts: saved as the author types (static/js/case-form.js), restored by the form ------------
+
+
+def _save_draft(request: Request, session, user, slot: str, form: CaseForm) -> JSONResponse:
+    saved = drafts.save_draft(session, user, slot, form.fields())
+    lang = request_language(request)
+    found = [{"kind": item.kind, "label": label("pii", item.kind, lang), "masked": item.masked} for item in saved.found]
+    return JSONResponse(
+        {
+            "saved_at": saved.updated_at.isoformat(),
+            "status": translate("draft.saved", lang, time=local_time(saved.updated_at, request)[11:]),
+            "found": found,
+            "summary": translate("preview.found" if found else "preview.none", lang, count=len(found)),
+        }
+    )
+
+
+@router.post("/cases/new/draft")
+def save_new_draft(request: Request, user: AuthorPageUser, session: SessionDep, form: CaseFormDep):
+    """Keep what the author has written so far (masked), and say what personal data it holds."""
+    return _save_draft(request, session, user, drafts.NEW, form)
+
+
+@router.post("/cases/new/draft/discard")
+def discard_new_draft(user: AuthorPageUser, session: SessionDep):
+    """Start over with an empty form."""
+    drafts.discard_draft(session, user, drafts.NEW)
+    return RedirectResponse("/cases/new?msg=flash.draft_discarded", status_code=303)
+
+
+@router.post("/cases/{case_id}/draft")
+def save_edit_draft(request: Request, case_id: CaseId, user: AuthorPageUser, session: SessionDep, form: CaseFormDep):
+    """Keep the author's unsaved changes to their case (masked)."""
+    case = _editable(session, case_id, user)
+    return _save_draft(request, session, user, drafts.slot_for(case.id), form)
+
+
+@router.post("/cases/{case_id}/draft/discard")
+def discard_edit_draft(case_id: CaseId, user: AuthorPageUser, session: SessionDep):
+    """Forget the unsaved changes: the form shows the case as it is."""
+    drafts.discard_draft(session, user, drafts.slot_for(case_id))
+    return RedirectResponse(f"/cases/{case_id}/edit?msg=flash.draft_discarded", status_code=303)
 
 
 # --- the case page and its actions --------------------------------------------------------------
@@ -220,6 +325,7 @@ def _case_page(request: Request, session, user, case, *, review_error: str | Non
     related = search_service.related_cases(session, request.app.state.search, user, case)
     context = {
         "related": related,
+        "reading": metrics_service.reading_by_value(session, user),
         "case": case,
         "public": service.to_public(case),
         "history": service.history(session, case),
@@ -236,6 +342,7 @@ def _back(next_url: str | None, case_id: CaseId, msg: str) -> RedirectResponse:
     return RedirectResponse(f"{target}{separator}msg={msg}", status_code=303)
 
 
+ShortForm = Annotated[str, Form(max_length=40)]
 NextForm = Annotated[str, Form(max_length=2000)]
 
 
@@ -249,18 +356,26 @@ def review_case(
     comment: Annotated[str, Form(max_length=4000)] = "",
     next: NextForm = "",
 ):
-    """Approve or reject from the case page or the queue."""
+    """Approve, approve and feature, or reject with a comment, from the case page or the queue (whose
+    script asks for JSON, so the supervisor never leaves the queue)."""
     feature = decision == "approve_feature"
     try:
         review = ReviewIn.model_validate({"decision": "approve" if feature else decision, "comment": comment})
     except ValidationError as error:
         field = str(error.errors()[0]["loc"][0])
+        if wants_json(request):
+            message = translate(f"invalid.{field}", request_language(request))
+            return JSONResponse({"detail": field, "message": message}, status_code=422)
         return _case_page(request, session, user, service.get_case(session, case_id, user), review_error=field)
     service.review_case(session, case_id, user, decision=review.decision, comment=review.comment)
     if feature:
         service.set_featured(session, case_id, user, True)
-        return _back(next, case_id, "flash.featured")
-    return _back(next, case_id, "flash.approved" if review.decision == "approve" else "flash.rejected")
+    msg = "flash.featured" if feature else "flash.approved" if review.decision == "approve" else "flash.rejected"
+    if wants_json(request):
+        waiting = service.status_counts(session, user).get("pending", 0)
+        lang = request_language(request)
+        return JSONResponse({"message": translate(msg, lang), "pending": waiting})
+    return _back(next, case_id, msg)
 
 
 @router.post("/cases/{case_id}/feature")

@@ -6,7 +6,7 @@ Every status change goes through ``TRANSITIONS`` and is recorded as a CaseEvent.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import and_, exists, func, or_, true, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -17,7 +17,7 @@ from heatcases.db import utcnow
 from heatcases.errors import InvalidInput, InvalidTransition, NotFound, PermissionDenied
 from heatcases.models import Case, CaseBehavior, CaseEvent, CaseTag, CaseView, CaseViewer, Impression, User
 from heatcases.privacy import PII_KINDS, mask_fields
-from heatcases.vocab import AUTHOR_ROLES, REVIEWER_ROLES, VALUE_OF_BEHAVIOR, canonical_behaviors, canonical_tags
+from heatcases.vocab import AUTHOR_ROLES, REVIEWER_ROLES, TAGS, VALUE_OF_BEHAVIOR, canonical_behaviors, canonical_tags
 
 # A view opens an impression of the case shown to the same reader within this time before it.
 IMPRESSION_OPENS_WITHIN = timedelta(hours=24)
@@ -413,3 +413,24 @@ def status_counts(session: Session, user: User, *, mine: bool = False) -> dict[s
         conditions.append(Case.author_id == user.id)
     rows = session.exec(select(Case.status, func.count()).where(*conditions).group_by(Case.status))
     return {status: count for status, count in rows}
+
+
+@dataclass(frozen=True)
+class QueueOverview:
+    """What waits for review: how many cases, how many per HEAT value, since when."""
+
+    total: int
+    by_tag: dict[str, int]
+    oldest_at: datetime | None
+
+
+def review_overview(session: Session, reviewer: User) -> QueueOverview:
+    """The counts at the head of the review queue."""
+    _require_reviewer(reviewer)
+    pending = Case.status == "pending"
+    total, oldest_at = session.exec(select(func.count(), func.min(Case.created_at)).where(pending)).one()
+    rows = session.exec(
+        select(CaseTag.tag, func.count()).join(Case, Case.id == CaseTag.case_id).where(pending).group_by(CaseTag.tag)
+    )
+    counts = dict(rows.all())
+    return QueueOverview(total, {tag: counts.get(tag, 0) for tag in TAGS}, oldest_at)

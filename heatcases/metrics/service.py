@@ -630,6 +630,35 @@ def featured_reading(session: Session, user: User) -> dict[str, list[tuple[int, 
     return out
 
 
+@dataclass(frozen=True)
+class Reading:
+    """One reader's progress through the featured cases of a HEAT value."""
+
+    read: int
+    total: int
+    ids: frozenset[int]
+    read_ids: frozenset[int]
+    next_unread: tuple[int, str] | None  # the newest featured case not read yet: (id, title)
+
+
+def reading_by_value(session: Session, user: User) -> dict[str, Reading]:
+    """Per HEAT value: how many of its featured cases ``user`` has read, and which to read next."""
+    reading = {}
+    for tag, cases in featured_reading(session, user).items():
+        ids = frozenset(case_id for case_id, _title, _read in cases)
+        read_ids = frozenset(case_id for case_id, _title, was_read in cases if was_read)
+        unread = [(case_id, title) for case_id, title, was_read in cases if not was_read]
+        reading[tag] = Reading(len(read_ids), len(ids), ids, read_ids, unread[0] if unread else None)
+    return reading
+
+
+def reading_overall(reading: dict[str, Reading]) -> tuple[int, int]:
+    """(featured cases read, featured cases), each case once however many values it has."""
+    read = frozenset().union(*(value.read_ids for value in reading.values()))
+    featured = frozenset().union(*(value.ids for value in reading.values()))
+    return len(read), len(featured)
+
+
 def my_cases(session: Session, user: User, bounds) -> list[dict]:
     """The author's cases with status, featured flag, views of all time and views in the period."""
     in_period = (
@@ -660,6 +689,8 @@ __all__ = [
     "featured_reading",
     "figures",
     "my_cases",
+    "reading_by_value",
+    "reading_overall",
     "percent_change",
     "progress",
     "readers",

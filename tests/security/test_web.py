@@ -591,6 +591,10 @@ POSTS = {
     "/cases/{case_id}/review": ("supervisor", "pending", {"decision": "approve"}),
     "/cases/{case_id}/feature": ("supervisor", "approved", {"featured": "0"}),  # it is featured
     "/cases/{case_id}/archive": ("supervisor", "approved", {"archived": "1"}),
+    "/cases/new/draft": ("agent", None, {"title": "写了一半"}),
+    "/cases/new/draft/discard": ("agent", None, {}),  # the test leaves a draft to discard first
+    "/cases/{case_id}/draft": ("agent", "rejected", {"title": "改了一半"}),
+    "/cases/{case_id}/draft/discard": ("agent", "rejected", {}),
 }
 
 
@@ -615,6 +619,9 @@ class TestCsrf:
         webs, cases = site
         web = browser({"agent": "agent_li", "admin": "admin1", "supervisor": "sup_zhang"}[role])
         url = path.replace("{username}", "agent_li").replace("{case_id}", str(cases.get(state, 0)))
+        if path.endswith("/draft/discard"):
+            draft = {"title": "写了一半", "csrftoken": web.cookies.get("heat_csrf")}
+            assert web.post(url.removesuffix("/discard"), data=draft).status_code == 200
         other_sessions_token = csrf_from(webs["trainee"].get("/").text)
         assert other_sessions_token != web.cookies.get("heat_csrf")
         for attempt in ({}, {"csrftoken": ""}, {"csrftoken": other_sessions_token}):

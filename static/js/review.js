@@ -1,0 +1,172 @@
+// The review queue without leaving the page: each decision is posted in the background, the case
+// leaves the queue, the counts go down and the next case takes the focus. Keyboard: J/K move between
+// cases, O opens the story, A approves, F approves and features, R goes to the comment, Ctrl+Enter
+// there rejects, Escape leaves it. Without this script the same forms post and come back to the queue.
+(function () {
+  "use strict";
+  var queue = document.getElementById("queue");
+  if (!queue) return;
+  var status = document.getElementById("queue-status");
+
+  function cards() {
+    return Array.prototype.slice.call(queue.querySelectorAll(".review-card"));
+  }
+
+  function current() {
+    var active = document.activeElement;
+    return (active && active.closest && active.closest(".review-card")) || null;
+  }
+
+  function focusCard(card) {
+    if (!card) return;
+    card.focus();
+    card.scrollIntoView({ block: "nearest" });
+  }
+
+  function announce(text) {
+    status.textContent = text;
+    status.hidden = false;
+  }
+
+  function setCount(name, value) {
+    document.querySelectorAll('[data-count="' + name + '"]').forEach(function (el) {
+      el.textContent = String(value);
+    });
+  }
+
+  function decrement(name) {
+    var el = document.querySelector('[data-count="' + name + '"]');
+    if (el) setCount(name, Math.max(0, parseInt(el.textContent, 10) - 1));
+  }
+
+  function done(card, answer) {
+    var list = cards();
+    var next = list[list.indexOf(card) + 1] || list[list.indexOf(card) - 1] || null;
+    card.dataset.tags.split(" ").forEach(decrement);
+    setCount("all", answer.pending);
+    document.getElementById("queue-count").textContent = String(answer.pending);
+    card.remove();
+    announce(answer.message + " " + queue.dataset.left.replace("{count}", answer.pending));
+    if (next) {
+      focusCard(next);
+    } else {
+      var empty = document.getElementById("queue-empty");
+      empty.hidden = false;
+      empty.tabIndex = -1;
+      empty.focus();
+    }
+  }
+
+  function showError(card, form, text) {
+    var error = card.querySelector(".field-error");
+    error.textContent = text;
+    error.hidden = false;
+    var comment = form.querySelector("textarea");
+    comment.setAttribute("aria-invalid", "true");
+    comment.focus();
+  }
+
+  function decide(form, decision) {
+    var card = form.closest(".review-card");
+    var body = new URLSearchParams(new FormData(form));
+    body.set("decision", decision);
+    var buttons = form.querySelectorAll("button");
+    buttons.forEach(function (b) {
+      b.disabled = true;
+    });
+    announce(queue.dataset.working);
+    fetch(form.action, {
+      method: "POST",
+      body: body,
+      headers: { Accept: "application/json" },
+      credentials: "same-origin",
+    })
+      .then(function (response) {
+        return response.json().then(function (answer) {
+          return { ok: response.ok, status: response.status, answer: answer };
+        });
+      })
+      .then(function (result) {
+        buttons.forEach(function (b) {
+          b.disabled = false;
+        });
+        if (result.ok) {
+          done(card, result.answer);
+        } else if (result.status === 422) {
+          announce(result.answer.message);
+          showError(card, form, result.answer.message);
+        } else if (result.status === 409 || result.status === 404) {
+          // Someone else decided first, or the case is gone: it leaves this queue either way.
+          var left = Math.max(0, parseInt(document.getElementById("queue-count").textContent, 10) - 1);
+          done(card, { message: result.answer.message, pending: left });
+        } else {
+          announce(result.answer.message || queue.dataset.failed);
+        }
+      })
+      .catch(function () {
+        buttons.forEach(function (b) {
+          b.disabled = false;
+        });
+        announce(queue.dataset.failed);
+      });
+  }
+
+  queue.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var submitter = event.submitter;
+    decide(event.target, submitter ? submitter.value : "approve");
+  });
+
+  function press(card, decision) {
+    var button = card.querySelector('button[value="' + decision + '"]');
+    if (button && !button.disabled) button.click();
+  }
+
+  document.addEventListener("keydown", function (event) {
+    if (event.altKey || event.metaKey) return;
+    var target = event.target;
+    var typing = target.matches("input, textarea, select, [contenteditable]");
+    if (typing) {
+      var typingCard = target.closest(".review-card");
+      if (!typingCard || target.tagName !== "TEXTAREA") return;
+      if (event.key === "Enter" && event.ctrlKey) {
+        event.preventDefault();
+        press(typingCard, "reject");
+      } else if (event.key === "Escape") {
+        focusCard(typingCard);
+      }
+      return;
+    }
+    if (event.ctrlKey) return;
+    var list = cards();
+    if (!list.length) return;
+    var card = current();
+    var index = card ? list.indexOf(card) : -1;
+    switch (event.key.toLowerCase()) {
+      case "j":
+        focusCard(list[Math.min(index + 1, list.length - 1)]);
+        break;
+      case "k":
+        focusCard(list[Math.max(index - 1, 0)]);
+        break;
+      case "o":
+        if (card) {
+          var details = card.querySelector("details");
+          details.open = !details.open;
+        }
+        break;
+      case "a":
+        if (card) press(card, "approve");
+        break;
+      case "f":
+        if (card) press(card, "approve_feature");
+        break;
+      case "r":
+        if (card) card.querySelector("textarea").focus();
+        break;
+      default:
+        return;
+    }
+    event.preventDefault();
+  });
+})();
