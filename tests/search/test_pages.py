@@ -49,7 +49,8 @@ def test_chips_filter_and_can_be_turned_off(trainee, browser, two_cases):
     page = soup(web.get("/search", params={"tag": "trust"}))
     assert [a.get_text() for a in page.select(".hit .card-title a")] == ["酒店超售，协调升级"]
     chip = page.select_one("nav.chips a.chip-trust")
-    assert chip["aria-pressed"] == "true" and "tag=trust" not in chip["href"]
+    assert "chip-on" in chip["class"] and "tag=trust" not in chip["href"]
+    assert chip.select_one(".sr-only").get_text() == "（已选）"
 
 
 def test_sort_dates_and_business_line_are_kept_in_the_form(trainee, browser, two_cases):
