@@ -185,7 +185,7 @@ CaseFormDep = Annotated[CaseForm, Form()]
 def _field_errors(error: ValidationError, form: CaseForm) -> list[str]:
     fields = {str(item["loc"][0]) for item in error.errors() if item.get("loc")}
     if form.parts() and "body" in fields and story.content_length(form.parts()) < BODY_MIN:
-        fields.add("story_short")
+        fields = (fields - {"body"}) | {"story_short"}  # the markers counted towards the length: say it plainly
     return [field for field in FORM_ERRORS if field in fields] or ["body"]
 
 

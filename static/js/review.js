@@ -49,6 +49,9 @@
     announce(answer.message + " " + queue.dataset.left.replace("{count}", answer.pending));
     if (next) {
       focusCard(next);
+    } else if (answer.pending > 0) {
+      // This page is done but more cases wait (the next page, or other values): bring them in.
+      window.location.reload();
     } else {
       var empty = document.getElementById("queue-empty");
       empty.hidden = false;

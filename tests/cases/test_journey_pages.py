@@ -84,13 +84,15 @@ class TestStoryInParts:
 
     def test_too_short_a_story_is_named_at_its_first_part_and_kept(self, agent, browser):
         web = browser("agent_li")
-        response = post_form(
-            web, "/cases/new", "/cases/new", **new_case(situation="太短", action="", outcome="", takeaway="")
-        )
+        short = new_case(situation="太短", action="", outcome="", takeaway="", tags=[], behaviors=[])
+        response = post_form(web, "/cases/new", "/cases/new", **short)
         assert response.status_code == 422
         page = soup(response)
-        problem = page.select_one(".error a[href='#f-situation']")
-        assert problem.get_text() == "案例经过太短：四个部分合计至少需要 20 字。"
+        assert [a.get_text() for a in page.select(".error a")] == [
+            "案例经过太短：四个部分合计至少需要 20 字。",
+            "请选择 1 到 4 个 HEAT 价值观。",
+        ]
+        assert page.select_one(".error a")["href"] == "#f-situation"
         assert page.select_one("#f-situation").get_text() == "太短"
 
 
