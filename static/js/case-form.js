@@ -19,7 +19,9 @@
   }
 
   function showFound(answer) {
-    summary.textContent = answer.summary;
+    // The summary is a live region: touch it only when it says something new, so a screen reader
+    // hears what will be masked once, not after every pause in typing (the save status is not live).
+    if (summary.textContent !== answer.summary) summary.textContent = answer.summary;
     list.replaceChildren();
     answer.found.forEach(function (item) {
       var li = document.createElement("li");
