@@ -45,12 +45,6 @@ ENGLISH_UI = re.compile(r"\b(?:" + "|".join(re.escape(word) for word in ENGLISH_
 SHOWN_ATTRIBUTES = ("title", "placeholder", "aria-label", "alt", "label")
 BUTTON_INPUTS = {"submit", "button", "reset"}
 
-# Another change in flight rewrites these templates (with heatcases/cases/pages.py): their pages are checked all
-# the same, after every other page, so that a failure there names only that work.
-CASE_REWRITE = frozenset(
-    {"cases/form.html", "cases/review.html", "cases/home.html", "cases/case.html", "heatcases/cases/pages.py"}
-)
-
 NO_TEMPLATE = "(no template)"  # a page written by the code: the CSRF failure, 400 and 413
 # GET routes outside /api that are not pages a user reads.
 NOT_PAGES = {
@@ -405,15 +399,13 @@ def crawl(app, browser, build_world, monkeypatch):
         crawler.close()
 
 
-def findings(visits: list[Visit], check) -> tuple[dict, dict]:
-    """What check() finds, as {template: {text: [pages]}}: (other templates, templates of the cases rewrite)."""
-    elsewhere: dict[str, dict[str, list[str]]] = {}
-    rewrite: dict[str, dict[str, list[str]]] = {}
+def findings(visits: list[Visit], check) -> dict[str, dict[str, list[str]]]:
+    """What check() finds, as {template: {text: [pages]}}."""
+    found: dict[str, dict[str, list[str]]] = {}
     for visit in visits:
         for text in check(shown(visit.html)):
-            found = rewrite if visit.template in CASE_REWRITE else elsewhere
             found.setdefault(visit.template, {}).setdefault(text, []).append(visit.label)
-    return elsewhere, rewrite
+    return found
 
 
 def listing(found: dict) -> str:
@@ -429,10 +421,8 @@ def listing(found: dict) -> str:
 def test_english_pages_show_no_chinese(crawl):
     visits = crawl("en")
     assert all('lang="en"' in visit.html for visit in visits if visit.html.startswith("<"))
-    elsewhere, rewrite = findings(visits, chinese_in)
-    assert not elsewhere, "Chinese on English pages:\n" + listing(elsewhere)
-    # Last, so that a failure here is only the cases rewrite's (templates/cases/{form,review,home,case}.html).
-    assert not rewrite, "Chinese on English pages of the cases rewrite:\n" + listing(rewrite)
+    found = findings(visits, chinese_in)
+    assert not found, "Chinese on English pages:\n" + listing(found)
 
 
 def test_the_page_check_finds_text_a_user_meets():
@@ -449,10 +439,8 @@ def test_the_page_check_finds_text_a_user_meets():
 
 def test_chinese_pages_leave_no_interface_word_in_english(crawl):
     visits = crawl("zh")
-    elsewhere, rewrite = findings(visits, english_in)
-    assert not elsewhere, "English words on Chinese pages:\n" + listing(elsewhere)
-    # Last, so that a failure here is only the cases rewrite's (templates/cases/{form,review,home,case}.html).
-    assert not rewrite, "English words on Chinese pages of the cases rewrite:\n" + listing(rewrite)
+    found = findings(visits, english_in)
+    assert not found, "English words on Chinese pages:\n" + listing(found)
 
 
 # --- the scripts ---------------------------------------------------------------------------------
@@ -511,13 +499,10 @@ PLACEHOLDER = re.compile(r"{(\w*)}")
 TEMPLATE_KEY = re.compile(r"""\bt\(\s*(['"])([^'"]+)\1\s*(\)|,|~)""")
 
 
-def template_keys(*, rewrite: bool) -> dict[str, set[str]]:
-    """Message keys the templates (those of the cases rewrite, or the others) name: {'full': keys, 'prefix':
-    prefixes of keys built with ~}."""
+def template_keys() -> dict[str, set[str]]:
+    """Message keys the templates name: {'full': keys, 'prefix': prefixes of keys built with ~}."""
     keys: dict[str, set[str]] = {"full": set(), "prefix": set()}
     for path in (ROOT / "templates").rglob("*.html"):
-        if (path.relative_to(ROOT / "templates").as_posix() in CASE_REWRITE) != rewrite:
-            continue
         for _, key, after in TEMPLATE_KEY.findall(path.read_text(encoding="utf-8")):
             keys["prefix" if after == "~" else "full"].add(key)
     return keys
@@ -529,11 +514,9 @@ def missing_keys(keys: dict[str, set[str]]) -> list[str]:
 
 
 def test_every_key_the_templates_use_exists():
-    others, rewrite = template_keys(rewrite=False), template_keys(rewrite=True)
-    assert others["full"] and rewrite["full"], "the templates call t('...')"
-    assert missing_keys(others) == []
-    # Last, so that a failure here is only the cases rewrite's (templates/cases/{form,review,home,case}.html).
-    assert missing_keys(rewrite) == []
+    keys = template_keys()
+    assert keys["full"], "the templates call t('...')"
+    assert missing_keys(keys) == []
 
 
 def test_every_key_built_from_a_code_exists():
