@@ -37,7 +37,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["PII_KINDS", "Found", "MaskResult", "find_personal_data", "mask_personal_data", "mask_fields"]
+__all__ = ["PII_KINDS", "Found", "MaskResult", "mask_personal_data", "mask_fields"]
 
 PII_KINDS = ("phone", "id_card", "bank_card", "email", "passport")
 
@@ -52,6 +52,7 @@ class Found:
 class MaskResult:
     text: str  # the masked text
     kinds: tuple[str, ...]  # kinds found, unique, in PII_KINDS order
+    found: tuple[Found, ...] = ()  # each value replaced, as stored, in the order of the text (for a preview)
 
 
 # Performance: stories can be 20,000 characters of mostly Chinese text.
@@ -438,16 +439,8 @@ def mask_personal_data(text: str) -> MaskResult:
         pieces.append(replacement)
         position = end
     pieces.append(text[position:])
-    return MaskResult("".join(pieces), tuple(kind for kind in PII_KINDS if kind in {hit[3] for hit in hits}))
-
-
-def find_personal_data(*texts: str) -> list[Found]:
-    """What masking will replace in ``texts``, each value once, in the order written (for a preview)."""
-    found: dict[tuple[str, str], Found] = {}
-    for text in texts:
-        for _start, _end, replacement, kind in _scan(text):
-            found.setdefault((kind, replacement), Found(kind, replacement))
-    return list(found.values())
+    kinds = tuple(kind for kind in PII_KINDS if kind in {hit[3] for hit in hits})
+    return MaskResult("".join(pieces), kinds, tuple(Found(kind, masked) for _s, _e, masked, kind in hits))
 
 
 def mask_fields(*texts: str) -> tuple[list[str], list[str]]:

@@ -17,7 +17,7 @@ from sqlmodel import Session
 from heatcases.cases.story import PART_CODES
 from heatcases.db import utcnow
 from heatcases.models import CaseDraft, User
-from heatcases.privacy import PII_KINDS, Found, find_personal_data, mask_personal_data
+from heatcases.privacy import PII_KINDS, Found, mask_personal_data
 
 NEW = "new"
 TEXT_FIELDS = ("title", "body", *PART_CODES)
@@ -50,11 +50,12 @@ def _clean(values: dict) -> dict:
 def save_draft(session: Session, user: User, slot: str, values: dict) -> Saved:
     """Store the form as it is now, personal data masked; one draft per author and form."""
     fields = _clean(values)
-    texts = [fields[name] for name in TEXT_FIELDS if name in fields]
-    found = find_personal_data(*texts)
+    found: dict[Found, None] = {}  # each value once, in the order written
     for name in TEXT_FIELDS:
         if name in fields:
-            fields[name] = mask_personal_data(fields[name]).text
+            result = mask_personal_data(fields[name])
+            fields[name] = result.text
+            found.update(dict.fromkeys(result.found))
     draft = get_draft(session, user, slot)
     kinds = {item.kind for item in found} | set(draft.masked if draft else ())
     masked = [kind for kind in PII_KINDS if kind in kinds]
@@ -69,7 +70,7 @@ def save_draft(session: Session, user: User, slot: str, values: dict) -> Saved:
         draft.fields, draft.masked, draft.updated_at = fields, masked, now
         session.add(draft)
     session.commit()
-    return Saved(now, found)
+    return Saved(now, list(found))
 
 
 def get_draft(session: Session, user: User, slot: str) -> CaseDraft | None:

@@ -189,7 +189,7 @@ def _field_errors(error: ValidationError, form: CaseForm) -> list[str]:
     return [field for field in FORM_ERRORS if field in fields] or ["body"]
 
 
-def _form(request: Request, *, case=None, values: dict | None = None, errors=None, draft=None, session=None):
+def _form(request: Request, *, case=None, values: dict | None = None, errors=None, draft=None):
     """The form; the story in parts unless an edited case's story is free text."""
     values = dict(values or {})
     if "body" in values and not any(values.get(code) for code in story.PART_CODES):
