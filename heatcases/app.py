@@ -22,6 +22,7 @@ from heatcases.metrics import rollup as _view_rollup  # its listener rolls up ev
 from heatcases.middleware import (
     SECURITY_HEADERS,
     BodyLimitMiddleware,
+    ConcurrencyLimitMiddleware,
     SecurityHeadersMiddleware,
     bare_page,
     is_api_path,
@@ -149,7 +150,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             yield
         finally:
             app.state.search.stop()
-            app.state.read_engine.dispose()
             engine.dispose()
 
     app = FastAPI(
@@ -162,7 +162,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.engine = engine
-    app.state.read_engine = db.make_read_engine(settings, engine)
+    app.state.read_engine = db.reader(engine)
     app.state.search = SearchService(settings, engine)
 
     from heatcases.accounts import api as accounts_api
@@ -186,7 +186,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     document_common_errors(app)
 
-    # Outermost last: body limit, then security headers, then CSRF for the pages' forms.
+    # Added innermost first: CSRF for the pages' forms, security headers, body limit, the request line (concurrency).
     app.add_middleware(
         asgi_csrf,
         signing_secret=settings.secret_key,
@@ -198,4 +198,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        ConcurrencyLimitMiddleware,
+        limit=settings.max_active_requests,
+        timeout=settings.queue_timeout_seconds,
+        max_waiting=settings.max_queued_requests,
+    )
     return app

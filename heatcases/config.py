@@ -42,6 +42,19 @@ class Settings(BaseSettings):
     login_window_minutes: int = Field(15, ge=1, description="Failed logins count towards a lock for this long.")
     login_lockout_minutes: int = Field(15, ge=1, description="How long a locked username or address is refused.")
 
+    views_index_seconds: float = Field(
+        10, gt=0, description="View counts reach the search index's most-viewed order in batches this often."
+    )
+    max_active_requests: int = Field(
+        16, ge=1, le=200, description="Requests a server process works on at once; later ones wait their turn."
+    )
+    queue_timeout_seconds: float = Field(
+        20, gt=0, description="A request that waited this long for its turn is answered 503 with Retry-After."
+    )
+    max_queued_requests: int = Field(
+        1000, ge=0, description="Requests allowed to wait for their turn; beyond this, 503 with Retry-After at once."
+    )
+
     @field_validator("timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:

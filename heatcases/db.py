@@ -32,31 +32,59 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+# On SQLite a transaction is either a reader (BEGIN DEFERRED: no lock, a WAL snapshot) or a writer
+# (BEGIN IMMEDIATE: the one write lock, taken at BEGIN so writers queue behind the busy timeout instead
+# of failing when a reader upgrades). The engine's default is the writer; ``reader(engine)`` is the same
+# engine and pool with reader transactions, and ``begin_write`` turns a reading session into a writer.
+# A reader transaction is also PRAGMA query_only: a write that forgot ``begin_write`` fails at once
+# (in the tests) instead of upgrading a snapshot, which fails under contention with "database is locked".
+BEGIN_OPTION = "heatcases_begin"
+READ, WRITE = "read", "write"
+POOL_SPARE = 8  # connections beyond the request limit: the index syncer, warm-up, the view rollup, the CLI
+
+
 def make_engine(settings: Settings) -> Engine:
+    """The engine of the process. Its pool holds a connection for every request the server lets in at
+    once (``max_active_requests``) and a few for background work, so no request waits for a connection."""
     url = settings.sqlalchemy_url
+    pool_size = settings.max_active_requests + POOL_SPARE
     if url.startswith("sqlite"):
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": 30}, pool_size=pool_size, max_overflow=8
+        )
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=8)
 
 
-def make_read_engine(settings: Settings, engine: Engine) -> Engine:
-    """An engine for work that only reads (the metrics): on SQLite its transactions do not take the
-    write lock, so a long report never makes views and submissions wait (WAL readers see a snapshot).
-    Elsewhere the same engine."""
-    if not settings.sqlalchemy_url.startswith("sqlite"):
-        return engine
-    reader = create_engine(settings.sqlalchemy_url, connect_args={"check_same_thread": False, "timeout": 30})
-    _configure_sqlite(reader, begin="BEGIN DEFERRED")
-    return reader
+def reader(engine: Engine) -> Engine:
+    """The same engine (and pool) whose transactions only read: on SQLite they take no lock."""
+    return engine.execution_options(**{BEGIN_OPTION: READ})
 
 
-def _configure_sqlite(engine: Engine, begin: str = "BEGIN IMMEDIATE") -> None:
+def begin_read(session: Session) -> None:
+    """Start the session's next transaction as a reader (no-op when one is already open)."""
+    if not session.in_transaction():
+        session.connection(execution_options={BEGIN_OPTION: READ})
+
+
+def begin_write(session: Session) -> None:
+    """End what the session was reading and open a writer transaction for the writes that follow.
+
+    Needed in a session bound to ``reader(engine)`` (the pages and API calls that read: GET requests)
+    before it writes: counted views, impressions, logged searches. Objects loaded stay usable.
+    """
+    if session.in_transaction():
+        if session.new or session.dirty or session.deleted:
+            raise RuntimeError("begin_write with unflushed changes: call it before changing anything")
+        session.commit()
+    session.connection(execution_options={BEGIN_OPTION: WRITE})
+
+
+def _configure_sqlite(engine: Engine) -> None:
     # pysqlite's own transaction handling would start transactions lazily and as readers; a
     # reader that later writes can fail at once with "database is locked" instead of waiting.
-    # Taking the write lock at BEGIN makes concurrent writers queue behind the busy timeout.
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
         dbapi_connection.isolation_level = None
@@ -69,7 +97,9 @@ def _configure_sqlite(engine: Engine, begin: str = "BEGIN IMMEDIATE") -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        connection.exec_driver_sql(begin)
+        reading = connection.get_execution_options().get(BEGIN_OPTION) == READ
+        connection.exec_driver_sql(f"PRAGMA query_only={'ON' if reading else 'OFF'}")
+        connection.exec_driver_sql("BEGIN DEFERRED" if reading else "BEGIN IMMEDIATE")
 
 
 @contextmanager

@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlmodel import Session
 
+from heatcases import db
 from heatcases.accounts import service as accounts
 from heatcases.config import Settings
 from heatcases.errors import NotAuthenticated, PermissionDenied
@@ -23,12 +24,16 @@ def get_settings(request: Request) -> Settings:
 
 
 def get_session(request: Request) -> Iterator[Session]:
-    with Session(request.app.state.engine, expire_on_commit=False) as session:
+    """The request's session. A GET reads (on SQLite: no write lock); what it writes (views, impressions,
+    logged searches) goes through ``db.begin_write``. Other methods write."""
+    state = request.app.state
+    engine = state.read_engine if request.method in ("GET", "HEAD") else state.engine
+    with Session(engine, expire_on_commit=False) as session:
         yield session
 
 
 def get_read_session(request: Request) -> Iterator[Session]:
-    """A session for reports that only read (see db.make_read_engine)."""
+    """A session for reports that only read, whatever the method (see db.reader)."""
     with Session(request.app.state.read_engine, expire_on_commit=False) as session:
         yield session
 
@@ -44,14 +49,15 @@ def bearer_token(request: Request) -> str | None:
 
 
 def _end_lookup(session: Session) -> None:
-    """End the token lookup's transaction: on SQLite it holds the write lock (BEGIN IMMEDIATE), which would
-    otherwise stay taken for the whole request, however long its other work. The user stays loaded."""
+    """End the token lookup's transaction, so the request's own work starts a transaction of its kind
+    (a writer for a POST). The user stays loaded."""
     session.commit()
 
 
 def api_user(request: Request, session: SessionDep) -> User:
     """The user of a valid bearer token; 401 otherwise."""
     token = bearer_token(request)
+    db.begin_read(session)  # a lookup, even in a request that writes: it must not queue for the write lock
     user = accounts.user_for_token(session, token, kind="api") if token else None
     _end_lookup(session)
     if user is None:
@@ -61,6 +67,7 @@ def api_user(request: Request, session: SessionDep) -> User:
 
 def optional_page_user(request: Request, session: SessionDep) -> User | None:
     token = request.cookies.get(SESSION_COOKIE)
+    db.begin_read(session)
     user = accounts.user_for_token(session, token, kind="web") if token else None
     _end_lookup(session)
     request.state.user = user

@@ -224,6 +224,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "案例当前的状态不允许这个操作，可能已被其他人处理。",
         "The case's current state does not allow this; someone may have handled it already.",
     ),
+    "error.503": (
+        "现在使用的人很多，请几秒钟后再试。您填写的内容没有丢失，返回后重新提交即可。",
+        "Many people are using the library right now; please try again in a few seconds. Nothing you typed is "
+        "lost: go back and send it again.",
+    ),
     "error.413": ("提交的内容过大。", "What you sent is too large."),
     "error.422": ("提交的内容有误，请检查后重试。", "Some input is invalid; please check and try again."),
     "error.500": (

@@ -1,9 +1,11 @@
-"""ASGI middleware: request body limit (413) and security headers."""
+"""ASGI middleware: request concurrency (503 when saturated), request body limit (413) and security headers."""
 
 from __future__ import annotations
 
+import asyncio
 import html
 import json
+from weakref import WeakKeyDictionary
 
 from starlette.requests import Request
 
@@ -25,6 +27,80 @@ def bare_page(scope, status: int, message_key: str) -> bytes:
         f"<title>{status} · {text['app.name']}</title>"
         f"<p>{text[message_key]}</p><p><a href='/'>{text['error.back_home']}</a></p>"
     ).encode()
+
+
+async def _send_answer(scope, send, status: int, detail: str, message_key: str, extra_headers=()) -> None:
+    """An answer given by a middleware, before any route ran: JSON for the API, a bare page otherwise."""
+    if is_api_path(scope["path"]):
+        body = json.dumps({"detail": detail}).encode()
+        content_type = b"application/json"
+    else:
+        body = bare_page(scope, status, message_key)
+        content_type = b"text/html; charset=utf-8"
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            # These middleware are outside SecurityHeadersMiddleware: their own answers carry the headers too.
+            "headers": [
+                (b"content-type", content_type),
+                (b"content-length", str(len(body)).encode()),
+                *extra_headers,
+                *SECURITY_HEADERS,
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+class ConcurrencyLimitMiddleware:
+    """Work on at most ``limit`` requests at once; later ones wait their turn, in order, without a thread.
+
+    The server slows down instead of failing: a burst queues here rather than in the thread pool and the
+    database pool (sized for ``limit``). A request that waited ``timeout`` seconds, or that arrives while
+    ``max_waiting`` others wait, is answered 503 with Retry-After (never a 500). Static files skip the line.
+    """
+
+    RETRY_AFTER_SECONDS = 5
+
+    def __init__(self, app, limit: int, timeout: float, max_waiting: int):
+        self.app = app
+        self.limit = limit
+        self.timeout = timeout
+        self.max_waiting = max_waiting
+        self.waiting = 0
+        self._semaphores: WeakKeyDictionary = WeakKeyDictionary()  # one per event loop (tests run several)
+
+    def _semaphore(self) -> asyncio.Semaphore:
+        loop = asyncio.get_running_loop()
+        if loop not in self._semaphores:
+            self._semaphores[loop] = asyncio.Semaphore(self.limit)
+        return self._semaphores[loop]
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope["path"].startswith("/static/"):
+            await self.app(scope, receive, send)
+            return
+        semaphore = self._semaphore()
+        if semaphore.locked() and self.waiting >= self.max_waiting:
+            await self._busy(scope, send)
+            return
+        self.waiting += 1
+        try:
+            await asyncio.wait_for(semaphore.acquire(), self.timeout)
+        except TimeoutError:
+            await self._busy(scope, send)
+            return
+        finally:
+            self.waiting -= 1
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            semaphore.release()
+
+    async def _busy(self, scope, send) -> None:
+        retry = (b"retry-after", str(self.RETRY_AFTER_SECONDS).encode())
+        await _send_answer(scope, send, 503, "the server is busy; try again in a few seconds", "error.503", [retry])
 
 
 class BodyLimitMiddleware:
@@ -89,26 +165,7 @@ class BodyLimitMiddleware:
         )
 
     async def _answer(self, scope, send, status: int, detail: str, message_key: str):
-        if is_api_path(scope["path"]):
-            body = json.dumps({"detail": detail}).encode()
-            content_type = b"application/json"
-        else:
-            body = bare_page(scope, status, message_key)
-            content_type = b"text/html; charset=utf-8"
-        await send(
-            {
-                "type": "http.response.start",
-                "status": status,
-                # This middleware is outside SecurityHeadersMiddleware: its own answers carry the headers too.
-                "headers": [
-                    (b"content-type", content_type),
-                    (b"content-length", str(len(body)).encode()),
-                    (b"connection", b"close"),
-                    *SECURITY_HEADERS,
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+        await _send_answer(scope, send, status, detail, message_key, [(b"connection", b"close")])
 
 
 SECURITY_HEADERS = [

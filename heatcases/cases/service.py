@@ -13,7 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
 from heatcases.cases.schemas import CaseCreate, CaseEventPublic, CasePublic, CaseUpdate, check_behaviors_fit_tags
-from heatcases.db import utcnow
+from heatcases.db import begin_write, utcnow
 from heatcases.errors import InvalidInput, InvalidTransition, NotFound, PermissionDenied
 from heatcases.models import Case, CaseBehavior, CaseEvent, CaseTag, CaseView, CaseViewer, Impression, User
 from heatcases.privacy import PII_KINDS, mask_fields
@@ -301,6 +301,7 @@ def record_view(session: Session, case: Case, viewer: User, *, window_minutes: i
     """
     if case.status != "approved" or case.author_id == viewer.id:
         return False
+    begin_write(session)
     now = utcnow()
     renewed = session.execute(
         update(CaseViewer)

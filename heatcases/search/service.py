@@ -15,9 +15,9 @@ from pathlib import Path
 from sqlalchemy import insert
 from sqlmodel import Session, select
 
+from heatcases import db
 from heatcases.cases import service as case_service
 from heatcases.config import Settings
-from heatcases.db import utcnow
 from heatcases.models import Case, Impression, SearchQuery, User
 from heatcases.privacy import mask_personal_data
 from heatcases.search import text
@@ -40,7 +40,7 @@ class SearchService:
     def __init__(self, settings: Settings, engine, *, index_path: Path | None = None):
         self.index = SearchIndex(index_path or settings.data_dir / "index")
         self.engine = Engine(self.index)
-        self.syncer = IndexSyncer(engine, self.index)
+        self.syncer = IndexSyncer(engine, self.index, views_every=settings.views_index_seconds)
         self.syncer.attach()
         self._users = 0
 
@@ -129,7 +129,7 @@ def _hit(case: Case, score: float, terms: list[str]) -> SearchHitPublic:
 def record_impressions(session: Session, user: User, case_ids: list[int], *, source: str,
                        query_id: int | None = None, authors: dict[int, int] | None = None) -> None:  # fmt: skip
     """Count that ``user`` was shown these cases (not their own: authors do not count as readers)."""
-    now = utcnow()
+    now = db.utcnow()
     rows = [
         {
             "user_id": user.id,
@@ -156,6 +156,7 @@ def search_cases(session: Session, search: SearchService, user: User, params: Se
     shown = _load_shown(session, result.hits)
     hits = [_hit(case, score, result.terms) for case, score in shown]
 
+    db.begin_write(session)
     query_id = None
     if parsed.raw or params.logged_filters():
         typed = mask_personal_data(parsed.raw).text  # someone may search for a phone number: never store it
@@ -195,6 +196,7 @@ def related_cases(
     shown = _load_shown(session, [(case_id, score) for case_id, score in ranked if case_id != case.id])[:limit]
     terms = []  # a related case is shown by its opening lines, nothing to mark
     hits = [_hit(other, score, terms) for other, score in shown]
+    db.begin_write(session)
     record_impressions(
         session, user, [hit.id for hit in hits], source="related",
         authors={other.id: other.author_id for other, _score in shown},
@@ -206,6 +208,7 @@ def related_cases(
 def record_listing(session: Session, user: User, cases: list[Case], *, source: str) -> None:
     """Count the approved cases of a listing page as shown to ``user``."""
     shown = list({case.id: case for case in cases if case_service.is_listed(case)}.values())
+    db.begin_write(session)
     record_impressions(
         session, user, [case.id for case in shown], source=source,
         authors={case.id: case.author_id for case in shown},

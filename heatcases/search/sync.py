@@ -1,24 +1,28 @@
 """Keeping the index in step with the database, through a durable queue in the database.
 
-Any flush that changes a case (or counts a view of it) also writes an ``IndexTask`` row in the same
-transaction. After the commit, changes that readers must see at once (approve, edit, feature,
-archive) are applied to the index right away in the same thread; view counts wait for the background
-thread, which drains the queue every couple of seconds. A task is deleted only after the index commit
-that reflects it, so a failed or interrupted write (an exception, a busy lock, kill -9) is retried
-and the index catches up by itself. Tasks are read under the index's write lock, so two processes
-never apply an older state over a newer one.
+Any flush that changes a case in the library (or counts a view of it) also writes an ``IndexTask`` row
+in the same transaction; a case that is not and was not in the library (a submission, an edit of a
+pending case) needs none. After the commit, changes that readers must see at once (approve, feature,
+archive) are applied by the process's one background thread, and the request waits for it (many
+requests' changes then go into one index commit); view counts (kind 'views') are applied in batches
+every ``views_every`` seconds, so reading does not rewrite an index document per view. A task is
+deleted only after the index commit that reflects it, so a failed or interrupted write (an exception,
+a busy lock, kill -9) is retried and the index catches up by itself. Tasks are read under the index's
+write lock, so two processes never apply an older state over a newer one.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import chain
 
-from sqlalchemy import Engine, delete, event, func, insert, update
+from sqlalchemy import Engine, delete, event, func, insert, inspect, update
 from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy.orm.util import identity_key
 from sqlmodel import Session, select
 
 from heatcases.cases import service as case_service
@@ -33,41 +37,58 @@ BATCH = 500
 MAX_ATTEMPTS = 20
 SERVER_POOL_MB = 512  # a rebuild inside a running server keeps its memory modest (`heatcases reindex` is faster)
 URGENT = "heatcases.index_urgent"
+CASE, VIEWS = "case", "views"  # the kinds of task
+VIEWS_EVERY_SECONDS = 10.0
+APPLY_WAIT_SECONDS = 5.0  # how long a request waits for its change to reach the index
 SYNCER_ATTRIBUTE = "heatcases_index_syncer"
 
 
 # --- the queue is written by the same transaction that changes a case --------------------------
 
 
-def _changed_case_ids(session: OrmSession) -> tuple[set[int], bool]:
-    """Cases this flush changes, and whether any change (not just a view) must show at once."""
-    ids: set[int] = set()
-    urgent = False
+def _in_library_before_or_after(case: Case) -> bool:
+    """Whether the case is listed now or was before this flush (so its index entry may change)."""
+    if case_service.is_listed(case):
+        return True
+    state = inspect(case)
+    if state.pending:
+        return False
+    status, archived = state.attrs.status.history, state.attrs.archived.history
+    before_status = status.deleted[0] if status.deleted else case.status
+    before_archived = archived.deleted[0] if archived.deleted else case.archived
+    return before_status == "approved" and not before_archived
+
+
+def _changed_case_ids(session: OrmSession) -> tuple[set[int], set[int]]:
+    """(cases whose index entry this flush changes, cases of which it only counts views)."""
+    changed: set[int] = set()
+    viewed: set[int] = set()
     for obj in chain(session.new, session.dirty, session.deleted):
         if isinstance(obj, Case):
             if obj in session.dirty and not session.is_modified(obj):
                 continue
-            ids.add(obj.id)
-            urgent = True
+            if obj in session.deleted or _in_library_before_or_after(obj):
+                changed.add(obj.id)
         elif isinstance(obj, (CaseTag, CaseBehavior)) and obj.case_id is not None:
-            ids.add(obj.case_id)
-            urgent = True
+            case = session.identity_map.get(identity_key(Case, obj.case_id))
+            if case is None or _in_library_before_or_after(case):
+                changed.add(obj.case_id)
         elif isinstance(obj, CaseView):
-            ids.add(obj.case_id)
-    ids.discard(None)
-    return ids, urgent
+            viewed.add(obj.case_id)
+    changed.discard(None)
+    return changed, viewed - changed
 
 
 @event.listens_for(OrmSession, "after_flush")
 def _enqueue(session: OrmSession, _flush_context) -> None:
-    ids, urgent = _changed_case_ids(session)
-    if not ids:
+    changed, viewed = _changed_case_ids(session)
+    if not changed and not viewed:
         return
     now = utcnow()
-    session.connection().execute(
-        insert(IndexTask.__table__), [{"case_id": case_id, "enqueued_at": now, "attempts": 0} for case_id in ids]
-    )
-    session.info[URGENT] = session.info.get(URGENT, False) or urgent
+    rows = [{"case_id": case_id, "kind": CASE, "enqueued_at": now, "attempts": 0} for case_id in changed]
+    rows += [{"case_id": case_id, "kind": VIEWS, "enqueued_at": now, "attempts": 0} for case_id in viewed]
+    session.connection().execute(insert(IndexTask.__table__), rows)
+    session.info[URGENT] = session.info.get(URGENT, False) or bool(changed)
 
 
 @event.listens_for(OrmSession, "after_commit")
@@ -185,34 +206,47 @@ class DrainReport:
 
 
 class IndexSyncer:
-    """Applies queued tasks to one index; one per server process (and per CLI run)."""
+    """Applies queued tasks to one index; one per server process (and per CLI run).
 
-    def __init__(self, engine: Engine, index: SearchIndex, *, lock_timeout: float = 2.0, poll_seconds: float = 2.0):
+    In a server its thread does all the index writing: a request whose change must be searchable when it
+    returns wakes the thread and waits (``apply_now``), so concurrent approvals share one index commit
+    and no request thread queues for the index's write lock.
+    """
+
+    def __init__(self, engine: Engine, index: SearchIndex, *, lock_timeout: float = 2.0, poll_seconds: float = 2.0,
+                 views_every: float = VIEWS_EVERY_SECONDS):  # fmt: skip
         self.engine = engine
         self.index = index
         self.lock_timeout = lock_timeout
         self.poll_seconds = poll_seconds
+        self.views_every = views_every
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._passes = threading.Condition()
+        self._passes_started = 0
+        self._passes_done = 0
 
-    def drain(self, *, limit: int | None = None) -> DrainReport:
-        """Apply queued tasks in batches until the queue is empty (or ``limit`` tasks are done)."""
+    def drain(self, *, limit: int | None = None, kinds: tuple[str, ...] = (CASE, VIEWS)) -> DrainReport:
+        """Apply queued tasks of these kinds in batches until none is left (or ``limit`` tasks are done)."""
         report = DrainReport()
         while limit is None or report.tasks < limit:
             try:
-                done = self._drain_batch(report)
+                done = self._drain_batch(report, kinds)
             except IndexBusy:
                 raise
             except Exception as error:
-                self._record_failure(error)
+                self._record_failure(error, kinds)
                 raise
             if done < BATCH:
                 break
         return report
 
-    def _drain_batch(self, report: DrainReport) -> int:
-        if not self.pending():  # the common case for the poller: no need to open a writer
+    def _queued(self, kinds: tuple[str, ...]):
+        return select(IndexTask.id).where(IndexTask.attempts < MAX_ATTEMPTS, IndexTask.kind.in_(kinds))
+
+    def _drain_batch(self, report: DrainReport, kinds: tuple[str, ...]) -> int:
+        if not self.pending(kinds):  # the common case for the poller: no need to open a writer
             return 0
         with self.index.updating(timeout=self.lock_timeout) as update:
             read_at = utcnow()
@@ -220,9 +254,8 @@ class IndexSyncer:
                 tasks = list(
                     session.exec(
                         select(IndexTask.id, IndexTask.case_id)
-                        .where(IndexTask.attempts < MAX_ATTEMPTS)
+                        .where(IndexTask.id.in_(self._queued(kinds).order_by(IndexTask.id).limit(BATCH)))
                         .order_by(IndexTask.id)
-                        .limit(BATCH)
                     )
                 )
                 if not tasks:
@@ -244,10 +277,10 @@ class IndexSyncer:
         report.removed += len(case_ids) - len(documents)
         return len(task_ids)
 
-    def _record_failure(self, error: Exception) -> None:
+    def _record_failure(self, error: Exception, kinds: tuple[str, ...]) -> None:
         """Count the failed attempt on the batch that was being applied (for the operator to see)."""
         with Session(self.engine) as session:
-            batch = select(IndexTask.id).where(IndexTask.attempts < MAX_ATTEMPTS).order_by(IndexTask.id).limit(BATCH)
+            batch = self._queued(kinds).order_by(IndexTask.id).limit(BATCH)
             session.execute(
                 update(IndexTask)
                 .where(IndexTask.id.in_(batch.scalar_subquery()))
@@ -256,21 +289,29 @@ class IndexSyncer:
             session.commit()
 
     def apply_now(self) -> None:
-        """Bring the index up to date right after a commit; leave it to the thread if that fails."""
-        try:
-            self.drain(limit=BATCH)
-        except IndexBusy:
-            self._wake.set()
-        except Exception:
-            log.exception("search index update failed; it will be retried")
-            self._wake.set()
+        """Bring the index up to date right after a commit, before the request answers.
 
-    def pending(self) -> int:
-        """How many tasks wait (and may still be retried)."""
+        With the thread running: wake it and wait (at most APPLY_WAIT_SECONDS) for a pass that began after
+        this call. Without it (a command, a test without the server's start-up): apply here. A failure is
+        left to the thread's retries either way.
+        """
+        if self._thread is None:
+            try:
+                self.drain(limit=BATCH, kinds=(CASE,))
+            except IndexBusy:
+                pass
+            except Exception:
+                log.exception("search index update failed; it will be retried")
+            return
+        with self._passes:
+            wanted = self._passes_started + 1
+            self._wake.set()
+            self._passes.wait_for(lambda: self._passes_done >= wanted or self._thread is None, APPLY_WAIT_SECONDS)
+
+    def pending(self, kinds: tuple[str, ...] = (CASE, VIEWS)) -> int:
+        """How many tasks of these kinds wait (and may still be retried)."""
         with Session(self.engine) as session:
-            return session.exec(
-                select(func.count()).select_from(IndexTask).where(IndexTask.attempts < MAX_ATTEMPTS)
-            ).one()
+            return session.exec(select(func.count()).select_from(self._queued(kinds).subquery())).one()
 
     # --- the background thread --------------------------------------------------------------------
 
@@ -287,9 +328,11 @@ class IndexSyncer:
     def stop(self) -> None:
         self._stop.set()
         self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-            self._thread = None
+        thread, self._thread = self._thread, None
+        if thread is not None:
+            thread.join(timeout=10)
+        with self._passes:
+            self._passes.notify_all()
 
     def catch_up(self) -> None:
         """At start: rebuild an index that is missing or disagrees with the database, else drain."""
@@ -308,14 +351,30 @@ class IndexSyncer:
             pass
         except Exception:
             log.exception("search index catch-up failed; it will be retried")
+        views_due = time.monotonic() + self.views_every
         while not self._stop.is_set():
-            self._wake.wait(self.poll_seconds)
+            self._wake.wait(min(self.poll_seconds, max(0.0, views_due - time.monotonic())))
             self._wake.clear()
             if self._stop.is_set():
                 return
-            try:
-                self.drain()
-            except IndexBusy:
-                continue
-            except Exception:
-                log.exception("search index update failed; it will be retried")
+            kinds = (CASE,)
+            if time.monotonic() >= views_due:
+                kinds, views_due = (CASE, VIEWS), time.monotonic() + self.views_every
+            self._one_pass(kinds)
+
+    def _one_pass(self, kinds: tuple[str, ...]) -> None:
+        """Drain once, then tell the requests waiting in ``apply_now`` that a pass has ended."""
+        with self._passes:
+            self._passes_started += 1
+            number = self._passes_started
+        try:
+            self.drain(kinds=kinds)
+        except IndexBusy:
+            self._wake.set()  # try again soon, not at the next poll
+            self._stop.wait(0.2)
+        except Exception:
+            log.exception("search index update failed; it will be retried")
+        finally:
+            with self._passes:
+                self._passes_done = number
+                self._passes.notify_all()
