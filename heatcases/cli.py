@@ -27,6 +27,8 @@ team_app = typer.Typer(help="Manage teams.", no_args_is_help=True)
 app.add_typer(user_app, name="user")
 app.add_typer(team_app, name="team")
 
+KEEP_ALIVE_SECONDS = 75  # as nginx's default keepalive_timeout
+
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 
@@ -347,7 +349,16 @@ def serve(
     url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}/login"
     out.print(f"HEAT Case Library: open [bold]{url}[/bold] and log in (data in {settings.data_dir.resolve()})")
     uvicorn.run(
-        "main:app", host=host, port=port, workers=workers, proxy_headers=True, log_level="info", app_dir=str(db.ROOT)
+        "main:app",
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=True,
+        log_level="info",
+        app_dir=str(db.ROOT),
+        # Browsers and clients keep a connection open between a reader's clicks: closing it after uvicorn's
+        # default 5 s races with the next request on it (the client sees "connection closed").
+        timeout_keep_alive=KEEP_ALIVE_SECONDS,
     )
 
 

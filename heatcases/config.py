@@ -46,7 +46,7 @@ class Settings(BaseSettings):
         10, gt=0, description="View counts reach the search index's most-viewed order in batches this often."
     )
     max_active_requests: int = Field(
-        16, ge=1, le=200, description="Requests a server process works on at once; later ones wait their turn."
+        8, ge=1, le=200, description="Requests a server process works on at once; later ones wait their turn."
     )
     queue_timeout_seconds: float = Field(
         20, gt=0, description="A request that waited this long for its turn is answered 503 with Retry-After."

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -10,6 +11,7 @@ from pathlib import Path
 
 from sqlalchemy import MetaData, event, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, SQLModel, create_engine
 
 from heatcases.config import Settings
@@ -82,6 +84,13 @@ def begin_write(session: Session) -> None:
     session.connection(execution_options={BEGIN_OPTION: WRITE})
 
 
+WRITER_WAIT_SECONDS = 30  # as SQLite's busy timeout
+
+
+class WriterBusy(OperationalError):
+    """No write transaction could start within WRITER_WAIT_SECONDS."""
+
+
 def _configure_sqlite(engine: Engine) -> None:
     # pysqlite's own transaction handling would start transactions lazily and as readers; a
     # reader that later writes can fail at once with "database is locked" instead of waiting.
@@ -95,11 +104,57 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
 
+    # The writers of this process take their turn at a Python lock before BEGIN IMMEDIATE: a thread then
+    # starts the moment the one before it commits. Left to SQLite's busy handler, waiting writers sleep
+    # and poll with growing pauses (up to 100 ms), and under a burst they pile up (seen in bench/load).
+    # Other processes (more workers, the command line) still meet at SQLite's lock.
+    writers = threading.Lock()
+
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        reading = connection.get_execution_options().get(BEGIN_OPTION) == READ
-        connection.exec_driver_sql(f"PRAGMA query_only={'ON' if reading else 'OFF'}")
-        connection.exec_driver_sql("BEGIN DEFERRED" if reading else "BEGIN IMMEDIATE")
+        if connection.get_execution_options().get(BEGIN_OPTION) == READ:
+            connection.exec_driver_sql("PRAGMA query_only=ON")
+            connection.exec_driver_sql("BEGIN DEFERRED")
+            return
+        if not writers.acquire(timeout=WRITER_WAIT_SECONDS):
+            raise WriterBusy("BEGIN IMMEDIATE", None, TimeoutError("no write turn within 30 s"))
+        connection.info[_WRITER_TURN] = writers
+        try:
+            connection.exec_driver_sql("PRAGMA query_only=OFF")
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            _end_turn(connection)
+            raise
+
+    event.listen(engine, "commit", _finish_writer("COMMIT"))
+    event.listen(engine, "rollback", _finish_writer("ROLLBACK"))
+
+
+_WRITER_TURN = "heatcases_writer_turn"
+
+
+def _end_turn(connection) -> None:
+    turn = connection.info.pop(_WRITER_TURN, None)
+    if turn is not None:
+        turn.release()
+
+
+def _finish_writer(statement: str):
+    """End a writer's transaction, then its turn. (The engine's commit and rollback events come before
+    SQLAlchemy ends the transaction; ending it here first means the next writer never meets SQLite's
+    lock still held. SQLAlchemy's own COMMIT or ROLLBACK then finds no transaction and does nothing.)"""
+
+    def finish(connection) -> None:
+        if _WRITER_TURN not in connection.info:
+            return
+        try:
+            raw = connection.connection.dbapi_connection
+            if raw.in_transaction:
+                raw.execute(statement)
+        finally:
+            _end_turn(connection)
+
+    return finish
 
 
 @contextmanager

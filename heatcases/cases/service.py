@@ -13,7 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
 from heatcases.cases.schemas import CaseCreate, CaseEventPublic, CasePublic, CaseUpdate, check_behaviors_fit_tags
-from heatcases.db import begin_write, utcnow
+from heatcases.db import begin_read, begin_write, utcnow
 from heatcases.errors import InvalidInput, InvalidTransition, NotFound, PermissionDenied
 from heatcases.models import Case, CaseBehavior, CaseEvent, CaseTag, CaseView, CaseViewer, Impression, User
 from heatcases.privacy import PII_KINDS, mask_fields
@@ -100,6 +100,17 @@ def get_case(session: Session, case_id: int, user: User, *, for_update: bool = F
     return case
 
 
+def _read_back(session: Session, case_id: int, user: User) -> Case:
+    """The case as stored, read after the change committed: in a reader transaction, so the write lock is
+    not held while the answer is built and sent, and ended at once."""
+    if session.in_transaction():  # nothing was changed (featuring a featured case): end the writer anyway
+        session.commit()
+    begin_read(session)
+    case = get_case(session, case_id, user)  # with its tags, behaviours, author and team (eager)
+    session.commit()  # the session's next work starts a transaction of its own kind
+    return case
+
+
 # --- the public shape ---------------------------------------------------------------------------
 
 
@@ -169,6 +180,7 @@ def submit_case(session: Session, author: User, data: CaseCreate) -> Case:
     if author.role not in AUTHOR_ROLES:
         raise PermissionDenied("trainees cannot submit cases", message_key="error.403")
     title, body, masked = mask_text(data.title, data.body)
+    begin_write(session)
     case = Case(
         title=title,
         body=body,
@@ -186,11 +198,12 @@ def submit_case(session: Session, author: User, data: CaseCreate) -> Case:
     session.flush()
     _record(session, case, author, "submit", case.status)
     session.commit()
-    return get_case(session, case.id, author)
+    return _read_back(session, case.id, author)
 
 
 def edit_case(session: Session, case_id: int, author: User, data: CaseUpdate) -> Case:
     """The author changes a pending or rejected case; it goes back to pending review."""
+    begin_write(session)
     case = get_case(session, case_id, author, for_update=True)
     if case.author_id != author.id:
         raise PermissionDenied("only the author can edit a case")
@@ -222,7 +235,7 @@ def edit_case(session: Session, case_id: int, author: User, data: CaseUpdate) ->
     case.updated_at = utcnow()
     session.add(case)
     session.commit()
-    return get_case(session, case.id, author)
+    return _read_back(session, case.id, author)
 
 
 def _require_reviewer(user: User) -> None:
@@ -233,6 +246,7 @@ def _require_reviewer(user: User) -> None:
 def review_case(session: Session, case_id: int, reviewer: User, *, decision: str, comment: str) -> Case:
     """Approve or reject a pending case; exactly one of two concurrent reviews wins."""
     _require_reviewer(reviewer)
+    begin_write(session)
     case = get_case(session, case_id, reviewer, for_update=True)
     action = "approve" if decision == "approve" else "reject"
     to_status = _next_status(action, case)
@@ -242,12 +256,13 @@ def review_case(session: Session, case_id: int, reviewer: User, *, decision: str
     case.status, case.review_comment, case.reviewed_at, case.updated_at = to_status, comment or None, now, now
     session.add(case)
     session.commit()
-    return get_case(session, case.id, reviewer)
+    return _read_back(session, case.id, reviewer)
 
 
 def set_featured(session: Session, case_id: int, reviewer: User, featured: bool) -> Case:
     """Feature or unfeature an approved case; doing what is already done changes nothing."""
     _require_reviewer(reviewer)
+    begin_write(session)
     case = get_case(session, case_id, reviewer, for_update=True)
     action = "feature" if featured else "unfeature"
     to_status = _next_status(action, case)
@@ -259,12 +274,13 @@ def set_featured(session: Session, case_id: int, reviewer: User, featured: bool)
         case.featured, case.featured_at, case.updated_at = featured, now if featured else None, now
         session.add(case)
         session.commit()
-    return get_case(session, case.id, reviewer)
+    return _read_back(session, case.id, reviewer)
 
 
 def set_archived(session: Session, case_id: int, reviewer: User, archived: bool) -> Case:
     """Archive an approved case (out of search and listings, kept for metrics) or bring it back."""
     _require_reviewer(reviewer)
+    begin_write(session)
     case = get_case(session, case_id, reviewer, for_update=True)
     action = "archive" if archived else "unarchive"
     to_status = _next_status(action, case)
@@ -275,7 +291,7 @@ def set_archived(session: Session, case_id: int, reviewer: User, archived: bool)
             case.featured, case.featured_at = False, None
         session.add(case)
         session.commit()
-    return get_case(session, case.id, reviewer)
+    return _read_back(session, case.id, reviewer)
 
 
 # --- reading ------------------------------------------------------------------------------------

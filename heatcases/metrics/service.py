@@ -22,6 +22,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import String, and_, cast, distinct, func, literal, or_, select, union_all
+from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
 from heatcases.errors import InvalidInput
@@ -532,8 +533,13 @@ def top_cases(session: Session, tz: ZoneInfo, period: Period, scope: Scope = EVE
 
 
 def featured_listed():
-    """The featured cases trainees are asked to read: featured, approved and not archived."""
-    return and_(Case.featured.is_(True), Case.status == "approved", Case.archived.is_(False))
+    """The featured cases trainees are asked to read: featured, approved and not archived.
+
+    The ids come from the featured index first: left to itself, SQLite walks every approved case
+    (the status index) to find the few featured ones (65 ms instead of 0.1 ms at 100,000 cases)."""
+    featured = aliased(Case)
+    few = select(featured.id).where(featured.featured.is_(True)).scalar_subquery()
+    return and_(Case.id.in_(few), Case.featured.is_(True), Case.status == "approved", Case.archived.is_(False))
 
 
 def progress(session: Session, scope: Scope = EVERYONE, *, only_user: int | None = None) -> Progress:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import re
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date
@@ -35,6 +36,8 @@ FALLBACK_BELOW = 5  # an all-words match with fewer hits widens to most-words
 COMMON_SHARE = 0.25  # a word in more than this share of cases (and in COMMON_MIN of them) is too common
 COMMON_MIN = 200  # to narrow a query or to tell what a case is about
 CACHE_BYTES = 256 * 1024 * 1024
+RELATED_SECONDS = 300.0  # how long a case's related list is kept
+RELATED_KEPT = 20_000  # related lists kept at most (a few hundred bytes each)
 
 _QUOTED = re.compile(r'["“”「」『』]([^"“”「」『』]*)["“”「」『』]?')
 _EXCLUDED = re.compile(r"(?:^|\s)[-－]([^\s\"“”]+)")
@@ -263,6 +266,16 @@ class _View:
         # suggesting one would show a word of a case that is no longer in the library.
         return {candidate for candidate in found if self.in_library("body", candidate)}
 
+    def doc_frequency(self, fieldname: str, term: str) -> int:
+        """Documents (deleted ones included, as Whoosh counts) with ``term``: read once per segment, which
+        never changes, instead of from the segment files at every query and every related list."""
+        return sum(
+            self.engine._cache.get(
+                (_segment_key(sub), "df", fieldname, term), lambda sub=sub: sub.doc_frequency(fieldname, term)
+            )
+            for sub, _base in self.leaves
+        )
+
     def in_library(self, fieldname: str, term: str) -> bool:
         """Whether a live (not deleted) document has ``term`` in ``fieldname``."""
         ids, _tf = self.postings(fieldname, term)
@@ -275,7 +288,7 @@ class _View:
         ids, tf = self.postings(fieldname, term)
         if not len(ids):
             return ids, tf
-        df = self.reader.doc_frequency(fieldname, term) or len(ids)
+        df = self.doc_frequency(fieldname, term) or len(ids)
         idf = math.log(1 + (max(self.live_count, 1) - df + 0.5) / (df + 0.5))
         avg = (self.reader.field_length(fieldname) / max(self.size, 1)) or 1.0
         dl = self.lengths(fieldname)[ids]
@@ -288,6 +301,8 @@ class Engine:
     def __init__(self, index: SearchIndex):
         self.index = index
         self._cache = _Cache()
+        self._related: OrderedDict = OrderedDict()  # (case, limit) -> (computed at, list): see related()
+        self._related_lock = threading.Lock()
 
     def view(self) -> _View:
         return _View(self, self.index.searcher())
@@ -446,15 +461,13 @@ class Engine:
 
     @staticmethod
     def _has_unknown_word(view: _View, parsed: ParsedQuery) -> bool:
-        reader = view.reader
         return any(
-            len(word) > 1 and reader.doc_frequency("body", word) + reader.doc_frequency("title", word) == 0
+            len(word) > 1 and view.doc_frequency("body", word) + view.doc_frequency("title", word) == 0
             for word in parsed.words
         )
 
     def suggest(self, view: _View, parsed: ParsedQuery) -> str | None:
         """A close spelling that is in the library, for a query that found (almost) nothing."""
-        reader = view.reader
         words = list(parsed.words)
         # A mistyped Chinese word (航斑) falls apart into single characters: try them joined again.
         pairs = [a + b for a, b in zip(words, words[1:], strict=False) if len(a) == 1 and len(b) == 1]
@@ -462,7 +475,7 @@ class Engine:
         for word in words + pairs:
             if len(word) < 2 or len(word) > 20:
                 continue
-            if reader.doc_frequency("body", word) + reader.doc_frequency("title", word) > 0:
+            if view.doc_frequency("body", word) + view.doc_frequency("title", word) > 0:
                 continue
             candidates = view.misspelt(word)
             if candidates:
@@ -472,7 +485,7 @@ class Engine:
                     candidates,
                     key=lambda c: (
                         lazy_pinyin(c) == sound,
-                        reader.doc_frequency("body", c) + reader.doc_frequency("title", c),
+                        view.doc_frequency("body", c) + view.doc_frequency("title", c),
                         c,
                     ),
                 )
@@ -488,7 +501,26 @@ class Engine:
 
     def related(self, case_id: int, title: str, body: str, tags: list[str], business_line: str,
                 limit: int) -> list[tuple[int, float]]:  # fmt: skip
-        """Cases most like this one: its most telling words, then shared values and business line."""
+        """Cases most like this one: its most telling words, then shared values and business line.
+
+        Kept for RELATED_SECONDS per case: every reader of a case page asks for the same list, it costs
+        more than a search, and a case's nearest neighbours hardly move in minutes. (Whether each one may
+        be shown is decided by the caller from the database, every time.)"""
+        key, now = (case_id, limit), time.monotonic()
+        with self._related_lock:
+            kept = self._related.get(key)
+            if kept is not None and now - kept[0] < RELATED_SECONDS:
+                self._related.move_to_end(key)
+                return kept[1]
+        found = self._related_now(case_id, title, body, tags, business_line, limit)
+        with self._related_lock:
+            self._related[key] = (now, found)
+            while len(self._related) > RELATED_KEPT:
+                self._related.popitem(last=False)
+        return found
+
+    def _related_now(self, case_id: int, title: str, body: str, tags: list[str], business_line: str,
+                     limit: int) -> list[tuple[int, float]]:  # fmt: skip
         view = self.view()
         total_docs = max(view.live_count, 1)
         counts: dict[str, int] = {}
@@ -497,7 +529,7 @@ class Engine:
                 counts[token.text] = counts.get(token.text, 0) + 1
         weights = {}
         for word, tf in counts.items():
-            df = view.reader.doc_frequency("body", word)
+            df = view.doc_frequency("body", word)
             if df < 2 or _common(df, total_docs):
                 continue
             weight = (1 + math.log(tf)) * math.log((total_docs + 1) / df)

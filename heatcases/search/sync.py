@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm.util import identity_key
 from sqlmodel import Session, select
 
+from heatcases import db
 from heatcases.cases import service as case_service
 from heatcases.db import utcnow
 from heatcases.models import Case, CaseBehavior, CaseTag, CaseView, IndexTask
@@ -149,7 +150,7 @@ def _documents(connection, condition) -> tuple[list, list[CaseDocument]]:
 
 def documents_for(engine: Engine, case_ids) -> list[CaseDocument]:
     """The index documents of those of ``case_ids`` that are in the library."""
-    with engine.connect() as connection:
+    with db.reader(engine).connect() as connection:
         return _documents(connection, Case.id.in_(list(case_ids)))[1]
 
 
@@ -157,7 +158,7 @@ def searchable_documents(engine: Engine, *, batch: int = 2000) -> Iterator[list[
     """Every case in the library, in batches by id (keyset pagination: no growing OFFSET)."""
     last_id = 0
     while True:
-        with engine.connect() as connection:
+        with db.reader(engine).connect() as connection:
             scanned, documents = _documents(
                 connection, Case.id.in_(select(Case.id).where(Case.id > last_id).order_by(Case.id).limit(batch))
             )
@@ -169,7 +170,7 @@ def searchable_documents(engine: Engine, *, batch: int = 2000) -> Iterator[list[
 
 
 def count_searchable(engine: Engine) -> int:
-    with Session(engine) as session:
+    with Session(db.reader(engine)) as session:
         return session.exec(
             select(func.count()).select_from(Case).where(Case.status == "approved", Case.archived.is_(False))
         ).one()
@@ -250,7 +251,7 @@ class IndexSyncer:
             return 0
         with self.index.updating(timeout=self.lock_timeout) as update:
             read_at = utcnow()
-            with Session(self.engine) as session:
+            with Session(db.reader(self.engine)) as session:
                 tasks = list(
                     session.exec(
                         select(IndexTask.id, IndexTask.case_id)
@@ -310,7 +311,7 @@ class IndexSyncer:
 
     def pending(self, kinds: tuple[str, ...] = (CASE, VIEWS)) -> int:
         """How many tasks of these kinds wait (and may still be retried)."""
-        with Session(self.engine) as session:
+        with Session(db.reader(self.engine)) as session:
             return session.exec(select(func.count()).select_from(self._queued(kinds).subquery())).one()
 
     # --- the background thread --------------------------------------------------------------------
