@@ -32,7 +32,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import httpx
-from sqlalchemy import bindparam, func, text, update
+from sqlalchemy import bindparam, create_engine, func, text, update
 from sqlmodel import Session, select
 
 HERE = Path(__file__).resolve().parent
@@ -75,6 +75,7 @@ def prepare(settings: Settings, cases: int) -> None:
         return
     engine = db.make_engine(settings)
     if engine.dialect.name == "postgresql":
+        create_database(engine)
         with engine.begin() as connection:  # a fresh schema: the library is made for the load test
             connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
             connection.execute(text("CREATE SCHEMA public"))
@@ -110,6 +111,16 @@ def prepare(settings: Settings, cases: int) -> None:
     log(f"indexed {count:,} cases in {time.perf_counter() - started:.0f} s")
     engine.dispose()
     marker.touch()
+
+
+def create_database(engine) -> None:
+    """Create the PostgreSQL database of the URL when it does not exist yet."""
+    name = engine.url.database
+    server = create_engine(engine.url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with server.connect() as connection:
+        if not connection.execute(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}).first():
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    server.dispose()
 
 
 def spread_over_time(engine) -> None:

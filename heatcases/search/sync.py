@@ -64,6 +64,8 @@ def _changed_case_ids(session: OrmSession) -> tuple[set[int], set[int]]:
     """(cases whose index entry this flush changes, cases of which it only counts views)."""
     changed: set[int] = set()
     viewed: set[int] = set()
+    # A case inserted by this flush is not in the identity map until the flush is over.
+    flushed = {obj.id: obj for obj in chain(session.new, session.dirty) if isinstance(obj, Case)}
     for obj in chain(session.new, session.dirty, session.deleted):
         if isinstance(obj, Case):
             if obj in session.dirty and not session.is_modified(obj):
@@ -71,7 +73,7 @@ def _changed_case_ids(session: OrmSession) -> tuple[set[int], set[int]]:
             if obj in session.deleted or _in_library_before_or_after(obj):
                 changed.add(obj.id)
         elif isinstance(obj, (CaseTag, CaseBehavior)) and obj.case_id is not None:
-            case = session.identity_map.get(identity_key(Case, obj.case_id))
+            case = flushed.get(obj.case_id) or session.identity_map.get(identity_key(Case, obj.case_id))
             if case is None or _in_library_before_or_after(case):
                 changed.add(obj.case_id)
         elif isinstance(obj, CaseView):

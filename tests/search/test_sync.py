@@ -149,3 +149,26 @@ def test_an_index_from_another_version_is_rebuilt_at_start(app, settings, traine
             time.sleep(0.05)
     assert restarted.state.search.index.is_current()
     restarted.state.engine.dispose()
+
+
+class TestWhatIsQueued:
+    def test_a_submission_or_an_edit_of_a_pending_case_queues_nothing_and_waits_for_no_index(self, app, agent, submit):
+        case = submit(agent, title="独门秘籍：接机司机迟到的处理")
+        response = agent.patch(
+            f"/api/cases/{case['id']}", json={"title": "独门秘籍：接机司机迟到了怎么办", "tags": ["trust"]}
+        )
+        assert response.status_code == 200, response.text
+        assert tasks(app) == []  # search shows neither: nothing for the index to do
+
+    def test_views_are_queued_as_views_and_reach_the_most_viewed_order_in_a_batch(
+        self, app, trainee, agent, supervisor, submit
+    ):
+        case = submit(agent, title="独门秘籍：接机司机迟到的处理")
+        approve(supervisor, case["id"])
+        app.state.search.syncer.stop()  # no background thread: what follows happens only when called
+        assert trainee.get(f"/api/cases/{case['id']}").status_code == 200
+        assert [(task.case_id, task.kind) for task in tasks(app)] == [(case["id"], "views")]
+        app.state.search.syncer.apply_now()  # what an approval does: views are not part of it
+        assert [task.kind for task in tasks(app)] == ["views"]
+        app.state.search.syncer.drain()
+        assert tasks(app) == []
