@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import String, and_, cast, distinct, func, literal, or_, select, union_all
+from sqlalchemy import String, and_, cast, distinct, false, func, literal, or_, select, true, union_all
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
@@ -538,8 +538,10 @@ def featured_listed():
     The ids come from the featured index first: left to itself, SQLite walks every approved case
     (the status index) to find the few featured ones (65 ms instead of 0.1 ms at 100,000 cases)."""
     featured = aliased(Case)
-    few = select(featured.id).where(featured.featured.is_(True)).scalar_subquery()
-    return and_(Case.id.in_(few), Case.featured.is_(True), Case.status == "approved", Case.archived.is_(False))
+    few = select(featured.id).where(featured.featured == true()).scalar_subquery()
+    # status || '' keeps SQLite off the status index, which it prefers to the few ids (the same case).
+    return and_(Case.id.in_(few), Case.featured == true(), Case.status.concat("") == "approved",
+                Case.archived == false())  # fmt: skip
 
 
 def progress(session: Session, scope: Scope = EVERYONE, *, only_user: int | None = None) -> Progress:
@@ -648,13 +650,30 @@ class Reading:
 
 
 def reading_by_value(session: Session, user: User) -> dict[str, Reading]:
-    """Per HEAT value: how many of its featured cases ``user`` has read, and which to read next."""
+    """Per HEAT value: how many of its featured cases ``user`` has read, and which to read next.
+
+    Ids first, titles only of the cases to read next: every case page and the home page show this, and
+    a library features hundreds of cases (reading every title took ~27 ms at 1,000 featured cases)."""
+    in_order = session.execute(
+        select(CaseTag.tag, Case.id)
+        .join(CaseTag, CaseTag.case_id == Case.id)
+        .where(featured_listed())
+        .order_by(CaseTag.tag, Case.featured_at.desc(), Case.id.desc())
+    ).all()
+    featured_ids = {case_id for _tag, case_id in in_order}
+    read = set(session.scalars(select(CaseViewer.case_id).where(CaseViewer.user_id == user.id))) & featured_ids
+    by_tag: dict[str, list[int]] = {tag: [] for tag in TAGS}
+    for tag, case_id in in_order:
+        by_tag[tag].append(case_id)
+    first_unread = {tag: next((case_id for case_id in ids if case_id not in read), None) for tag, ids in by_tag.items()}
+    wanted = {case_id for case_id in first_unread.values() if case_id is not None}
+    titles = dict(session.execute(select(Case.id, Case.title).where(Case.id.in_(wanted))).all()) if wanted else {}
     reading = {}
-    for tag, cases in featured_reading(session, user).items():
-        ids = frozenset(case_id for case_id, _title, _read in cases)
-        read_ids = frozenset(case_id for case_id, _title, was_read in cases if was_read)
-        unread = [(case_id, title) for case_id, title, was_read in cases if not was_read]
-        reading[tag] = Reading(len(read_ids), len(ids), ids, read_ids, unread[0] if unread else None)
+    for tag, ids in by_tag.items():
+        unread = first_unread[tag]
+        read_ids = frozenset(case_id for case_id in ids if case_id in read)
+        next_unread = (unread, titles[unread]) if unread is not None else None
+        reading[tag] = Reading(len(read_ids), len(ids), frozenset(ids), read_ids, next_unread)
     return reading
 
 
