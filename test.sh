@@ -42,5 +42,5 @@ if [ -n "$pg_pid" ]; then
   cat "$pg_log"
   rm -f "$pg_log"
 fi
-echo "== SQLite: exit $sqlite_status; PostgreSQL: exit ${pg_pid:+$pg_status}${pg_pid:-skipped} =="
+echo "== SQLite: exit $sqlite_status; PostgreSQL: $([ -n "$pg_pid" ] && echo "exit $pg_status" || echo skipped) =="
 [ "$sqlite_status" -eq 0 ] && [ "$pg_status" -eq 0 ]
