@@ -24,9 +24,10 @@ from heatcases.vocab import ROLE_CODES
 USERNAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{1,39}$")
 MIN_PASSWORD_LENGTH = 6
 
-# OWASP's recommended argon2id settings (19 MiB, 2 passes, 1 lane): ~17 ms a login here, where the library's
-# default (64 MiB, 3 passes, 4 lanes) took ~85 ms and made the logins at the start of a shift queue for the
-# CPU (bench/load). Hashes made with other settings still verify: the settings are stored in each hash.
+# OWASP's recommended argon2id settings (19 MiB, 2 passes, 1 lane): ~20 ms a password check here, where the
+# library's default (64 MiB, 3 passes, 4 lanes) took ~120 ms (bench/load/alone.py) and made the logins at the
+# start of a shift queue for the CPU. Hashes made with other settings still verify (the settings are stored in
+# each hash) and are redone at the next login.
 _hasher = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
 _dummy: tuple[PasswordHasher, str] | None = None
 
