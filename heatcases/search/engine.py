@@ -36,8 +36,7 @@ FALLBACK_BELOW = 5  # an all-words match with fewer hits widens to most-words
 COMMON_SHARE = 0.25  # a word in more than this share of cases (and in COMMON_MIN of them) is too common
 COMMON_MIN = 200  # to narrow a query or to tell what a case is about
 CACHE_BYTES = 256 * 1024 * 1024
-RELATED_SECONDS = 300.0  # how long a case's related list is kept
-RELATED_KEPT = 20_000  # related lists kept at most (a few hundred bytes each)
+RELATED_SECONDS = 300.0  # how long a case's related list is kept (at most)
 
 _QUOTED = re.compile(r'["“”「」『』]([^"“”「」『』]*)["“”「」『』]?')
 _EXCLUDED = re.compile(r"(?:^|\s)[-－]([^\s\"“”]+)")
@@ -301,8 +300,6 @@ class Engine:
     def __init__(self, index: SearchIndex):
         self.index = index
         self._cache = _Cache()
-        self._related: OrderedDict = OrderedDict()  # (case, limit) -> (computed at, list): see related()
-        self._related_lock = threading.Lock()
 
     def view(self) -> _View:
         return _View(self, self.index.searcher())
@@ -503,21 +500,15 @@ class Engine:
                 limit: int) -> list[tuple[int, float]]:  # fmt: skip
         """Cases most like this one: its most telling words, then shared values and business line.
 
-        Kept for RELATED_SECONDS per case: every reader of a case page asks for the same list, it costs
+        Kept for up to RELATED_SECONDS per case: every reader of a case page asks for the same list, it costs
         more than a search, and a case's nearest neighbours hardly move in minutes. (Whether each one may
         be shown is decided by the caller from the database, every time.)"""
-        key, now = (case_id, limit), time.monotonic()
-        with self._related_lock:
-            kept = self._related.get(key)
-            if kept is not None and now - kept[0] < RELATED_SECONDS:
-                self._related.move_to_end(key)
-                return kept[1]
-        found = self._related_now(case_id, title, body, tags, business_line, limit)
-        with self._related_lock:
-            self._related[key] = (now, found)
-            while len(self._related) > RELATED_KEPT:
-                self._related.popitem(last=False)
-        return found
+        # Kept in the engine's cache under the current RELATED_SECONDS period: a new period is a new key.
+        period = int(time.monotonic() // RELATED_SECONDS)
+        return self._cache.get(
+            ("related", case_id, limit, period),
+            lambda: self._related_now(case_id, title, body, tags, business_line, limit),
+        )
 
     def _related_now(self, case_id: int, title: str, body: str, tags: list[str], business_line: str,
                      limit: int) -> list[tuple[int, float]]:  # fmt: skip

@@ -196,6 +196,8 @@ def related_cases(
     shown = _load_shown(session, [(case_id, score) for case_id, score in ranked if case_id != case.id])[:limit]
     terms = []  # a related case is shown by its opening lines, nothing to mark
     hits = [_hit(other, score, terms) for other, score in shown]
+    if not hits:  # nothing shown, nothing to count: no writer transaction
+        return hits
     db.begin_write(session)
     record_impressions(
         session, user, [hit.id for hit in hits], source="related",
@@ -208,6 +210,8 @@ def related_cases(
 def record_listing(session: Session, user: User, cases: list[Case], *, source: str) -> None:
     """Count the approved cases of a listing page as shown to ``user``."""
     shown = list({case.id: case for case in cases if case_service.is_listed(case)}.values())
+    if not shown:
+        return
     db.begin_write(session)
     record_impressions(
         session, user, [case.id for case in shown], source=source,
