@@ -287,7 +287,10 @@ class _View:
         ids, tf = self.postings(fieldname, term)
         if not len(ids):
             return ids, tf
-        df = self.doc_frequency(fieldname, term) or len(ids)
+        # Live documents only: Whoosh's count keeps every deleted copy until segments merge, and the views
+        # of much-read cases are indexed again every few seconds, so their own words would look common and
+        # rank them below cases nobody read.
+        df = int(self.live[ids].sum()) or 1
         idf = math.log(1 + (max(self.live_count, 1) - df + 0.5) / (df + 0.5))
         avg = (self.reader.field_length(fieldname) / max(self.size, 1)) or 1.0
         dl = self.lengths(fieldname)[ids]

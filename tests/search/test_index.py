@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from heatcases.search.engine import Engine, IndexFilters, parse_query
@@ -44,3 +45,24 @@ def test_a_second_process_sees_commits_and_removals(tmp_path):
         update.remove(1)
     result = engine.search(parse_query("老人"), IndexFilters(), sort="relevance", offset=0, limit=5)
     assert [case_id for case_id, _ in result.hits] == [2]
+
+
+def test_a_much_read_case_keeps_its_rank_while_its_views_are_re_indexed(tmp_path):
+    """Every few seconds the views of the cases just read are written again (a new copy, the old one
+    deleted until segments merge). The old copies must not make the case's own words look common."""
+    index = SearchIndex(tmp_path / "index")
+    engine = Engine(index)
+    refund = CaseDocument(1, "买错日期的火车票，讲清规则免费退票", "客人买错了日期，我讲清退票规则，免费退了票。",
+                          ["effortless"], [], "train", False, datetime.now(UTC), None, 0)  # fmt: skip
+    english = CaseDocument(2, "Refund for a cancelled hotel upgrade", "The guest asked for a refund of the upgrade.",
+                           ["trust"], [], "hotel", False, datetime.now(UTC), None, 0)  # fmt: skip
+    with index.updating(timeout=1) as update:
+        for case_id in (3, 4, 5):
+            update.put(document(case_id))
+        update.put(refund)
+        update.put(english)
+    for views in range(1, 6):
+        with index.updating(timeout=1) as update:
+            update.put(replace(refund, views=views))
+        result = engine.search(parse_query("退票"), IndexFilters(), sort="relevance", offset=0, limit=5)
+        assert [case_id for case_id, _ in result.hits][0] == 1, f"after {views} view updates: {result.hits}"
