@@ -42,8 +42,8 @@ class Settings(BaseSettings):
     login_window_minutes: int = Field(15, ge=1, description="Failed logins count towards a lock for this long.")
     login_lockout_minutes: int = Field(15, ge=1, description="How long a locked username or address is refused.")
 
-    views_index_seconds: float = Field(
-        10, gt=0, description="View counts reach the search index's most-viewed order in batches this often."
+    views_refresh_seconds: float = Field(
+        10, gt=0, description="New view counts reach the search's most-viewed order within this many seconds."
     )
     max_active_requests: int = Field(
         8, ge=1, le=200, description="Requests a server process works on at once; later ones wait their turn."

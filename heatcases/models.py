@@ -259,8 +259,6 @@ class IndexTask(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = Field(index=True)
-    # 'case': the case changed, apply at once; 'views': only its view count, applied in batches.
-    kind: str = Field(default="case", max_length=8, sa_column_kwargs={"server_default": "case"})
     enqueued_at: datetime = Field(default_factory=utcnow)
     attempts: int = Field(default=0)
     last_error: str | None = Field(default=None, max_length=500)

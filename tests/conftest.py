@@ -67,7 +67,7 @@ def settings(migrated, tmp_path, cleaning_engine):
     """Settings on the migrated test database; every table is emptied after the test."""
     yield Settings(
         database_url=migrated, data_dir=tmp_path / "data", secret_key=TEST_SECRET, auto_migrate=False,
-        views_index_seconds=0.5,  # the tests wait for views to reach the most-viewed order: not 10 s
+        views_refresh_seconds=0.5,  # the tests wait for views to reach the most-viewed order: not 10 s
     )  # fmt: skip
     _empty_tables(cleaning_engine)
 

@@ -15,6 +15,7 @@ import re
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -300,8 +301,11 @@ class _View:
 class Engine:
     """Search, related cases and suggestions over one :class:`SearchIndex`."""
 
-    def __init__(self, index: SearchIndex):
+    def __init__(self, index: SearchIndex, *, views_of: Callable[[np.ndarray], np.ndarray] | None = None):
+        """``views_of(case_ids)`` gives their counted views for the "most viewed" order (without it, that
+        order is the newest first)."""
         self.index = index
+        self.views_of = views_of
         self._cache = _Cache()
 
     def view(self) -> _View:
@@ -442,8 +446,8 @@ class Engine:
         created = view.column("created")[docs]
         if sort == "relevance" and score is not None:
             keys = (-created, -score[docs])  # lexsort: last key first
-        elif sort == "views":
-            keys = (-created, -view.column("views")[docs])
+        elif sort == "views" and self.views_of is not None:
+            keys = (-created, -self.views_of(view.column("case_id")[docs]))
         else:
             keys = (-created,)
         if len(docs) > wanted * 4:  # keep the work proportional to what is shown

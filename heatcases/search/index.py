@@ -66,7 +66,6 @@ def make_schema() -> Schema:
         featured=BOOLEAN(),
         created=NUMERIC(int, bits=64, sortable=True),
         occurred=NUMERIC(int, sortable=True),
-        views=NUMERIC(int, sortable=True),
     )
 
 
@@ -83,7 +82,6 @@ class CaseDocument:
     featured: bool
     created_at: datetime
     occurred_on: date | None
-    views: int
 
     def fields(self) -> dict:
         day = self.occurred_on or self.created_at.date()
@@ -98,7 +96,6 @@ class CaseDocument:
             "featured": self.featured,
             "created": int(self.created_at.timestamp() * 1000),
             "occurred": day.year * 10000 + day.month * 100 + day.day,
-            "views": self.views,
         }
 
 
@@ -194,7 +191,7 @@ def _refreshed_searcher(ix, old):
             time.sleep(0.05)
 
 
-SCHEMA_VERSION = 2  # raise when the schema or the analysis changes: old indexes get rebuilt at start
+SCHEMA_VERSION = 3  # raise when the schema or the analysis changes: old indexes get rebuilt at start
 FORMAT_FILE = "FORMAT"
 
 

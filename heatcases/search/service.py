@@ -26,6 +26,7 @@ from heatcases.search.index import SearchIndex
 from heatcases.search.schemas import SearchHitPublic
 from heatcases.search.snippets import make_snippet
 from heatcases.search.sync import IndexSyncer
+from heatcases.search.views import ViewCounts
 from heatcases.vocab import canonical_tags
 
 log = logging.getLogger("heatcases.search")
@@ -39,8 +40,9 @@ class SearchService:
 
     def __init__(self, settings: Settings, engine, *, index_path: Path | None = None):
         self.index = SearchIndex(index_path or settings.data_dir / "index")
-        self.engine = Engine(self.index)
-        self.syncer = IndexSyncer(engine, self.index, views_every=settings.views_index_seconds)
+        self.view_counts = ViewCounts(engine, every=settings.views_refresh_seconds)
+        self.engine = Engine(self.index, views_of=self.view_counts.of)
+        self.syncer = IndexSyncer(engine, self.index)
         self.syncer.attach()
         self._users = 0
 
@@ -51,8 +53,10 @@ class SearchService:
         threading.Thread(target=self._warm_up, name="heatcases-search-warm-up", daemon=True).start()
 
     def _warm_up(self) -> None:
-        """Read the index's lengths, columns and filter postings once, so the first user waits less."""
+        """Read the index's lengths, columns and filter postings, and the view counts, once, so the first
+        user waits less."""
         try:
+            self.view_counts.refresh_when_due()
             for words in ("客人", "航斑"):  # the second one builds the spelling index
                 self.engine.search(parse_query(words), IndexFilters(), sort="relevance", offset=0, limit=10)
         except Exception:  # an index being rebuilt or not there yet: the first search will do it

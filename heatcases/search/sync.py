@@ -1,11 +1,10 @@
 """Keeping the index in step with the database, through a durable queue in the database.
 
-Any flush that changes a case in the library (or counts a view of it) also writes an ``IndexTask`` row
-in the same transaction; a case that is not and was not in the library (a submission, an edit of a
-pending case) needs none. After the commit, changes that readers must see at once (approve, feature,
-archive) are applied by the process's one background thread, and the request waits for it (many
-requests' changes then go into one index commit); view counts (kind 'views') are applied in batches
-every ``views_every`` seconds, so reading does not rewrite an index document per view. A task is
+Any flush that changes a case in the library writes an ``IndexTask`` row in the same transaction; a
+case that is not and was not in the library (a submission, an edit of a pending case) needs none, and
+neither does reading (the "most viewed" order comes from the database: ``views.py``). After the commit,
+the process's one background thread applies the change, and the request waits for it, so an approval
+is searchable when it returns (many requests' changes then go into one index commit). A task is
 deleted only after the index commit that reflects it, so a failed or interrupted write (an exception,
 a busy lock, kill -9) is retried and the index catches up by itself. Tasks are read under the index's
 write lock, so two processes never apply an older state over a newer one.
@@ -15,7 +14,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import chain
@@ -28,7 +26,7 @@ from sqlmodel import Session, select
 from heatcases import db
 from heatcases.cases import service as case_service
 from heatcases.db import utcnow
-from heatcases.models import Case, CaseBehavior, CaseTag, CaseView, IndexTask
+from heatcases.models import Case, CaseBehavior, CaseTag, IndexTask
 from heatcases.search.index import CaseDocument, IndexBusy, SearchIndex
 from heatcases.vocab import canonical_behaviors, canonical_tags
 
@@ -38,8 +36,6 @@ BATCH = 500
 MAX_ATTEMPTS = 20
 SERVER_POOL_MB = 512  # a rebuild inside a running server keeps its memory modest (`heatcases reindex` is faster)
 URGENT = "heatcases.index_urgent"
-CASE, VIEWS = "case", "views"  # the kinds of task
-VIEWS_EVERY_SECONDS = 10.0
 APPLY_WAIT_SECONDS = 5.0  # how long a request waits for its change to reach the index
 SYNCER_ATTRIBUTE = "heatcases_index_syncer"
 
@@ -60,10 +56,9 @@ def _in_library_before_or_after(case: Case) -> bool:
     return before_status == "approved" and not before_archived
 
 
-def _changed_case_ids(session: OrmSession) -> tuple[set[int], set[int]]:
-    """(cases whose index entry this flush changes, cases of which it only counts views)."""
+def _changed_case_ids(session: OrmSession) -> set[int]:
+    """The cases whose index entry this flush changes."""
     changed: set[int] = set()
-    viewed: set[int] = set()
     # A case inserted by this flush is not in the identity map until the flush is over.
     flushed = {obj.id: obj for obj in chain(session.new, session.dirty) if isinstance(obj, Case)}
     for obj in chain(session.new, session.dirty, session.deleted):
@@ -76,22 +71,19 @@ def _changed_case_ids(session: OrmSession) -> tuple[set[int], set[int]]:
             case = flushed.get(obj.case_id) or session.identity_map.get(identity_key(Case, obj.case_id))
             if case is None or _in_library_before_or_after(case):
                 changed.add(obj.case_id)
-        elif isinstance(obj, CaseView):
-            viewed.add(obj.case_id)
     changed.discard(None)
-    return changed, viewed - changed
+    return changed
 
 
 @event.listens_for(OrmSession, "after_flush")
 def _enqueue(session: OrmSession, _flush_context) -> None:
-    changed, viewed = _changed_case_ids(session)
-    if not changed and not viewed:
+    changed = _changed_case_ids(session)
+    if not changed:
         return
     now = utcnow()
-    rows = [{"case_id": case_id, "kind": CASE, "enqueued_at": now, "attempts": 0} for case_id in changed]
-    rows += [{"case_id": case_id, "kind": VIEWS, "enqueued_at": now, "attempts": 0} for case_id in viewed]
+    rows = [{"case_id": case_id, "enqueued_at": now, "attempts": 0} for case_id in changed]
     session.connection().execute(insert(IndexTask.__table__), rows)
-    session.info[URGENT] = session.info.get(URGENT, False) or bool(changed)
+    session.info[URGENT] = True
 
 
 @event.listens_for(OrmSession, "after_commit")
@@ -110,7 +102,7 @@ def _after_rollback(session: OrmSession) -> None:
 
 
 _DOCUMENT_COLUMNS = (Case.id, Case.title, Case.body, Case.business_line, Case.featured, Case.created_at,
-                     Case.occurred_on, Case.views, Case.status, Case.archived)  # fmt: skip
+                     Case.occurred_on, Case.status, Case.archived)  # fmt: skip
 
 
 def _documents(connection, condition) -> tuple[list, list[CaseDocument]]:
@@ -143,7 +135,6 @@ def _documents(connection, condition) -> tuple[list, list[CaseDocument]]:
             featured=row.featured,
             created_at=row.created_at,
             occurred_on=row.occurred_on,
-            views=row.views,
         )  # fmt: skip
         for row in rows
     ]
@@ -216,13 +207,11 @@ class IndexSyncer:
     and no request thread queues for the index's write lock.
     """
 
-    def __init__(self, engine: Engine, index: SearchIndex, *, lock_timeout: float = 2.0, poll_seconds: float = 2.0,
-                 views_every: float = VIEWS_EVERY_SECONDS):  # fmt: skip
+    def __init__(self, engine: Engine, index: SearchIndex, *, lock_timeout: float = 2.0, poll_seconds: float = 2.0):
         self.engine = engine
         self.index = index
         self.lock_timeout = lock_timeout
         self.poll_seconds = poll_seconds
-        self.views_every = views_every
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -230,26 +219,27 @@ class IndexSyncer:
         self._passes_started = 0
         self._passes_done = 0
 
-    def drain(self, *, limit: int | None = None, kinds: tuple[str, ...] = (CASE, VIEWS)) -> DrainReport:
-        """Apply queued tasks of these kinds in batches until none is left (or ``limit`` tasks are done)."""
+    def drain(self, *, limit: int | None = None) -> DrainReport:
+        """Apply queued tasks in batches until none is left (or ``limit`` tasks are done)."""
         report = DrainReport()
         while limit is None or report.tasks < limit:
             try:
-                done = self._drain_batch(report, kinds)
+                done = self._drain_batch(report)
             except IndexBusy:
                 raise
             except Exception as error:
-                self._record_failure(error, kinds)
+                self._record_failure(error)
                 raise
             if done < BATCH:
                 break
         return report
 
-    def _queued(self, kinds: tuple[str, ...]):
-        return select(IndexTask.id).where(IndexTask.attempts < MAX_ATTEMPTS, IndexTask.kind.in_(kinds))
+    @staticmethod
+    def _queued():
+        return select(IndexTask.id).where(IndexTask.attempts < MAX_ATTEMPTS)
 
-    def _drain_batch(self, report: DrainReport, kinds: tuple[str, ...]) -> int:
-        if not self.pending(kinds):  # the common case for the poller: no need to open a writer
+    def _drain_batch(self, report: DrainReport) -> int:
+        if not self.pending():  # the common case for the poller: no need to open a writer
             return 0
         with self.index.updating(timeout=self.lock_timeout) as update:
             read_at = utcnow()
@@ -257,7 +247,7 @@ class IndexSyncer:
                 tasks = list(
                     session.exec(
                         select(IndexTask.id, IndexTask.case_id)
-                        .where(IndexTask.id.in_(self._queued(kinds).order_by(IndexTask.id).limit(BATCH)))
+                        .where(IndexTask.id.in_(self._queued().order_by(IndexTask.id).limit(BATCH)))
                         .order_by(IndexTask.id)
                     )
                 )
@@ -280,10 +270,10 @@ class IndexSyncer:
         report.removed += len(case_ids) - len(documents)
         return len(task_ids)
 
-    def _record_failure(self, error: Exception, kinds: tuple[str, ...]) -> None:
+    def _record_failure(self, error: Exception) -> None:
         """Count the failed attempt on the batch that was being applied (for the operator to see)."""
         with Session(self.engine) as session:
-            batch = self._queued(kinds).order_by(IndexTask.id).limit(BATCH)
+            batch = self._queued().order_by(IndexTask.id).limit(BATCH)
             session.execute(
                 update(IndexTask)
                 .where(IndexTask.id.in_(batch.scalar_subquery()))
@@ -300,7 +290,7 @@ class IndexSyncer:
         """
         if self._thread is None:
             try:
-                self.drain(limit=BATCH, kinds=(CASE,))
+                self.drain(limit=BATCH)
             except IndexBusy:
                 pass
             except Exception:
@@ -311,10 +301,10 @@ class IndexSyncer:
             self._wake.set()
             self._passes.wait_for(lambda: self._passes_done >= wanted or self._thread is None, APPLY_WAIT_SECONDS)
 
-    def pending(self, kinds: tuple[str, ...] = (CASE, VIEWS)) -> int:
-        """How many tasks of these kinds wait (and may still be retried)."""
+    def pending(self) -> int:
+        """How many tasks wait (and may still be retried)."""
         with Session(db.reader(self.engine)) as session:
-            return session.exec(select(func.count()).select_from(self._queued(kinds).subquery())).one()
+            return session.exec(select(func.count()).select_from(self._queued().subquery())).one()
 
     # --- the background thread --------------------------------------------------------------------
 
@@ -354,24 +344,20 @@ class IndexSyncer:
             pass
         except Exception:
             log.exception("search index catch-up failed; it will be retried")
-        views_due = time.monotonic() + self.views_every
         while not self._stop.is_set():
-            self._wake.wait(min(self.poll_seconds, max(0.0, views_due - time.monotonic())))
+            self._wake.wait(self.poll_seconds)
             self._wake.clear()
             if self._stop.is_set():
                 return
-            kinds = (CASE,)
-            if time.monotonic() >= views_due:
-                kinds, views_due = (CASE, VIEWS), time.monotonic() + self.views_every
-            self._one_pass(kinds)
+            self._one_pass()
 
-    def _one_pass(self, kinds: tuple[str, ...]) -> None:
+    def _one_pass(self) -> None:
         """Drain once, then tell the requests waiting in ``apply_now`` that a pass has ended."""
         with self._passes:
             self._passes_started += 1
             number = self._passes_started
         try:
-            self.drain(kinds=kinds)
+            self.drain()
         except IndexBusy:
             self._wake.set()  # try again soon, not at the next poll
             self._stop.wait(0.2)
