@@ -803,7 +803,7 @@ class TestIndexSharedByProcesses:
         with index.updating(timeout=5) as update:
             update.put(
                 CaseDocument(id=case_id, title=f"航班 {case_id}", body="客人 航班 改签", tags=["trust"], behaviors=[],
-                             business_line="flight", featured=False, created_at=db.utcnow(), occurred_on=None, views=0)
+                             business_line="flight", featured=False, created_at=db.utcnow(), occurred_on=None)
             )  # fmt: skip
 
     def test_a_searcher_refreshes_while_another_process_merges_away_what_it_was_opening(self, tmp_path, monkeypatch):
