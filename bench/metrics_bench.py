@@ -10,7 +10,7 @@ Loading uses SQLAlchemy Core executemany on SQLite and COPY on PostgreSQL; then 
 (heatcases.metrics.rollup.rebuild) and the search index are built, so the server starts without catching up,
 and ANALYZE runs (VACUUM ANALYZE on PostgreSQL).
 
-Then it times metrics.service.summary in-process (with the SQL statements of one call), and over HTTP on
+Then it times metrics.summary.summary in-process (with the SQL statements of one call), and over HTTP on
 a real uvicorn server, logged in as a supervisor: GET /api/metrics/summary, /api/metrics/summary.csv,
 /api/metrics/trend and the /dashboard page, for 30-day windows ending 0, 10, 30 and 60 days before the
 data's last day. Every user's password is bench-pass-1 (the bench logs in as sup01). The database is kept
@@ -54,7 +54,7 @@ from heatcases import db
 from heatcases.accounts.service import hash_password
 from heatcases.config import Settings
 from heatcases.metrics import periods, rollup
-from heatcases.metrics import service as metrics
+from heatcases.metrics import summary as metrics
 from heatcases.models import (
     Case,
     CaseBehavior,
@@ -856,7 +856,7 @@ def in_process(settings: Settings, engine: Engine, spans: list[periods.Period], 
         for number in range(requests):
             by_window[number % len(spans)].append(once(spans[number % len(spans)]))
     every = [ms for values in by_window.values() for ms in values]
-    log(f"  metrics.service.summary:       {spread(every)}")
+    log(f"  metrics.summary.summary:       {spread(every)}")
     log(f"  garbage collector during them: {collector.describe()}")
     for index, values in by_window.items():
         log(f"    {describe(spans[index])}: p50 {percentile(values, 50):7.1f}  max {max(values):7.1f} ms")

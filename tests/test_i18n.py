@@ -523,7 +523,7 @@ def test_every_key_built_from_a_code_exists():
     """Keys put together from codes: each code of each family has its message."""
     from heatcases.cases.service import TRANSITIONS
     from heatcases.metrics import periods
-    from heatcases.metrics import service as metrics
+    from heatcases.metrics import trend as metrics_trend
     from heatcases.metrics.schemas import HEADLINE_KEYS
     from heatcases.search import service as search
 
@@ -531,7 +531,7 @@ def test_every_key_built_from_a_code_exists():
         *(f"invalid.{name}" for name in (*case_pages.CASE_FIELDS, "decision", "comment")),
         *(f"metrics.{name}" for name in (*HEADLINE_KEYS, "opened", "members", "unique_viewers", "open_rate")),
         *(f"metrics.preset.{name}" for name in periods.PRESETS),
-        *(f"metrics.interval.{name}" for name in metrics.INTERVALS),
+        *(f"metrics.interval.{name}" for name in metrics_trend.INTERVALS),
         *(f"search.sort.{name}" for name in search.SORTS),
         *(f"transition.{action}" for action, current in TRANSITIONS if current is not None),
         *(f"event.{action}" for action, _ in TRANSITIONS),

@@ -15,7 +15,7 @@ from heatcases.db import utcnow
 from heatcases.deps import AuthorPageUser, PageUser, ReviewerPageUser, SessionDep, SettingsDep
 from heatcases.errors import InvalidInput, InvalidTransition, PermissionDenied
 from heatcases.i18n import translate
-from heatcases.metrics import service as metrics_service
+from heatcases.metrics import reading as metrics_reading
 from heatcases.models import Case
 from heatcases.search import service as search_service
 from heatcases.templating import local_time, render, request_language, safe_next, wants_json
@@ -46,11 +46,11 @@ def home(request: Request, user: PageUser, session: SessionDep):
     search_service.record_listing(
         session, user, [c for cases in featured.values() for c in cases] + recent, source="home"
     )
-    reading = metrics_service.reading_by_value(session, user)
+    reading = metrics_reading.reading_by_value(session, user)
     context = {
         "featured": featured,
         "reading": reading,
-        "overall": metrics_service.reading_overall(reading),
+        "overall": metrics_reading.reading_overall(reading),
         "recent": recent,
         "my_counts": service.status_counts(session, user, mine=True),
         "queue_count": service.status_counts(session, user).get("pending", 0) if service.is_reviewer(user) else 0,
@@ -325,7 +325,7 @@ def _case_page(request: Request, session, user, case, *, review_error: str | Non
     related = search_service.related_cases(session, request.app.state.search, user, case)
     context = {
         "related": related,
-        "reading": metrics_service.reading_by_value(session, user),
+        "reading": metrics_reading.reading_by_value(session, user),
         "case": case,
         "public": service.to_public(case),
         "history": service.history(session, case),

@@ -12,8 +12,15 @@ from heatcases.cases import service as cases
 from heatcases.cases.schemas import CaseId
 from heatcases.deps import ApiUser, ReadSessionDep, ReviewerApiUser, SettingsDep
 from heatcases.errors import error_responses
-from heatcases.metrics import export, periods, service
+from heatcases.metrics import export, periods
+from heatcases.metrics import readers as metrics_readers
+from heatcases.metrics import reading as metrics_reading
+from heatcases.metrics import search_analytics as metrics_search_analytics
+from heatcases.metrics import summary as metrics_summary
+from heatcases.metrics import top_cases as metrics_top_cases
+from heatcases.metrics import trend as metrics_trend
 from heatcases.metrics.schemas import CaseReaders, MetricsSummary, Progress, SearchAnalytics, TopCases, Trend
+from heatcases.metrics.scope import Scope, team_scope
 
 router = APIRouter(prefix="/api", tags=["metrics"])
 
@@ -48,8 +55,8 @@ def summary(
     user: ReviewerApiUser, session: ReadSessionDep, settings: SettingsDep, period: PeriodDep, team: TeamName = None
 ) -> MetricsSummary:
     """The period's figures, the previous period's, the change in %, and per value, team and agent."""
-    scope = service.team_scope(session, team)
-    return service.summary(session, settings.tz, period, scope, team=team or None)
+    scope = team_scope(session, team)
+    return metrics_summary.summary(session, settings.tz, period, scope, team=team or None)
 
 
 @router.get("/metrics/summary.csv", response_class=CsvResponse, responses=SUPERVISORS)
@@ -57,7 +64,7 @@ def summary_csv(
     user: ReviewerApiUser, session: ReadSessionDep, settings: SettingsDep, period: PeriodDep, team: TeamName = None
 ) -> Response:
     """The summary's by-agent table as CSV."""
-    return csv_response(*export.export(session, settings.tz, "agents", period, service.team_scope(session, team)))
+    return csv_response(*export.export(session, settings.tz, "agents", period, team_scope(session, team)))
 
 
 @router.get("/metrics/export/{table}.csv", response_class=CsvResponse, responses=SUPERVISORS)
@@ -70,7 +77,7 @@ def export_csv(
     team: TeamName = None,
 ) -> Response:
     """Any table of the dashboard as CSV."""
-    return csv_response(*export.export(session, settings.tz, table, period, service.team_scope(session, team)))
+    return csv_response(*export.export(session, settings.tz, table, period, team_scope(session, team)))
 
 
 @router.get("/metrics/trend", response_model=Trend, responses=SUPERVISORS)
@@ -83,7 +90,7 @@ def trend(
     team: TeamName = None,
 ) -> Trend:
     """The figures per day, week (from Monday) or month of the period."""
-    return service.trend(session, settings.tz, period, interval, service.team_scope(session, team))
+    return metrics_trend.trend(session, settings.tz, period, interval, team_scope(session, team))
 
 
 @router.get("/metrics/search", response_model=SearchAnalytics, responses=SUPERVISORS)
@@ -95,7 +102,7 @@ def search_analytics(
     limit: Annotated[int, Query(ge=1, le=200)] = 20,
 ) -> SearchAnalytics:
     """The period's most frequent queries and the queries that found nothing."""
-    return service.search_analytics(session, settings.tz, period, limit)
+    return metrics_search_analytics.search_analytics(session, settings.tz, period, limit)
 
 
 @router.get("/metrics/top-cases", response_model=TopCases, responses=SUPERVISORS)
@@ -108,23 +115,23 @@ def top_cases(
     limit: Annotated[int, Query(ge=1, le=50)] = 5,
 ) -> TopCases:
     """The period's most viewed cases per HEAT value and business line."""
-    return service.top_cases(session, settings.tz, period, service.team_scope(session, team), limit)
+    return metrics_top_cases.top_cases(session, settings.tz, period, team_scope(session, team), limit)
 
 
 @router.get("/metrics/progress", response_model=Progress, responses=SUPERVISORS)
 def progress(user: ReviewerApiUser, session: ReadSessionDep, team: TeamName = None) -> Progress:
     """Trainees' reading: featured cases read / featured cases, per trainee and team."""
-    return service.progress(session, service.team_scope(session, team))
+    return metrics_reading.progress(session, team_scope(session, team))
 
 
 @router.get("/cases/{case_id}/readers", response_model=CaseReaders, responses=error_responses(403, 404))
 def case_readers(case_id: CaseId, user: ReviewerApiUser, session: ReadSessionDep) -> CaseReaders:
     """Who has read the case, with its views, impressions and open rate."""
     cases.get_case(session, case_id, user)
-    return service.readers(session, case_id)
+    return metrics_readers.readers(session, case_id)
 
 
 @router.get("/me/progress", response_model=Progress)
 def my_progress(user: ApiUser, session: ReadSessionDep) -> Progress:
     """The caller's own reading of the featured cases."""
-    return service.progress(session, service.Scope(), only_user=user.id)
+    return metrics_reading.progress(session, Scope(), only_user=user.id)

@@ -11,8 +11,9 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from heatcases.errors import NotFound
-from heatcases.metrics import service
+from heatcases.metrics import reading, search_analytics, summary, top_cases, trend
 from heatcases.metrics.periods import Period
+from heatcases.metrics.scope import Scope
 
 # A cell starting with one of these is a formula to a spreadsheet: names typed by users must not run.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -44,20 +45,20 @@ class Table:
 
 
 def _agents(session, tz, period, scope) -> Table:
-    rows = service.breakdowns(session, tz, period, scope).by_agent
+    rows = summary.breakdowns(session, tz, period, scope).by_agent
     header = ["author", "name", "team", "submissions", "approved", "rejected", "featured", "praised"]
     return Table(header, [[getattr(row, key) for key in header] for row in rows])
 
 
 def _teams(session, tz, period, scope) -> Table:
-    rows = service.breakdowns(session, tz, period, scope).by_team
+    rows = summary.breakdowns(session, tz, period, scope).by_team
     header = ["team", "members", "submissions", "approved", "rejected", "featured", "praised", "views"]
     return Table(header, [[getattr(row, key) for key in header] for row in rows])
 
 
 def _groups(attribute: str, key: str) -> Callable:
     def build(session, tz, period, scope) -> Table:
-        groups = getattr(service.breakdowns(session, tz, period, scope), attribute)
+        groups = getattr(summary.breakdowns(session, tz, period, scope), attribute)
         header = [key, "submissions", "approved", "rejected", "featured", "praised", "views"]
         return Table(header, [[name, *(getattr(figures, k) for k in header[1:])] for name, figures in groups.items()])
 
@@ -66,7 +67,7 @@ def _groups(attribute: str, key: str) -> Callable:
 
 def _trend(interval: str) -> Callable:
     def build(session, tz, period, scope) -> Table:
-        buckets = service.trend(session, tz, period, interval, scope).buckets
+        buckets = trend.trend(session, tz, period, interval, scope).buckets
         header = ["start", "submissions", "approved", "rejected", "featured", "praised", "views", "impressions",
                   "opened"]  # fmt: skip
         return Table(header, [[getattr(bucket, key) for key in header] for bucket in buckets])
@@ -76,7 +77,7 @@ def _trend(interval: str) -> Callable:
 
 def _queries(attribute: str) -> Callable:
     def build(session, tz, period, scope) -> Table:
-        rows = getattr(service.search_analytics(session, tz, period, limit=200), attribute)
+        rows = getattr(search_analytics.search_analytics(session, tz, period, limit=200), attribute)
         header = ["query", "searches", "users", "results"]
         return Table(header, [[getattr(row, key) for key in header] for row in rows])
 
@@ -84,7 +85,7 @@ def _queries(attribute: str) -> Callable:
 
 
 def _top_cases(session, tz, period, scope) -> Table:
-    top = service.top_cases(session, tz, period, scope, limit=20)
+    top = top_cases.top_cases(session, tz, period, scope, limit=20)
     header = ["group", "key", "rank", "case_id", "title", "views", "unique_viewers", "featured"]
     rows = [
         [group, key, rank, case.id, case.title, case.views, case.unique_viewers, case.featured]
@@ -96,12 +97,12 @@ def _top_cases(session, tz, period, scope) -> Table:
 
 
 def _progress(session, tz, period, scope) -> Table:
-    rows = service.progress(session, scope).trainees
+    rows = reading.progress(session, scope).trainees
     header = ["username", "name", "team", "read", "featured", "progress"]
     return Table(header, [[getattr(row, key) for key in header] for row in rows])
 
 
-TABLES: dict[str, Callable[[Session, ZoneInfo, Period, service.Scope], Table]] = {
+TABLES: dict[str, Callable[[Session, ZoneInfo, Period, Scope], Table]] = {
     "agents": _agents,
     "teams": _teams,
     "values": _groups("by_tag", "tag"),
@@ -116,7 +117,7 @@ TABLES: dict[str, Callable[[Session, ZoneInfo, Period, service.Scope], Table]] =
 }
 
 
-def export(session: Session, tz: ZoneInfo, name: str, period: Period, scope: service.Scope) -> tuple[str, str]:
+def export(session: Session, tz: ZoneInfo, name: str, period: Period, scope: Scope) -> tuple[str, str]:
     """(file name, CSV text) of one dashboard table; NotFound for a table that does not exist."""
     build = TABLES.get(name)
     if build is None:

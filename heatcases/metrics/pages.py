@@ -13,9 +13,17 @@ from heatcases.cases.schemas import CaseId
 from heatcases.deps import AuthorPageUser, PageUser, ReadSessionDep, ReviewerPageUser, SettingsDep
 from heatcases.errors import HeatcasesError, InvalidInput
 from heatcases.i18n import translate
-from heatcases.metrics import export, periods, service
+from heatcases.metrics import export, periods
+from heatcases.metrics import impact as metrics_impact
+from heatcases.metrics import readers as metrics_readers
+from heatcases.metrics import reading as metrics_reading
+from heatcases.metrics import search_analytics as metrics_search_analytics
+from heatcases.metrics import summary as metrics_summary
+from heatcases.metrics import top_cases as metrics_top_cases
+from heatcases.metrics import trend as metrics_trend
 from heatcases.metrics.api import csv_response
 from heatcases.metrics.schemas import HEADLINE_KEYS
+from heatcases.metrics.scope import EVERYONE, Scope, team_names, team_scope
 from heatcases.templating import render, request_language
 from heatcases.vocab import TAGS, label
 
@@ -50,9 +58,9 @@ def _choices(settings, session, preset: str, date_from: str, date_to: str, team:
     except HeatcasesError as problem:
         error, period = problem.message_key, periods.resolve(None, None, settings.tz)
     try:
-        scope = service.team_scope(session, team)
+        scope = team_scope(session, team)
     except HeatcasesError as problem:
-        error, scope, team = problem.message_key, service.EVERYONE, ""
+        error, scope, team = problem.message_key, EVERYONE, ""
     return period, scope, team, error
 
 
@@ -70,18 +78,18 @@ def dashboard(
 ):
     """The supervisor dashboard: headline figures with change, charts, tables and search analytics."""
     period, scope, team, error = _choices(settings, session, preset, date_from, date_to, team)
-    if interval not in service.INTERVALS:
+    if interval not in metrics_trend.INTERVALS:
         interval = default_interval(period)
     tz = settings.tz
-    summary = service.summary(session, tz, period, scope, team=team or None)
-    trend = service.trend(session, tz, period, interval, scope)
-    progress = service.progress(session, scope)
+    summary = metrics_summary.summary(session, tz, period, scope, team=team or None)
+    trend = metrics_trend.trend(session, tz, period, interval, scope)
+    progress = metrics_reading.progress(session, scope)
     context = {
         "period": period,
         "preset": preset if preset in periods.PRESETS else "",
         "presets": periods.PRESETS,
         "team": team,
-        "teams": service.team_names(session),
+        "teams": team_names(session),
         "interval": interval,
         "error": error,
         "summary": summary,
@@ -94,8 +102,8 @@ def dashboard(
             "agents": [(row, row) for row in summary.by_agent[:AGENT_ROWS]],
         },
         "trend": trend,
-        "search": service.search_analytics(session, tz, period, limit=10),
-        "top": service.top_cases(session, tz, period, scope, limit=3),
+        "search": metrics_search_analytics.search_analytics(session, tz, period, limit=10),
+        "top": metrics_top_cases.top_cases(session, tz, period, scope, limit=3),
         "progress": progress,
         "trainees": sorted(progress.trainees, key=lambda row: (row.progress or 0, row.username))[:TRAINEE_ROWS],
         "export_query": {
@@ -148,14 +156,14 @@ def dashboard_csv(
 ) -> Response:
     """One table of the dashboard as CSV, for the period and team shown."""
     period = _period(settings, "", date_from, date_to)
-    return csv_response(*export.export(session, settings.tz, table, period, service.team_scope(session, team)))
+    return csv_response(*export.export(session, settings.tz, table, period, team_scope(session, team)))
 
 
 @router.get("/cases/{case_id}/readers")
 def readers_page(request: Request, case_id: CaseId, user: ReviewerPageUser, session: ReadSessionDep):
     """Who has read a case, when and how often (supervisors)."""
     case = cases.get_case(session, case_id, user)
-    return render(request, "metrics/readers.html", {"case": case, "readers": service.readers(session, case_id)})
+    return render(request, "metrics/readers.html", {"case": case, "readers": metrics_readers.readers(session, case_id)})
 
 
 @router.get("/me/impact")
@@ -170,19 +178,19 @@ def my_impact(
     if preset not in periods.PRESETS:
         preset = "90d"
     period = periods.preset(preset, settings.tz)
-    mine = service.Scope(author_id=user.id)
-    current = service.figures(session, period.utc_bounds(settings.tz), mine)
-    previous = service.figures(session, period.previous().utc_bounds(settings.tz), mine)
+    mine = Scope(author_id=user.id)
+    current = metrics_summary.figures(session, period.utc_bounds(settings.tz), mine)
+    previous = metrics_summary.figures(session, period.previous().utc_bounds(settings.tz), mine)
     year = periods.Period(periods.months_back(period.end, 11), period.end)
-    months = service.trend(session, settings.tz, year, "month", mine).buckets
+    months = metrics_trend.trend(session, settings.tz, year, "month", mine).buckets
     context = {
         "period": period,
         "preset": preset,
         "presets": periods.PRESETS,
         "current": current,
         "previous": previous,
-        "change": service.change(current, previous),
-        "cases": service.my_cases(session, user, period.utc_bounds(settings.tz)),
+        "change": metrics_summary.change(current, previous),
+        "cases": metrics_impact.my_cases(session, user, period.utc_bounds(settings.tz)),
         "months": [(month.start.strftime("%Y-%m"), month) for month in months],
         "chart": {
             "months": {
@@ -199,9 +207,9 @@ def my_impact(
 @router.get("/me/progress")
 def my_progress(request: Request, user: PageUser, session: ReadSessionDep):
     """A reader's progress through the featured cases, per HEAT value, read or not."""
-    reading = service.featured_reading(session, user)
+    reading = metrics_reading.featured_reading(session, user)
     per_value = {tag: (sum(1 for _, _, read in rows if read), len(rows)) for tag, rows in reading.items()}
-    overall = service.progress(session, only_user=user.id)
+    overall = metrics_reading.progress(session, only_user=user.id)
     return render(
         request,
         "metrics/progress.html",

@@ -29,17 +29,17 @@ def test_a_slow_report_over_http_does_not_hold_up_a_submission(app, client, supe
     """The whole request path: the caller's token lookup must not keep the write lock while the report runs."""
     if app.state.engine.dialect.name != "sqlite":
         pytest.skip("PostgreSQL readers never block writers")
-    from heatcases.metrics import service
+    from heatcases.metrics import summary as metrics_summary
 
     started, release = threading.Event(), threading.Event()
-    original = service.summary
+    original = metrics_summary.summary
 
     def slow_summary(*args, **kwargs):
         started.set()
         release.wait(timeout=10)
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(service, "summary", slow_summary)
+    monkeypatch.setattr(metrics_summary, "summary", slow_summary)
     report = threading.Thread(target=lambda: supervisor.get("/api/metrics/summary"))
     report.start()
     assert started.wait(timeout=5)
