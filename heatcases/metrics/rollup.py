@@ -39,16 +39,17 @@ def split(bounds: tuple[datetime, datetime]):
 
 def _add(connection: Connection, rows: list[dict]) -> None:
     """Add to rollup rows, creating them as needed (in key order, so concurrent writers never deadlock)."""
+    if not rows:
+        return
     module = postgresql if connection.dialect.name == "postgresql" else sqlite
     table = ViewStat.__table__
-    for row in sorted(rows, key=lambda r: (r["hour"], r["dimension"], r["key"])):
-        statement = module.insert(table).values(**{"views": 0, "opened": 0, "impressions": 0, **row})
-        connection.execute(
-            statement.on_conflict_do_update(
-                index_elements=[table.c.hour, table.c.dimension, table.c.key],
-                set_={name: table.c[name] + statement.excluded[name] for name in MEASURES},
-            )
-        )
+    statement = module.insert(table)
+    statement = statement.on_conflict_do_update(
+        index_elements=[table.c.hour, table.c.dimension, table.c.key],
+        set_={name: table.c[name] + statement.excluded[name] for name in MEASURES},
+    )
+    ordered = sorted(rows, key=lambda r: (r["hour"], r["dimension"], r["key"]))
+    connection.execute(statement, [{"views": 0, "opened": 0, "impressions": 0, **row} for row in ordered])
 
 
 def _view_rows(connection: Connection, views: list[CaseView]) -> list[dict]:

@@ -12,13 +12,13 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import insert
+from sqlalchemy import Row, insert
 from sqlmodel import Session, select
 
 from heatcases import db
 from heatcases.cases import service as case_service
 from heatcases.config import Settings
-from heatcases.models import Case, Impression, SearchQuery, User
+from heatcases.models import Case, CaseTag, Impression, SearchQuery, User
 from heatcases.privacy import mask_personal_data
 from heatcases.search import text
 from heatcases.search.engine import Engine, IndexFilters, parse_query
@@ -100,31 +100,57 @@ class SearchPage:
     query_id: int | None = None
 
 
-def _load_shown(session: Session, ranked: list[tuple[int, float]]) -> list[tuple[Case, float]]:
+@dataclass(frozen=True)
+class _Shown:
+    """What a hit shows of a case: plain columns, not an ORM object (a search loads ten at a time)."""
+
+    row: Row
+    tags: list[str]
+    score: float
+
+    @property
+    def id(self) -> int:
+        return self.row.id
+
+    @property
+    def author_id(self) -> int:
+        return self.row.author_id
+
+
+_HIT_COLUMNS = (Case.id, Case.title, Case.body, Case.business_line, Case.featured, Case.views, Case.occurred_on,
+                Case.created_at, Case.status, Case.archived, Case.author_id, User.username.label("author"))  # fmt: skip
+
+
+def _load_shown(session: Session, ranked: list[tuple[int, float]]) -> list[_Shown]:
     """The ranked cases that the database says may be shown, in rank order."""
     if not ranked:
         return []
     ids = [case_id for case_id, _score in ranked]
     # By primary key only (a status condition makes SQLite walk the status index), then filtered.
-    cases = {case.id: case for case in session.exec(select(Case).where(Case.id.in_(ids))).unique()}
+    rows = session.execute(select(*_HIT_COLUMNS).join(User, User.id == Case.author_id).where(Case.id.in_(ids))).all()
+    found = {row.id: row for row in rows if case_service.is_listed(row)}
+    tags: dict[int, list[str]] = {}
+    for case_id, tag in session.execute(select(CaseTag.case_id, CaseTag.tag).where(CaseTag.case_id.in_(list(found)))):
+        tags.setdefault(case_id, []).append(tag)
     return [
-        (cases[case_id], score)
+        _Shown(found[case_id], canonical_tags(tags.get(case_id, [])), score)
         for case_id, score in ranked
-        if case_id in cases and case_service.is_listed(cases[case_id])
+        if case_id in found
     ]
 
 
-def _hit(case: Case, score: float, terms: list[str]) -> SearchHitPublic:
+def _hit(shown: _Shown, terms: list[str]) -> SearchHitPublic:
+    case = shown.row
     return SearchHitPublic(
         id=case.id,
         title=case.title,
         snippet=str(make_snippet(case.body, terms)),
-        tags=canonical_tags(row.tag for row in case.tag_rows),
+        tags=shown.tags,
         business_line=case.business_line,
         featured=case.featured,
         views=case.views,
-        score=round(score, 4),
-        author=case.author.username,
+        score=round(shown.score, 4),
+        author=case.author,
         occurred_on=case.occurred_on,
         created_at=case.created_at,
     )
@@ -158,7 +184,7 @@ def search_cases(session: Session, search: SearchService, user: User, params: Se
     limit = params.per_page if offset < MAX_RANKED else 0
     result = search.engine.search(parsed, params.filters, sort=params.sort, offset=offset, limit=limit)
     shown = _load_shown(session, result.hits)
-    hits = [_hit(case, score, result.terms) for case, score in shown]
+    hits = [_hit(one, result.terms) for one in shown]
 
     db.begin_write(session)
     query_id = None
@@ -177,7 +203,7 @@ def search_cases(session: Session, search: SearchService, user: User, params: Se
         query_id = logged.id
     record_impressions(
         session, user, [hit.id for hit in hits], source="search", query_id=query_id,
-        authors={case.id: case.author_id for case, _score in shown},
+        authors={one.id: one.author_id for one in shown},
     )  # fmt: skip
     session.commit()
     return SearchPage(
@@ -199,13 +225,13 @@ def related_cases(
     ranked = search.engine.related(case.id, case.title, case.body, tags, case.business_line, limit + 3)
     shown = _load_shown(session, [(case_id, score) for case_id, score in ranked if case_id != case.id])[:limit]
     terms = []  # a related case is shown by its opening lines, nothing to mark
-    hits = [_hit(other, score, terms) for other, score in shown]
+    hits = [_hit(other, terms) for other in shown]
     if not hits:  # nothing shown, nothing to count: no writer transaction
         return hits
     db.begin_write(session)
     record_impressions(
         session, user, [hit.id for hit in hits], source="related",
-        authors={other.id: other.author_id for other, _score in shown},
+        authors={other.id: other.author_id for other in shown},
     )  # fmt: skip
     session.commit()
     return hits
