@@ -8,8 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, exists, func, or_, true, update
+from sqlalchemy import and_, exists, func, not_, or_, true, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
 from heatcases.cases.schemas import CaseCreate, CaseEventPublic, CasePublic, CaseUpdate, check_behaviors_fit_tags
@@ -340,15 +341,18 @@ def record_view(session: Session, case: Case, viewer: User, *, window_minutes: i
     if not claimed:
         session.rollback()
         return False
-    session.execute(
+    views, unique_viewers = session.execute(
         update(Case)
         .where(Case.id == case.id)
         .values(views=Case.views + 1, unique_viewers=Case.unique_viewers + (1 if new_viewer else 0))
-    )
+        .returning(Case.views, Case.unique_viewers)
+    ).one()
     impression_id = _open_impression(session, case, viewer, now)
     session.add(CaseView(case_id=case.id, user_id=viewer.id, viewed_at=now, impression_id=impression_id))
     session.commit()
-    session.refresh(case)
+    # The counts as this transaction left them, without loading the case again.
+    set_committed_value(case, "views", views)
+    set_committed_value(case, "unique_viewers", unique_viewers)
     return True
 
 
@@ -391,10 +395,8 @@ class CaseFilters:
     oldest_first: bool = False
 
 
-def _conditions(user: User, filters: CaseFilters) -> list:
-    conditions = [visible_clause(user)]
-    if filters.mine:
-        conditions.append(Case.author_id == user.id)
+def _filter_conditions(filters: CaseFilters) -> list:
+    conditions = []
     if filters.status:
         conditions.append(Case.status == filters.status)
     for tag in filters.tags:
@@ -410,16 +412,38 @@ def _conditions(user: User, filters: CaseFilters) -> list:
     return conditions
 
 
+def _visible_parts(user: User, filters: CaseFilters) -> list[list]:
+    """The cases the user may see that match the filters, as parts without overlap, each answered by an
+    index: a reviewer's one part; anyone else's the library and their own cases outside it. (As one OR,
+    SQLite reads every case of the library to count or sort them: half a second at 100,000 cases.)"""
+    rest = _filter_conditions(filters)
+    if filters.mine:
+        return [[Case.author_id == user.id, *rest]]
+    if is_reviewer(user):
+        return [rest]
+    listed = [Case.status == "approved", Case.archived.is_(False)]
+    return [[*listed, *rest], [Case.author_id == user.id, not_(and_(*listed)), *rest]]
+
+
 def find_cases(session: Session, user: User, filters: CaseFilters, *, limit: int, offset: int = 0) -> list[Case]:
     """The visible cases matching the filters, newest (or oldest) first, without counting them all."""
     order = (Case.created_at, Case.id) if filters.oldest_first else (Case.created_at.desc(), Case.id.desc())
-    statement = select(Case).where(*_conditions(user, filters)).order_by(*order).offset(offset).limit(limit)
+    parts = _visible_parts(user, filters)
+    if len(parts) == 1:
+        wanted = parts[0]
+    else:  # the first offset + limit of each part, in order, then the page of those
+        firsts = [select(Case.id).where(*part).order_by(*order).limit(offset + limit).subquery() for part in parts]
+        wanted = [Case.id.in_(union_all(*(select(first.c.id) for first in firsts)))]
+    statement = select(Case).where(*wanted).order_by(*order).offset(offset).limit(limit)
     return list(session.exec(statement).unique())
 
 
 def list_cases(session: Session, user: User, filters: CaseFilters, *, page: int, per_page: int):
     """One page of the cases the user may see, with the total; returns (total, cases)."""
-    total = session.exec(select(func.count()).select_from(Case).where(*_conditions(user, filters))).one()
+    total = sum(
+        session.exec(select(func.count()).select_from(Case).where(*part)).one()
+        for part in _visible_parts(user, filters)
+    )
     return total, find_cases(session, user, filters, limit=per_page, offset=(page - 1) * per_page)
 
 
