@@ -7,7 +7,7 @@ from pydantic import BaseModel
 
 class HeatcasesError(Exception):
     status_code = 400
-    # Key into the page messages (heatcases.i18n) for the friendly error page.
+    # Key into the page messages (heatcases.i18n, the catalogs in heatcases/locale/) for the friendly error page.
     message_key = "error.generic"
 
     def __init__(self, detail: str = "", *, message_key: str | None = None):

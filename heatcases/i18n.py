@@ -1,439 +1,101 @@
-"""Page text in Simplified Chinese (default) and English. Codes and the API stay in English."""
+"""Page text in Simplified Chinese (default) and English, from gettext catalogs. Codes and the API stay in English.
+
+The catalogs are ``heatcases/locale/<locale>/LC_MESSAGES/messages.po`` (``zh_Hans`` and ``en``; the template is
+``heatcases/locale/messages.pot``). Their msgids are the keys the code and the templates name (``nav.home``), their
+texts fill ``{name}`` placeholders with ``str.format``. The server reads the compiled ``.mo`` files, compiling a
+``.po`` whose ``.mo`` is missing or older when the catalogs are first loaded (at start), so the ``.mo`` files are
+not kept in git. How to add a text: README.md, "Page text (translations)".
+"""
 
 from __future__ import annotations
 
-LANGUAGES = ("zh", "en")
+import contextlib
+import functools
+import logging
+import os
+from io import BytesIO
+from pathlib import Path
 
-MESSAGES: dict[str, tuple[str, str]] = {
-    # frame
-    "app.name": ("HEAT 案例库", "HEAT Case Library"),
-    "app.tagline": ("用心 · 简单 · 主动 · 信赖", "Heartwarming · Effortless · Active · Trust"),
-    "nav.home": ("首页", "Home"),
-    "nav.library": ("案例库", "Library"),
-    "nav.featured": ("精选案例", "Featured"),
-    "nav.submit": ("提交案例", "Submit a case"),
-    "nav.mine": ("我的案例", "My cases"),
-    "nav.review": ("审核队列", "Review queue"),
-    "nav.users": ("用户管理", "Users"),
-    "nav.login": ("登录", "Log in"),
-    "nav.logout": ("退出", "Log out"),
-    "nav.menu": ("菜单", "Menu"),
-    "nav.skip": ("跳到正文", "Skip to content"),
-    "lang.switch": ("English", "中文"),
-    "punct.colon": ("：", ": "),
-    # login
-    "login.title": ("登录", "Log in"),
-    "login.username": ("用户名", "Username"),
-    "login.password": ("密码", "Password"),
-    "login.submit": ("登录", "Log in"),
-    "login.failed": ("用户名或密码不正确，或账号已停用。", "Wrong username or password, or the account is disabled."),
-    "login.throttled": (
-        "登录失败次数过多，已暂时锁定。请 {minutes} 分钟后再试。",
-        "Too many failed logins: locked for now. Try again in {minutes} min.",
-    ),
-    "login.intro": (
-        "客服中心的优秀服务案例都在这里：提交、审核、精选、学习。",
-        "The contact center's best service stories: submit, review, feature, learn.",
-    ),
-    "flash.logged_out": ("您已退出登录。", "You have logged out."),
-    "flash.submitted": ("案例已提交，等待主管审核。", "Your case was submitted and is waiting for review."),
-    "flash.resubmitted": ("案例已修改并重新提交审核。", "Your case was changed and resubmitted for review."),
-    "flash.approved": ("案例已通过。", "The case was approved."),
-    "flash.rejected": ("案例已退回，作者会看到您的意见。", "The case was rejected; the author will see your comment."),
-    "flash.featured": ("案例已设为精选。", "The case is now featured."),
-    "flash.unfeatured": ("已取消精选。", "The case is no longer featured."),
-    "flash.archived": ("案例已归档，不再出现在案例库中。", "The case was archived and left the library."),
-    "flash.unarchived": ("案例已恢复到案例库。", "The case is back in the library."),
-    "flash.user_saved": ("用户已保存。", "The user was saved."),
-    "flash.masked": ("为保护隐私，以下信息已被遮盖：", "To protect privacy, these were masked:"),
-    # home
-    "home.hello": ("您好，{name}", "Hello, {name}"),
-    "home.featured_by_value": ("各价值观精选案例", "Featured cases by value"),
-    "home.recent": ("最新案例", "Latest cases"),
-    "home.pending_review": ("待审核案例：{count} 个", "Cases waiting for review: {count}"),
-    "home.my_summary": (
-        "我的案例：待审核 {pending} · 已通过 {approved} · 已退回 {rejected}",
-        "My cases: pending {pending} · approved {approved} · rejected {rejected}",
-    ),
-    "home.no_featured": ("这个价值观还没有精选案例。", "No featured case for this value yet."),
-    "home.see_all": ("查看全部", "See all"),
-    # lists
-    "list.title": ("案例库", "Case library"),
-    "search.title": ("搜索案例", "Search cases"),
-    "search.label": ("搜索", "Search"),
-    "search.chip_on": ("（已选）", " (selected)"),
-    "search.placeholder": ("输入关键词，如：老人 航班取消", "Type words, e.g. elderly flight cancelled"),
-    "search.go": ("搜索", "Search"),
-    "search.sort": ("排序", "Sort"),
-    "search.sort.relevance": ("最相关", "Most relevant"),
-    "search.sort.newest": ("最新", "Newest"),
-    "search.sort.views": ("最多阅读", "Most read"),
-    "search.from": ("服务日期从", "Service date from"),
-    "search.to": ("到", "to"),
-    "search.syntax": (
-        '技巧：用引号搜索完整短语，如 "航班取消"；在词前加减号排除，如 -酒店。',
-        'Tip: quotes find an exact phrase, e.g. "flight cancelled"; a minus excludes a word, e.g. -hotel.',
-    ),
-    "search.total": ("找到 {total} 个案例", "Cases found: {total}"),
-    "search.views": ("{views} 次阅读", "Views: {views}"),
-    "search.did_you_mean": ("你是不是要找：", "Did you mean:"),
-    "search.empty": ("没有找到相关案例。", "No case found."),
-    "search.empty_hint": (
-        "试试换个说法、减少关键词，或取消部分筛选条件。",
-        "Try other words, fewer words, or fewer filters.",
-    ),
-    "search.related": ("相关案例", "Related cases"),
-    "search.related_empty": ("暂无相关案例。", "No related cases yet."),
-    "list.filters": ("筛选", "Filters"),
-    "list.all": ("全部", "All"),
-    "list.value": ("价值观", "Value"),
-    "list.business_line": ("业务线", "Business line"),
-    "list.featured_only": ("只看精选", "Featured only"),
-    "list.apply": ("筛选", "Apply"),
-    "list.total": ("共 {total} 个案例", "Cases: {total}"),
-    "list.empty": ("没有符合条件的案例。", "No case matches."),
-    "list.prev": ("上一页", "Previous"),
-    "list.next": ("下一页", "Next"),
-    "list.page": ("第 {page} / {pages} 页", "Page {page} of {pages}"),
-    "list.pages": ("分页", "Pages"),
-    "featured.title": ("精选案例", "Featured cases"),
-    "featured.intro": ("主管精选的优秀服务案例，按价值观学习。", "The best stories, chosen by supervisors, by value."),
-    "featured.empty": ("还没有精选案例。", "No featured case yet."),
-    "mine.title": ("我的案例", "My cases"),
-    "mine.empty": (
-        "您还没有提交过案例。通话结束后，把好故事写下来吧！",
-        "You have not submitted a case yet. After a good call, write it up!",
-    ),
-    "review.title": ("审核队列", "Review queue"),
-    "review.intro": ("待审核案例，按提交时间从早到晚排列。", "Cases waiting for review, oldest first."),
-    "review.count": ("待审核：{count} 个", "Waiting: {count}"),
-    "review.empty": ("没有待审核的案例，辛苦了！", "Nothing waiting for review. Well done!"),
-    # case fields
-    "case.title": ("标题", "Title"),
-    "case.body": ("案例经过", "Story"),
-    "case.tags": ("HEAT 价值观", "HEAT values"),
-    "case.behaviors": ("行为", "Behaviours"),
-    "case.business_line": ("业务线", "Business line"),
-    "case.channel": ("渠道", "Channel"),
-    "case.occurred_on": ("服务日期", "Date of service"),
-    "case.praise": ("客户表扬", "Customer praise"),
-    "case.praise_none": ("无", "None"),
-    "case.status": ("状态", "Status"),
-    "case.author": ("作者", "Author"),
-    "case.team": ("班组", "Team"),
-    "case.views": ("浏览 {views} 次 · {viewers} 人", "Views: {views} · readers: {viewers}"),
-    "case.created_at": ("提交时间", "Submitted"),
-    "case.featured": ("精选", "Featured"),
-    "case.archived": ("已归档", "Archived"),
-    "case.review_comment": ("审核意见", "Review comment"),
-    "case.masked": ("已遮盖的个人信息", "Personal data masked"),
-    "case.history": ("处理记录", "History"),
-    "case.edit": ("修改并重新提交", "Edit and resubmit"),
-    "case.read_more": ("阅读全文", "Read"),
-    "action.edit": ("修改", "Edit"),
-    "action.resubmit": ("重新提交", "Resubmit"),
-    "action.submit": ("提交", "Submit"),
-    "action.approve": ("通过", "Approve"),
-    "action.reject": ("退回", "Reject"),
-    "action.approve_feature": ("通过并设为精选", "Approve and feature"),
-    "action.feature": ("设为精选", "Feature"),
-    "action.unfeature": ("取消精选", "Unfeature"),
-    "action.archive": ("归档", "Archive"),
-    "action.unarchive": ("恢复", "Unarchive"),
-    "action.edit_case": ("修改案例", "Edit case"),
-    "action.reject_comment": ("退回意见（退回时必填）", "Comment (required to reject)"),
-    "action.review_comment": ("审核意见", "Review comment"),
-    "action.cancel": ("取消", "Cancel"),
-    "action.save": ("保存", "Save"),
-    "event.submit": ("提交", "submitted"),
-    "event.edit": ("修改后重新提交", "edited and resubmitted"),
-    "event.approve": ("通过", "approved"),
-    "event.reject": ("退回", "rejected"),
-    "event.feature": ("设为精选", "featured"),
-    "event.unfeature": ("取消精选", "unfeatured"),
-    "event.archive": ("归档", "archived"),
-    "event.unarchive": ("恢复", "unarchived"),
-    "event.import": ("从案例档案导入", "imported from a case archive"),
-    # the form
-    "form.new_title": ("提交案例", "Submit a case"),
-    "form.edit_title": ("修改案例", "Edit the case"),
-    "form.intro": (
-        "通话刚结束？趁记忆清晰，把这个服务故事写下来。个人信息（手机号、身份证、银行卡、邮箱、护照）会在保存前自动遮盖。",
-        "Just off the call? Write the story while it is fresh. Personal data (phone, ID, bank card, "
-        "e-mail, passport) is masked automatically before it is saved.",
-    ),
-    "form.title_help": ("一句话说清楚发生了什么，最多 120 字。", "What happened, in one line; at most 120 characters."),
-    "form.body_help": (
-        "建议按【情况】【我的做法】【结果】【心得】四段来写，20 到 20000 字。",
-        "Suggested: situation, what I did, outcome, takeaway. 20 to 20,000 characters.",
-    ),
-    "form.body_placeholder": (
-        "【情况】\n\n【我的做法】\n\n【结果】\n\n【心得】",
-        "Situation:\n\nWhat I did:\n\nOutcome:\n\nTakeaway:",
-    ),
-    "form.tags_help": (
-        "选择 1 到 4 个价值观，并勾选体现出来的具体行为（可选）。",
-        "Choose one to four values, and the behaviours the story shows (optional).",
-    ),
-    "form.optional": ("（可选）", "(optional)"),
-    "form.errors": ("请修改以下问题后再提交：", "Please correct the following:"),
-    # validation messages for the form
-    "invalid.title": ("请填写标题，最多 120 字。", "Enter a title of at most 120 characters."),
-    "invalid.body": ("案例经过需要 20 到 20000 字。", "The story needs 20 to 20,000 characters."),
-    "invalid.tags": ("请选择 1 到 4 个 HEAT 价值观。", "Choose one to four HEAT values."),
-    "invalid.behaviors": ("所选行为必须属于所选的价值观。", "Each behaviour must belong to a chosen value."),
-    "invalid.business_line": ("请选择业务线。", "Choose a business line."),
-    "invalid.channel": ("请选择渠道。", "Choose a channel."),
-    "invalid.occurred_on": ("服务日期无效（不能晚于今天）。", "The date of service is invalid (not after today)."),
-    "invalid.praise": ("客户表扬类型无效。", "Unknown kind of praise."),
-    "invalid.comment": ("退回案例时必须填写意见。", "A comment is required to reject a case."),
-    "invalid.decision": ("请选择通过或退回。", "Choose approve or reject."),
-    # users
-    "users.title": ("用户管理", "Users"),
-    "users.add": ("新增用户", "Add a user"),
-    "users.role": ("角色", "Role"),
-    "users.team": ("班组", "Team"),
-    "users.display_name": ("姓名", "Display name"),
-    "users.active": ("状态", "Status"),
-    "users.is_active": ("正常", "Active"),
-    "users.is_disabled": ("已停用", "Disabled"),
-    "users.disable": ("停用", "Disable"),
-    "users.enable": ("启用", "Enable"),
-    "users.new_password": ("新密码", "New password"),
-    "users.reset_password": ("重置密码", "Reset password"),
-    "users.change": ("修改角色和班组", "Change role and team"),
-    "users.not_yourself": (
-        "不能停用自己或取消自己的管理员角色。",
-        "You cannot disable yourself or drop your own admin role.",
-    ),
-    "user.password_short": ("密码至少需要 6 个字符。", "The password needs at least 6 characters."),
-    "user.exists": ("该用户名已存在。", "That username is taken."),
-    "user.invalid_username": (
-        "用户名为 2 到 40 位字母、数字、点、下划线或连字符。",
-        "Usernames are 2-40 letters, digits, '.', '_' or '-'.",
-    ),
-    # errors
-    "error.title": ("出错了", "Something went wrong"),
-    "error.back_home": ("返回首页", "Back to the home page"),
-    "error.generic": ("请求无法完成。", "The request could not be completed."),
-    "error.400": ("请求格式有误。", "The request is malformed."),
-    "error.401": ("请先登录。", "Please log in first."),
-    "error.403": ("您没有权限进行这个操作。", "You are not allowed to do this."),
-    "error.404": ("找不到这个页面或案例，或者您无权查看。", "This page or case does not exist, or you may not see it."),
-    "error.409": (
-        "案例当前的状态不允许这个操作，可能已被其他人处理。",
-        "The case's current state does not allow this; someone may have handled it already.",
-    ),
-    "error.503": (
-        "现在使用的人很多，请几秒钟后再试。您填写的内容没有丢失，返回后重新提交即可。",
-        "Many people are using the library right now; please try again in a few seconds. Nothing you typed is "
-        "lost: go back and send it again.",
-    ),
-    "error.413": ("提交的内容过大。", "What you sent is too large."),
-    "error.422": ("提交的内容有误，请检查后重试。", "Some input is invalid; please check and try again."),
-    "error.500": (
-        "服务器出了点问题，请稍后再试。我们已经记录下来。",
-        "Something went wrong on our side; please try again later. It has been logged.",
-    ),
-    # metrics
-    "nav.dashboard": ("数据看板", "Dashboard"),
-    "nav.impact": ("我的影响力", "My impact"),
-    "nav.progress": ("学习进度", "My progress"),
-    "metrics.title": ("培训数据看板", "Training dashboard"),
-    "metrics.submissions": ("提交案例", "Submissions"),
-    "metrics.approved": ("审核通过", "Approved"),
-    "metrics.rejected": ("退回", "Rejected"),
-    "metrics.featured": ("设为精选", "Featured"),
-    "metrics.praised": ("获客户表扬", "With praise"),
-    "metrics.views": ("浏览次数", "Views"),
-    "metrics.unique_viewers": ("浏览人数", "Unique viewers"),
-    "metrics.impressions": ("曝光次数", "Impressions"),
-    "metrics.open_rate": ("打开率", "Open rate"),
-    "metrics.opened": ("曝光后打开", "Opened"),
-    "metrics.no_team": ("未分组", "No team"),
-    "metrics.bad_date": ("日期格式不正确，请用 年-月-日（如 2026-11-01）。", "That is not a date; use YYYY-MM-DD."),
-    "metrics.bad_range": ("结束日期早于开始日期。", "The end date is before the start date."),
-    "metrics.too_long": ("统计区间最长 3 年。", "A period is at most 3 years."),
-    "metrics.unknown_team": ("没有这个班组。", "There is no such team."),
-    "metrics.shown_default": ("已显示默认区间（近 30 天）。", "Showing the default period (last 30 days)."),
-    "metrics.period": ("统计区间", "Period"),
-    "metrics.from": ("开始日期", "From"),
-    "metrics.to": ("结束日期", "To"),
-    "metrics.team": ("班组", "Team"),
-    "metrics.all_teams": ("全部班组", "All teams"),
-    "metrics.interval": ("粒度", "Per"),
-    "metrics.interval.day": ("按日", "Day"),
-    "metrics.interval.week": ("按周", "Week"),
-    "metrics.interval.month": ("按月", "Month"),
-    "metrics.apply": ("查看", "Show"),
-    "metrics.preset.7d": ("近 7 天", "Last 7 days"),
-    "metrics.preset.30d": ("近 30 天", "Last 30 days"),
-    "metrics.preset.90d": ("近 90 天", "Last 90 days"),
-    "metrics.preset.month": ("本月", "This month"),
-    "metrics.preset.quarter": ("本季度", "This quarter"),
-    "metrics.range": ("{start} 至 {end}（{days} 天，{tz}）", "{start} to {end} (days: {days}, {tz})"),
-    "metrics.vs_previous": ("与上期 {start} 至 {end} 对比", "Compared with {start} to {end}"),
-    "metrics.before": ("上期 {value}", "before: {value}"),
-    "metrics.no_base": ("上期为 0，无法计算变化", "nothing before: no change to compute"),
-    "metrics.up": ("上升", "up"),
-    "metrics.down": ("下降", "down"),
-    "metrics.trend": ("趋势", "Over time"),
-    "metrics.trend_hint": (
-        "提交与审核（左轴），浏览与曝光（右轴）。",
-        "Submissions and approvals (left), views and impressions (right).",
-    ),
-    "metrics.by_value": ("按 HEAT 价值观", "By HEAT value"),
-    "metrics.by_team": ("按班组", "By team"),
-    "metrics.by_agent": ("按客服", "By agent"),
-    "metrics.by_line": ("按业务线", "By business line"),
-    "metrics.show_table": ("查看数据表", "Show the figures as a table"),
-    "metrics.members": ("人数", "Members"),
-    "metrics.agent": ("客服", "Agent"),
-    "metrics.value": ("价值观", "Value"),
-    "metrics.line": ("业务线", "Business line"),
-    "metrics.day": ("日期", "Date"),
-    "metrics.csv": ("导出 CSV", "Export CSV"),
-    "metrics.agents_more": (
-        "仅显示前 {count} 位，完整名单请导出 CSV。",
-        "Showing the first {count}; the CSV has everyone.",
-    ),
-    "metrics.search": ("搜索分析", "Search analytics"),
-    "metrics.searches_total": (
-        "共 {searches} 次搜索，其中 {zero} 次无结果。",
-        "Searches: {searches}, of which found nothing: {zero}.",
-    ),
-    "metrics.top_queries": ("热门搜索", "Most frequent queries"),
-    "metrics.zero_queries": ("无结果的搜索", "Queries that found nothing"),
-    "metrics.zero_hint": (
-        "学员想找却找不到：案例库还缺这些内容。",
-        "What people looked for and did not find: what the library is missing.",
-    ),
-    "metrics.query": ("搜索词", "Query"),
-    "metrics.searches": ("次数", "Searches"),
-    "metrics.people": ("人数", "People"),
-    "metrics.results": ("结果数", "Results"),
-    "metrics.top_cases": ("最受关注的案例", "Most viewed cases"),
-    "metrics.top_by_value": ("按价值观", "Per HEAT value"),
-    "metrics.top_by_line": ("按业务线", "Per business line"),
-    "metrics.case": ("案例", "Case"),
-    "metrics.progress": ("学员进度", "Trainee progress"),
-    "metrics.progress_hint": (
-        "进度 = 已读精选案例 ÷ 当前精选案例（{featured} 篇）。",
-        "Progress = featured cases read ÷ featured cases now in the library ({featured}).",
-    ),
-    "metrics.trainee": ("学员", "Trainee"),
-    "metrics.trainees": ("学员数", "Trainees"),
-    "metrics.read": ("已读", "Read"),
-    "metrics.progress_col": ("进度", "Progress"),
-    "metrics.trainees_more": (
-        "显示进度最慢的 {count} 位，完整名单请导出 CSV。",
-        "Showing the {count} furthest behind; the CSV has everyone.",
-    ),
-    "metrics.none": ("这段时间没有数据。", "Nothing in this period."),
-    "metrics.no_trainees": ("还没有学员。", "No trainees yet."),
-    "readers.title": ("阅读记录", "Readers"),
-    "readers.heading": ("谁读过《{title}》", "Who has read “{title}”"),
-    "readers.summary": (
-        "浏览 {views} 次，{viewers} 人读过；曝光 {impressions} 次，打开率 {rate}。",
-        "Views: {views}, readers: {viewers}; impressions: {impressions}, open rate: {rate}.",
-    ),
-    "readers.reader": ("读者", "Reader"),
-    "readers.role": ("角色", "Role"),
-    "readers.first": ("首次阅读", "First read"),
-    "readers.last": ("最近阅读", "Last read"),
-    "readers.none": ("还没有人读过这个案例。", "Nobody has read this case yet."),
-    "readers.back": ("返回案例", "Back to the case"),
-    "impact.title": ("我的影响力", "My impact"),
-    "impact.intro": (
-        "您的案例被同事阅读、被选为精选，就是服务文化在传播。",
-        "When colleagues read your cases and they get featured, the service culture spreads.",
-    ),
-    "impact.cases": ("我的案例", "My cases"),
-    "impact.status": ("状态", "Status"),
-    "impact.period_views": ("期间浏览", "Views in period"),
-    "impact.total_views": ("累计浏览", "Views, all time"),
-    "impact.readers": ("读者", "Readers"),
-    "impact.months": ("我每月的提交", "My submissions per month"),
-    "impact.none": ("您还没有提交过案例。", "You have not submitted a case yet."),
-    "progress.title": ("我的学习进度", "My reading progress"),
-    "progress.overall": ("已读精选案例 {read} / {featured} 篇", "Featured cases read: {read} of {featured}"),
-    "progress.value": ("{read} / {total} 已读", "{read} of {total} read"),
-    "progress.read": ("已读", "Read"),
-    "progress.unread": ("未读", "Not read yet"),
-    "progress.none": ("这个价值观还没有精选案例。", "No featured cases for this value yet."),
-    "error.csrf": ("页面已过期，请刷新后重试。", "The page has expired; reload it and try again."),
-    "transition.edit": ("只有待审核或已退回的案例可以修改。", "Only pending or rejected cases can be edited."),
-    "transition.approve": ("只有待审核的案例可以通过。", "Only pending cases can be approved."),
-    "transition.reject": ("只有待审核的案例可以退回。", "Only pending cases can be rejected."),
-    "transition.feature": (
-        "只有已通过且未归档的案例可以设为精选。",
-        "Only approved, unarchived cases can be featured.",
-    ),
-    "transition.unfeature": ("只有已通过的案例可以取消精选。", "Only approved cases can be unfeatured."),
-    "transition.archive": ("只有已通过的案例可以归档。", "Only approved cases can be archived."),
-    "transition.unarchive": ("只有已通过的案例可以恢复。", "Only approved cases can be unarchived."),
-    # the submit form: story in parts, drafts, the masking preview
-    "punct.list": ("、", ", "),
-    "form.story_help": (
-        "按四个部分讲述这个服务故事，每部分写几句即可。",
-        "Tell the story in four parts; a few sentences each is enough.",
-    ),
-    "invalid.story_short": (
-        "案例经过太短：四个部分合计至少需要 20 字。",
-        "The story is too short: it needs at least 20 characters in all.",
-    ),
-    "draft.hint": ("输入的内容会自动保存为草稿。", "What you type is saved as a draft as you go."),
-    "draft.saving": ("正在保存草稿…", "Saving the draft…"),
-    "draft.saved": ("草稿已保存（{time}）", "Draft saved ({time})"),
-    "draft.save_failed": (
-        "草稿暂时没能保存，请检查网络连接；稍后会再试。",
-        "The draft could not be saved just now; check the connection. It will try again.",
-    ),
-    "draft.restored": ("已恢复您在 {time} 保存的草稿。", "Your draft from {time} was restored."),
-    "draft.masked": ("草稿中已遮盖：", "Already masked in the draft: "),
-    "draft.discard": ("丢弃草稿，重新开始", "Discard the draft and start over"),
-    "flash.draft_discarded": ("草稿已丢弃。", "The draft was discarded."),
-    "preview.title": ("个人信息保护", "Personal data"),
-    "preview.intro": (
-        "提交时会自动遮盖手机号、身份证号、银行卡号、电子邮箱和护照号。输入时，这里会列出找到的内容。",
-        "Mobile, ID card, bank card, e-mail and passport numbers are masked when you submit. "
-        "What is found shows here as you type.",
-    ),
-    "preview.found": (
-        "提交后以下 {count} 处个人信息会被遮盖，案例中只保存遮盖后的内容：",
-        "These {count} items of personal data will be masked; only the masked form is stored:",
-    ),
-    "preview.none": ("目前没有发现需要遮盖的个人信息。", "No personal data to mask so far."),
-    # the review queue
-    "review.dashboard": ("数据看板", "Dashboard"),
-    "review.oldest": ("最早的已等待 {days} 天", "Oldest waiting: {days} d"),
-    "review.by_value": ("按价值观筛选", "Filter by value"),
-    "review.all": ("全部", "All"),
-    "review.submitted": ("提交于 {time}", "Submitted {time}"),
-    "review.keys": ("键盘操作", "Keyboard"),
-    "review.keys_help": (
-        "J / K：下一个 / 上一个案例 · O：展开或收起全文 · A：通过 · F：通过并设为精选 · "
-        "R：填写退回意见（Ctrl+Enter 退回）",
-        "J / K: next / previous case · O: open or close the story · A: approve · F: approve and feature · "
-        "R: write a rejection comment (Ctrl+Enter rejects)",
-    ),
-    "review.working": ("正在处理…", "Working…"),
-    "review.failed": ("操作没有完成，请重试。", "That did not go through; please try again."),
-    "review.left": ("还有 {count} 个待审核", "{count} still waiting"),
-    # reading progress (home and case pages)
-    "reading.title": ("我的学习进度", "My reading progress"),
-    "reading.next": ("下一篇未读：", "Next to read: "),
-    "reading.all_read": ("这个价值观的精选案例都读过了。", "You have read every featured case of this value."),
-    "reading.read_mark": ("已读", "read"),
-}
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import Translations
+
+log = logging.getLogger(__name__)
+
+LANGUAGES = ("zh", "en")
+DEFAULT_LANGUAGE = "zh"
+LOCALES = {"zh": "zh_Hans", "en": "en"}  # a page language's catalog
+DOMAIN = "messages"
+LOCALE_DIR = Path(__file__).parent / "locale"
+
+
+def catalog_path(lang: str, locale_dir: Path = LOCALE_DIR, suffix: str = ".po") -> Path:
+    return locale_dir / LOCALES[lang] / "LC_MESSAGES" / f"{DOMAIN}{suffix}"
+
+
+def compiled(po: Path) -> bytes:
+    """The .mo of a .po: the file beside it, compiled (and written, when it can be) if missing or older."""
+    mo = po.with_suffix(".mo")
+    try:
+        if mo.stat().st_mtime_ns >= po.stat().st_mtime_ns:
+            return mo.read_bytes()
+    except FileNotFoundError:
+        pass
+    with po.open("rb") as source:
+        catalog = read_po(source, locale=po.parent.parent.name, domain=DOMAIN)
+    buffer = BytesIO()
+    write_mo(buffer, catalog)
+    data = buffer.getvalue()
+    temporary = mo.with_name(f".{mo.name}.{os.getpid()}")  # another process starting too reads a whole .mo or none
+    try:
+        temporary.write_bytes(data)
+        os.replace(temporary, mo)
+        log.info("compiled %s", mo)
+    except OSError as error:  # a read-only installation: the catalog compiled in memory serves
+        with contextlib.suppress(OSError):
+            temporary.unlink(missing_ok=True)
+        log.warning("could not write %s (%s); using the catalog compiled in memory", mo, error)
+    return data
+
+
+def load_catalogs(locale_dir: Path = LOCALE_DIR) -> dict[str, Translations]:
+    """Each page language's translations; a text missing in English falls back to the Chinese one."""
+    catalogs = {
+        lang: Translations(BytesIO(compiled(catalog_path(lang, locale_dir))), domain=DOMAIN) for lang in LANGUAGES
+    }
+    for lang, translations in catalogs.items():
+        if lang != DEFAULT_LANGUAGE:
+            translations.add_fallback(catalogs[DEFAULT_LANGUAGE])
+    return catalogs
+
+
+@functools.cache
+def catalogs() -> dict[str, Translations]:
+    """The catalogs, loaded (and compiled if need be) once per process, then only read: safe across threads."""
+    return load_catalogs()
+
+
+def message_keys() -> frozenset[str]:
+    """Every message key (the default language's msgids)."""
+    return frozenset(key for key in catalogs()[DEFAULT_LANGUAGE]._catalog if key)  # "" is the catalog's header
 
 
 def translate(key: str, lang: str, **values) -> str:
     """The message in the language (falling back to Chinese, then to the key), with {values} filled."""
-    pair = MESSAGES.get(key)
-    text = key if pair is None else pair[1] if lang == "en" else pair[0]
+    text = catalogs()["en" if lang == "en" else DEFAULT_LANGUAGE].gettext(key) if key else key
     return text.format(**values) if values else text
 
 
 def pick_language(cookie_value: str | None, default: str) -> str:
     return cookie_value if cookie_value in LANGUAGES else default
+
+
+def extract_catalog_keys(fileobj, keywords, comment_tags, options):
+    """A `pybabel extract` method (babel.cfg) yielding the keys of the default language's catalog, its text as the
+    comment: the keys the code builds (f"invalid.{field}") or only names (message_key="error.404") are found by no
+    keyword, and `pybabel update` would otherwise mark them obsolete."""
+    catalog = read_po(fileobj)
+    for message in catalog:
+        if message.id:
+            text = message.string if isinstance(message.string, str) else ""
+            yield message.lineno or 0, None, message.id, [text.replace("\n", "\\n")] if text else []

@@ -3,6 +3,10 @@
 Base context: ``request``, ``user`` (or None), ``lang``, ``t`` (translate), ``label`` (a code's label),
 ``csrf_token``, ``vocab`` (the HEAT values and other terms), ``flash`` (a message key from ``?msg=``),
 ``local_time``, ``query_with`` (this page's query changed), ``static_url``, ``here`` (this page's path and query).
+
+Page text: ``t('key', name=value)`` fills ``{name}`` and is escaped like any value. The jinja2.ext.i18n extension is
+on too: ``_('key')``/``gettext``/``ngettext`` and ``{% trans %}`` read the same catalogs in the page's language
+(the context's ``lang``), the newstyle way: their text is taken as safe markup and ``%(name)s`` is filled.
 """
 
 from __future__ import annotations
@@ -12,21 +16,40 @@ from urllib.parse import urlencode
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
+from jinja2.runtime import Context
 
 from heatcases import vocab
 from heatcases.db import ROOT
-from heatcases.i18n import MESSAGES, pick_language, translate
+from heatcases.i18n import DEFAULT_LANGUAGE, catalogs, message_keys, pick_language, translate
 
 LANG_COOKIE = "heat_lang"
-FLASH_KEYS = {key for key in MESSAGES if key.startswith("flash.")}
+FLASH_KEYS = frozenset(key for key in message_keys() if key.startswith("flash."))
+
+
+def _page_catalog(context: Context):
+    return catalogs()["en" if context.get("lang") == "en" else DEFAULT_LANGUAGE]
+
+
+@pass_context
+def _gettext(context: Context, message: str) -> str:
+    return translate(message, context.get("lang", DEFAULT_LANGUAGE))
+
+
+@pass_context
+def _ngettext(context: Context, singular: str, plural: str, n: int) -> str:
+    return _page_catalog(context).ngettext(singular, plural, n)
+
 
 environment = Environment(
     loader=FileSystemLoader(ROOT / "templates"),
     autoescape=select_autoescape(["html"]),
     trim_blocks=True,
     lstrip_blocks=True,
+    extensions=["jinja2.ext.i18n"],
 )
+# The language is the page's (read from each render's context), so one environment serves every request and thread.
+environment.install_gettext_callables(_gettext, _ngettext, newstyle=True)
 templates = Jinja2Templates(env=environment)
 
 

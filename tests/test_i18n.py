@@ -1,6 +1,6 @@
 """The language switch covers everything: with English chosen no page shows Chinese, with Chinese chosen no page
 shows English words of the interface, the scripts carry no text of their own, and every message key exists in
-both languages.
+both languages' catalogs (heatcases/locale/), which the server compiles when their .mo is missing or older.
 
 The pages are crawled as each role sees them (every GET page route of the app, filled with real ids, plus the
 pages a POST answers with: invalid forms, failed logins, error pages, the CSRF failure), over a library whose user
@@ -10,22 +10,25 @@ content is in the page's language only, so any text of the other language is the
 from __future__ import annotations
 
 import json
+import os
 import re
+import shutil
 import string
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import fastapi.routing
 import pytest
+from babel.messages.catalog import Message
+from babel.messages.pofile import read_po
 from bs4 import BeautifulSoup, NavigableString
 from fastapi.testclient import TestClient
 
-from heatcases import vocab
+from heatcases import i18n, vocab
 from heatcases.cases import pages as case_pages
-from heatcases.i18n import MESSAGES
 from heatcases.middleware import is_api_path
 from heatcases.search import pages as search_pages
-from heatcases.templating import FLASH_KEYS
+from heatcases.templating import FLASH_KEYS, environment
 from tests.conftest import PASSWORD, ROOT, csrf_from
 
 # Han, kana, bopomofo, CJK punctuation (、。【】「」) and full-width forms (：，（）).
@@ -496,7 +499,17 @@ def test_the_script_check_finds_text():
 
 
 PLACEHOLDER = re.compile(r"{(\w*)}")
-TEMPLATE_KEY = re.compile(r"""\bt\(\s*(['"])([^'"]+)\1\s*(\)|,|~)""")
+TEMPLATE_KEY = re.compile(r"""\b(?:t|_|gettext)\(\s*(['"])([^'"]+)\1\s*(\)|,|~)""")
+
+
+def read_catalog(path: Path) -> dict[str, Message]:
+    """A catalog's messages by key, as translators' tools read the .po (or .pot)."""
+    with path.open("rb") as source:
+        return {message.id: message for message in read_po(source) if message.id}
+
+
+CATALOGS = {lang: read_catalog(i18n.catalog_path(lang)) for lang in i18n.LANGUAGES}
+KEYS = CATALOGS[i18n.DEFAULT_LANGUAGE].keys()
 
 
 def template_keys() -> dict[str, set[str]]:
@@ -509,8 +522,8 @@ def template_keys() -> dict[str, set[str]]:
 
 
 def missing_keys(keys: dict[str, set[str]]) -> list[str]:
-    prefixes = [prefix for prefix in keys["prefix"] if not any(key.startswith(prefix) for key in MESSAGES)]
-    return sorted(keys["full"] - MESSAGES.keys()) + sorted(f"{prefix}*" for prefix in prefixes)
+    prefixes = [prefix for prefix in keys["prefix"] if not any(key.startswith(prefix) for key in KEYS)]
+    return sorted(keys["full"] - KEYS) + sorted(f"{prefix}*" for prefix in prefixes)
 
 
 def test_every_key_the_templates_use_exists():
@@ -538,26 +551,96 @@ def test_every_key_built_from_a_code_exists():
         "event.import",
         *(f"error.{status}" for status in (401, 403, 404, 409, 413, 422, 500)),
     }
-    assert sorted(expected - MESSAGES.keys()) == []
+    assert sorted(expected - KEYS) == []
 
 
 def test_every_key_the_code_names_exists():
     """Message keys written in the Python code (message_key=..., ?msg=flash..., error=...) exist."""
-    prefixes = {key.split(".", 1)[0] for key in MESSAGES}
+    prefixes = {key.split(".", 1)[0] for key in KEYS}
     literal = re.compile(r"""["']((?:""" + "|".join(sorted(prefixes)) + r""")\.[a-z0-9_.]*[a-z0-9_])["']""")
     named = set()
     for path in (ROOT / "heatcases").rglob("*.py"):
         named |= set(literal.findall(path.read_text(encoding="utf-8")))
     assert named, "the code names message keys"
-    assert sorted(named - MESSAGES.keys()) == []
+    assert sorted(named - KEYS) == []
 
 
 def test_every_message_has_both_languages_with_the_same_placeholders():
-    for key, pair in MESSAGES.items():
-        assert len(pair) == 2 and all(text.strip() for text in pair), key
-        zh, en = pair
-        assert sorted(PLACEHOLDER.findall(zh)) == sorted(PLACEHOLDER.findall(en)), key
-        assert key == "lang.switch" or not CJK.search(en), key  # the switch names the other language
+    zh, en = CATALOGS["zh"], CATALOGS["en"]
+    template = read_catalog(i18n.LOCALE_DIR / "messages.pot")
+    assert sorted(zh.keys() ^ en.keys()) == [], "the same keys in both catalogs"
+    assert sorted(zh.keys() ^ template.keys()) == [], "the template (messages.pot) has the catalogs' keys"
+    for key in zh:
+        texts = (zh[key].string, en[key].string)
+        assert all(isinstance(text, str) and text.strip() for text in texts), key
+        assert not zh[key].fuzzy and not en[key].fuzzy, key  # a fuzzy text is left out of the .mo
+        assert sorted(PLACEHOLDER.findall(texts[0])) == sorted(PLACEHOLDER.findall(texts[1])), key
+        assert key == "lang.switch" or not CJK.search(texts[1]), key  # the switch names the other language
+
+
+def test_the_server_says_what_the_catalogs_say():
+    for lang, catalog in CATALOGS.items():
+        for key, message in catalog.items():
+            assert i18n.translate(key, lang) == message.string, (lang, key)
+    assert i18n.translate("home.hello", "en", name="Ada") == "Hello, Ada"
+    assert i18n.translate("home.hello", "fr", name="Ada") == "您好，Ada"  # any other language: Chinese
+    assert i18n.translate("no.such.key", "en") == i18n.translate("no.such.key", "zh") == "no.such.key"
+    assert i18n.translate("", "en") == ""  # not the catalog's header
+    assert FLASH_KEYS and all(key.startswith("flash.") for key in FLASH_KEYS) and FLASH_KEYS <= KEYS
+
+
+def test_templates_can_use_gettext_in_the_page_language():
+    page = environment.from_string(
+        "{{ _('nav.home') }} {{ gettext('nav.library') }} {% trans %}nav.login{% endtrans %} {{ t('nav.home') }}"
+    )
+    t = i18n.translate
+    assert page.render(lang="en", t=lambda key: t(key, "en")) == "Home Library Log in Home"
+    assert page.render(lang="zh", t=lambda key: t(key, "zh")) == "首页 案例库 登录 首页"
+
+
+def test_a_missing_or_older_mo_is_compiled_at_start(tmp_path, monkeypatch):
+    locale = tmp_path / "locale"
+    shutil.copytree(i18n.LOCALE_DIR, locale, ignore=shutil.ignore_patterns("*.mo"))  # a fresh clone: no .mo
+    mo = {lang: i18n.catalog_path(lang, locale, ".mo") for lang in i18n.LANGUAGES}
+    catalogs = i18n.load_catalogs(locale)
+    assert all(path.is_file() for path in mo.values())
+    assert (catalogs["zh"].gettext("nav.home"), catalogs["en"].gettext("nav.home")) == ("首页", "Home")
+
+    # a text changed in the .po after its .mo was compiled: compiled again
+    po = i18n.catalog_path("en", locale)
+    po.write_text(po.read_text(encoding="utf-8").replace('msgstr "Home"', 'msgstr "Start"'), encoding="utf-8")
+    earlier = po.stat().st_mtime_ns - 1_000_000_000
+    os.utime(mo["en"], ns=(earlier, earlier))
+    assert i18n.load_catalogs(locale)["en"].gettext("nav.home") == "Start"
+    assert mo["en"].stat().st_mtime_ns >= po.stat().st_mtime_ns
+
+    # an up-to-date .mo is read as it is
+    monkeypatch.setattr(i18n, "write_mo", lambda *args: pytest.fail("compiled an up-to-date catalog"))
+    assert i18n.load_catalogs(locale)["en"].gettext("nav.home") == "Start"
+
+
+def test_a_catalog_that_cannot_be_written_is_compiled_in_memory(tmp_path, monkeypatch):
+    locale = tmp_path / "locale"
+    shutil.copytree(i18n.LOCALE_DIR, locale, ignore=shutil.ignore_patterns("*.mo"))
+
+    def refuse(*args):
+        raise PermissionError("read-only")
+
+    monkeypatch.setattr(i18n.os, "replace", refuse)
+    assert i18n.load_catalogs(locale)["en"].gettext("nav.home") == "Home"
+    assert sorted(path.name for path in locale.rglob("*") if path.is_file()) == [
+        "messages.po", "messages.po", "messages.pot"
+    ]  # fmt: skip
+
+
+def test_an_untranslated_english_text_falls_back_to_chinese(tmp_path):
+    locale = tmp_path / "locale"
+    shutil.copytree(i18n.LOCALE_DIR, locale, ignore=shutil.ignore_patterns("*.mo"))
+    po = i18n.catalog_path("en", locale)
+    po.write_text(po.read_text(encoding="utf-8").replace('msgstr "Home"', 'msgstr ""'), encoding="utf-8")
+    catalogs = i18n.load_catalogs(locale)
+    assert catalogs["en"].gettext("nav.home") == "首页"
+    assert catalogs["en"].gettext("nav.library") == "Library"
 
 
 def test_every_term_has_both_languages():

@@ -279,7 +279,7 @@ def _save_draft(request: Request, session, user, slot: str, form: CaseForm) -> J
             "saved_at": saved.updated_at.isoformat(),
             "status": translate("draft.saved", lang, time=local_time(saved.updated_at, request)[11:]),
             "found": found,
-            "summary": translate("preview.found" if found else "preview.none", lang, count=len(found)),
+            "summary": translate("preview.found", lang, count=len(found)) if found else translate("preview.none", lang),
         }
     )
 
