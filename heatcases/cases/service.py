@@ -338,8 +338,8 @@ def record_view(session: Session, case: Case, viewer: User, *, window_minutes: i
             CaseViewer.__table__,
             {"case_id": case.id, "user_id": viewer.id, "first_viewed_at": now, "last_counted_at": now},
         )
-    if not claimed:
-        session.rollback()
+    if not claimed:  # nothing was written; a commit (not a rollback) keeps the loaded case from expiring
+        session.commit()
         return False
     views, unique_viewers = session.execute(
         update(Case)
