@@ -269,12 +269,16 @@ class _View:
     def doc_frequency(self, fieldname: str, term: str) -> int:
         """Documents (deleted ones included, as Whoosh counts) with ``term``: read once per segment, which
         never changes, instead of from the segment files at every query and every related list."""
-        return sum(
-            self.engine._cache.get(
-                (_segment_key(sub), "df", fieldname, term), lambda sub=sub: sub.doc_frequency(fieldname, term)
+        def total():
+            return sum(
+                self.engine._cache.get(
+                    (_segment_key(sub), "df", fieldname, term), lambda sub=sub: sub.doc_frequency(fieldname, term)
+                )
+                for sub, _base in self.leaves
             )
-            for sub, _base in self.leaves
-        )
+
+        # One lookup per word while the index is unchanged (a related list asks for a hundred words).
+        return self.engine._cache.get((self.state, "df", fieldname, term), total)
 
     def in_library(self, fieldname: str, term: str) -> bool:
         """Whether a live (not deleted) document has ``term`` in ``fieldname``."""
