@@ -323,11 +323,22 @@ def _progress() -> Progress:
     )
 
 
+MAX_DEFAULT_WORKERS = 4  # each worker keeps its own index caches (~0.6 GB at 100,000 cases)
+
+
+def default_workers() -> int:
+    """One worker process per core, at most MAX_DEFAULT_WORKERS: a process runs Python on one core at a time,
+    and the busiest hour on one process of a 2-core machine answers search twice as slowly (bench/README.md)."""
+    return max(1, min(len(os.sched_getaffinity(0)), MAX_DEFAULT_WORKERS))
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="port")] = 8000,
-    workers: Annotated[int, typer.Option(help="worker processes")] = 1,
+    workers: Annotated[
+        int | None, typer.Option(min=1, help="worker processes (default: one per core, at most 4)")
+    ] = None,
     with_demo: Annotated[bool, typer.Option("--demo", help="load the demo data first (once)")] = False,
 ) -> None:
     """Start the web server (migrating the database first) and say how to log in."""
@@ -347,7 +358,9 @@ def serve(
             out.print(f"created the first account: [bold]admin[/bold], password [bold]{password}[/bold] (shown once)")
     engine.dispose()
     url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}/login"
-    out.print(f"HEAT Case Library: open [bold]{url}[/bold] and log in (data in {settings.data_dir.resolve()})")
+    workers = workers or default_workers()
+    out.print(f"HEAT Case Library: open [bold]{url}[/bold] and log in (data in {settings.data_dir.resolve()}; "
+              f"{workers} worker process{'es' if workers > 1 else ''})")  # fmt: skip
     uvicorn.run(
         "main:app",
         host=host,

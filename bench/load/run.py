@@ -44,6 +44,7 @@ import serverproc  # noqa: E402
 from heatcases import db  # noqa: E402
 from heatcases.accounts.service import get_or_create_team, hash_password  # noqa: E402
 from heatcases.cases.importer import import_cases  # noqa: E402
+from heatcases.cli import default_workers  # noqa: E402
 from heatcases.config import Settings  # noqa: E402
 from heatcases.models import Case, CaseEvent, User  # noqa: E402
 from heatcases.search import sync  # noqa: E402
@@ -266,7 +267,7 @@ def main() -> int:
     parser.add_argument("--cases", type=int, default=100_000, help="cases in the library")
     parser.add_argument("--data-dir", type=Path, help="default: /tmp/heat-load/<database>-<cases>")
     parser.add_argument("--database-url", default="", help="default: SQLite in the data folder")
-    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--workers", type=int, help="worker processes (default: as heatcases serve chooses)")
     parser.add_argument("--port", type=int, default=8150)
     parser.add_argument("--out", type=Path, default=Path("/tmp/heat-load/reports"))
     parser.add_argument("--prepare-only", action="store_true", help="prepare the library and the accounts, then stop")
@@ -281,7 +282,8 @@ def main() -> int:
     if args.prepare_only:
         return 0
 
-    label = f"{args.scenario}-{kind}-w{args.workers}-u{users}"
+    workers = args.workers or default_workers()
+    label = f"{args.scenario}-{kind}-w{workers}-u{users}"
     args.out.mkdir(parents=True, exist_ok=True)
     prefix = args.out / label
     run_tag = f"load-{int(time.time())}"
@@ -289,9 +291,9 @@ def main() -> int:
     base = f"http://127.0.0.1:{args.port}"
     server_log_path = args.out / f"{label}-server.log"
     server_log = server_log_path.open("w")
-    log(f"{label}: starting heatcases serve --workers {args.workers} on {base}")
+    log(f"{label}: starting heatcases serve --workers {workers} on {base}")
     server = subprocess.Popen(
-        [sys.executable, "-m", "heatcases", "serve", "--port", str(args.port), "--workers", str(args.workers)],
+        [sys.executable, "-m", "heatcases", "serve", "--port", str(args.port), "--workers", str(workers)],
         cwd=ROOT, env=env, stdout=server_log, stderr=subprocess.STDOUT,
     )  # fmt: skip
     checks: list[tuple[str, bool]] = []
