@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from heatcases.cases import service
+from heatcases.cases import listing, service
 from heatcases.cases.schemas import (
     Behavior,
     BusinessLine,
@@ -47,7 +47,7 @@ def list_cases(
     per_page: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> CaseList:
     """The cases the caller may see, newest first; several `tag`s mean a case has all of them."""
-    filters = service.CaseFilters(
+    filters = listing.CaseFilters(
         status=status,
         tags=tag,
         behavior=behavior,
@@ -56,7 +56,7 @@ def list_cases(
         archived=archived,
         mine=mine,
     )
-    total, cases = service.list_cases(session, user, filters, page=page, per_page=per_page)
+    total, cases = listing.list_cases(session, user, filters, page=page, per_page=per_page)
     return CaseList(total=total, page=page, per_page=per_page, items=[service.to_public(c) for c in cases])
 
 

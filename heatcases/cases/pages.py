@@ -9,7 +9,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse
 from pydantic import BaseModel, Field, ValidationError
 
-from heatcases.cases import drafts, service, story
+from heatcases.cases import drafts, listing, service, story
 from heatcases.cases.schemas import BODY_MIN, BusinessLine, CaseCreate, CaseId, CaseUpdate, ReviewIn, Tag
 from heatcases.db import utcnow
 from heatcases.deps import AuthorPageUser, PageUser, ReviewerPageUser, SessionDep, SettingsDep
@@ -37,12 +37,12 @@ def _pages(total: int, per_page: int) -> int:
 def home(request: Request, user: PageUser, session: SessionDep):
     """Featured cases per HEAT value, the latest cases, and what waits for the user."""
     featured = {
-        tag: service.find_cases(
-            session, user, service.CaseFilters(status="approved", tags=[tag], featured=True, archived=False), limit=3
+        tag: listing.find_cases(
+            session, user, listing.CaseFilters(status="approved", tags=[tag], featured=True, archived=False), limit=3
         )
         for tag in TAGS
     }
-    recent = service.find_cases(session, user, service.CaseFilters(status="approved", archived=False), limit=6)
+    recent = listing.find_cases(session, user, listing.CaseFilters(status="approved", archived=False), limit=6)
     search_service.record_listing(
         session, user, [c for cases in featured.values() for c in cases] + recent, source="home"
     )
@@ -52,8 +52,8 @@ def home(request: Request, user: PageUser, session: SessionDep):
         "reading": reading,
         "overall": metrics_reading.reading_overall(reading),
         "recent": recent,
-        "my_counts": service.status_counts(session, user, mine=True),
-        "queue_count": service.status_counts(session, user).get("pending", 0) if service.is_reviewer(user) else 0,
+        "my_counts": listing.status_counts(session, user, mine=True),
+        "queue_count": listing.status_counts(session, user).get("pending", 0) if service.is_reviewer(user) else 0,
     }
     return render(request, "cases/home.html", context)
 
@@ -69,10 +69,10 @@ def library(
     page: Annotated[int, Query(ge=1, le=100000)] = 1,
 ):
     """Approved cases in the library, newest first, filtered by value, business line, featured."""
-    filters = service.CaseFilters(
+    filters = listing.CaseFilters(
         status="approved", archived=False, tags=tag, business_line=business_line, featured=featured or None
     )
-    total, cases = service.list_cases(session, user, filters, page=page, per_page=PER_PAGE)
+    total, cases = listing.list_cases(session, user, filters, page=page, per_page=PER_PAGE)
     search_service.record_listing(session, user, cases, source="library")
     context = {
         "cases": cases,
@@ -90,8 +90,8 @@ def library(
 def featured_page(request: Request, user: PageUser, session: SessionDep):
     """Every featured case, grouped by HEAT value."""
     groups = {
-        tag: service.find_cases(
-            session, user, service.CaseFilters(status="approved", archived=False, featured=True, tags=[tag]), limit=100
+        tag: listing.find_cases(
+            session, user, listing.CaseFilters(status="approved", archived=False, featured=True, tags=[tag]), limit=100
         )
         for tag in TAGS
     }
@@ -106,13 +106,13 @@ def my_cases(
     request: Request, user: AuthorPageUser, session: SessionDep, page: Annotated[int, Query(ge=1, le=100000)] = 1
 ):
     """The user's own cases with status and review comments."""
-    total, cases = service.list_cases(session, user, service.CaseFilters(mine=True), page=page, per_page=PER_PAGE)
+    total, cases = listing.list_cases(session, user, listing.CaseFilters(mine=True), page=page, per_page=PER_PAGE)
     context = {
         "cases": cases,
         "total": total,
         "page": page,
         "pages": _pages(total, PER_PAGE),
-        "counts": service.status_counts(session, user, mine=True),
+        "counts": listing.status_counts(session, user, mine=True),
     }
     return render(request, "cases/mine.html", context)
 
@@ -126,9 +126,9 @@ def review_queue(
     page: Annotated[int, Query(ge=1, le=100000)] = 1,
 ):
     """Pending cases, oldest first, with counts per HEAT value; approve, feature or reject on each."""
-    filters = service.CaseFilters(status="pending", tags=[tag] if tag else [], oldest_first=True)
-    total, cases = service.list_cases(session, user, filters, page=page, per_page=PER_PAGE)
-    overview = service.review_overview(session, user)
+    filters = listing.CaseFilters(status="pending", tags=[tag] if tag else [], oldest_first=True)
+    total, cases = listing.list_cases(session, user, filters, page=page, per_page=PER_PAGE)
+    overview = listing.review_overview(session, user)
     waiting_days = (utcnow() - overview.oldest_at).days if overview.oldest_at else 0
     context = {
         "cases": cases,
@@ -372,7 +372,7 @@ def review_case(
         service.set_featured(session, case_id, user, True)
     msg = "flash.featured" if feature else "flash.approved" if review.decision == "approve" else "flash.rejected"
     if wants_json(request):
-        waiting = service.status_counts(session, user).get("pending", 0)
+        waiting = listing.status_counts(session, user).get("pending", 0)
         lang = request_language(request)
         return JSONResponse({"message": translate(msg, lang), "pending": waiting})
     return _back(next, case_id, msg)

@@ -1,14 +1,14 @@
-"""Cases: submit, edit, review, feature, archive, read (with views) and list.
+"""Cases: submit, edit, review, feature, archive, read (with views), the public shape.
 
-Every status change goes through ``TRANSITIONS`` and is recorded as a CaseEvent.
+Every status change goes through ``TRANSITIONS`` and is recorded as a CaseEvent. Who may see a case is
+decided here (``can_see``, ``visible_clause``); listing the cases one may see is in ``listing``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 
-from sqlalchemy import and_, exists, func, not_, or_, true, union_all, update
+from sqlalchemy import and_, or_, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
@@ -18,7 +18,7 @@ from heatcases.db import begin_read, begin_write, utcnow
 from heatcases.errors import InvalidInput, InvalidTransition, NotFound, PermissionDenied
 from heatcases.models import Case, CaseBehavior, CaseEvent, CaseTag, CaseView, CaseViewer, Impression, User
 from heatcases.privacy import PII_KINDS, mask_fields
-from heatcases.vocab import AUTHOR_ROLES, REVIEWER_ROLES, TAGS, VALUE_OF_BEHAVIOR, canonical_behaviors, canonical_tags
+from heatcases.vocab import AUTHOR_ROLES, REVIEWER_ROLES, VALUE_OF_BEHAVIOR, canonical_behaviors, canonical_tags
 
 # A view opens an impression of the case shown to the same reader within this time before it.
 IMPRESSION_OPENS_WITHIN = timedelta(hours=24)
@@ -239,14 +239,14 @@ def edit_case(session: Session, case_id: int, author: User, data: CaseUpdate) ->
     return _read_back(session, case.id, author)
 
 
-def _require_reviewer(user: User) -> None:
+def require_reviewer(user: User) -> None:
     if not is_reviewer(user):
         raise PermissionDenied("only supervisors and admins can do this")
 
 
 def review_case(session: Session, case_id: int, reviewer: User, *, decision: str, comment: str) -> Case:
     """Approve or reject a pending case; exactly one of two concurrent reviews wins."""
-    _require_reviewer(reviewer)
+    require_reviewer(reviewer)
     begin_write(session)
     case = get_case(session, case_id, reviewer, for_update=True)
     action = "approve" if decision == "approve" else "reject"
@@ -262,7 +262,7 @@ def review_case(session: Session, case_id: int, reviewer: User, *, decision: str
 
 def set_featured(session: Session, case_id: int, reviewer: User, featured: bool) -> Case:
     """Feature or unfeature an approved case; doing what is already done changes nothing."""
-    _require_reviewer(reviewer)
+    require_reviewer(reviewer)
     begin_write(session)
     case = get_case(session, case_id, reviewer, for_update=True)
     action = "feature" if featured else "unfeature"
@@ -280,7 +280,7 @@ def set_featured(session: Session, case_id: int, reviewer: User, featured: bool)
 
 def set_archived(session: Session, case_id: int, reviewer: User, archived: bool) -> Case:
     """Archive an approved case (out of search and listings, kept for metrics) or bring it back."""
-    _require_reviewer(reviewer)
+    require_reviewer(reviewer)
     begin_write(session)
     case = get_case(session, case_id, reviewer, for_update=True)
     action = "archive" if archived else "unarchive"
@@ -381,97 +381,3 @@ def read_case(session: Session, case_id: int, reader: User, *, window_minutes: i
     case = get_case(session, case_id, reader)
     record_view(session, case, reader, window_minutes=window_minutes)
     return case
-
-
-@dataclass
-class CaseFilters:
-    status: str | None = None
-    tags: list[str] = field(default_factory=list)
-    behavior: str | None = None
-    business_line: str | None = None
-    featured: bool | None = None
-    archived: bool | None = None
-    mine: bool = False
-    oldest_first: bool = False
-
-
-def _filter_conditions(filters: CaseFilters) -> list:
-    conditions = []
-    if filters.status:
-        conditions.append(Case.status == filters.status)
-    for tag in filters.tags:
-        conditions.append(exists().where(CaseTag.case_id == Case.id, CaseTag.tag == tag))
-    if filters.behavior:
-        conditions.append(exists().where(CaseBehavior.case_id == Case.id, CaseBehavior.behavior == filters.behavior))
-    if filters.business_line:
-        conditions.append(Case.business_line == filters.business_line)
-    if filters.featured is not None:
-        conditions.append(Case.featured.is_(filters.featured))
-    if filters.archived is not None:
-        conditions.append(Case.archived.is_(filters.archived))
-    return conditions
-
-
-def _visible_parts(user: User, filters: CaseFilters) -> list[list]:
-    """The cases the user may see that match the filters, as parts without overlap, each answered by an
-    index: a reviewer's one part; anyone else's the library and their own cases outside it. (As one OR,
-    SQLite reads every case of the library to count or sort them: half a second at 100,000 cases.)"""
-    rest = _filter_conditions(filters)
-    if filters.mine:
-        return [[Case.author_id == user.id, *rest]]
-    if is_reviewer(user):
-        return [rest]
-    listed = [Case.status == "approved", Case.archived.is_(False)]
-    return [[*listed, *rest], [Case.author_id == user.id, not_(and_(*listed)), *rest]]
-
-
-def find_cases(session: Session, user: User, filters: CaseFilters, *, limit: int, offset: int = 0) -> list[Case]:
-    """The visible cases matching the filters, newest (or oldest) first, without counting them all."""
-    order = (Case.created_at, Case.id) if filters.oldest_first else (Case.created_at.desc(), Case.id.desc())
-    parts = _visible_parts(user, filters)
-    if len(parts) == 1:
-        wanted = parts[0]
-    else:  # the first offset + limit of each part, in order, then the page of those
-        firsts = [select(Case.id).where(*part).order_by(*order).limit(offset + limit).subquery() for part in parts]
-        wanted = [Case.id.in_(union_all(*(select(first.c.id) for first in firsts)))]
-    statement = select(Case).where(*wanted).order_by(*order).offset(offset).limit(limit)
-    return list(session.exec(statement).unique())
-
-
-def list_cases(session: Session, user: User, filters: CaseFilters, *, page: int, per_page: int):
-    """One page of the cases the user may see, with the total; returns (total, cases)."""
-    total = sum(
-        session.exec(select(func.count()).select_from(Case).where(*part)).one()
-        for part in _visible_parts(user, filters)
-    )
-    return total, find_cases(session, user, filters, limit=per_page, offset=(page - 1) * per_page)
-
-
-def status_counts(session: Session, user: User, *, mine: bool = False) -> dict[str, int]:
-    """How many visible cases are in each status (for queue and "my cases" headers)."""
-    conditions = [visible_clause(user)]
-    if mine:
-        conditions.append(Case.author_id == user.id)
-    rows = session.exec(select(Case.status, func.count()).where(*conditions).group_by(Case.status))
-    return {status: count for status, count in rows}
-
-
-@dataclass(frozen=True)
-class QueueOverview:
-    """What waits for review: how many cases, how many per HEAT value, since when."""
-
-    total: int
-    by_tag: dict[str, int]
-    oldest_at: datetime | None
-
-
-def review_overview(session: Session, reviewer: User) -> QueueOverview:
-    """The counts at the head of the review queue."""
-    _require_reviewer(reviewer)
-    pending = Case.status == "pending"
-    total, oldest_at = session.exec(select(func.count(), func.min(Case.created_at)).where(pending)).one()
-    rows = session.exec(
-        select(CaseTag.tag, func.count()).join(Case, Case.id == CaseTag.case_id).where(pending).group_by(CaseTag.tag)
-    )
-    counts = dict(rows.all())
-    return QueueOverview(total, {tag: counts.get(tag, 0) for tag in TAGS}, oldest_at)

@@ -269,6 +269,7 @@ class _View:
     def doc_frequency(self, fieldname: str, term: str) -> int:
         """Documents (deleted ones included, as Whoosh counts) with ``term``: read once per segment, which
         never changes, instead of from the segment files at every query and every related list."""
+
         def total():
             return sum(
                 self.engine._cache.get(
