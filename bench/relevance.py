@@ -30,7 +30,7 @@ from heatcases.config import Settings
 from heatcases.demo import load_demo
 from heatcases.models import Case, User
 from heatcases.search import sync
-from heatcases.search.engine import IndexFilters
+from heatcases.search.query import IndexFilters
 from heatcases.search.service import SearchParams, SearchService, search_cases
 from heatcases.vocab import canonical_tags
 

@@ -38,8 +38,8 @@ from heatcases.cases.importer import import_cases
 from heatcases.config import Settings
 from heatcases.models import Case
 from heatcases.search import sync
-from heatcases.search.engine import IndexFilters, parse_query
 from heatcases.search.index import SearchIndex
+from heatcases.search.query import IndexFilters, parse_query
 from heatcases.search.service import SearchParams, SearchService, search_cases
 
 ROOT = Path(__file__).resolve().parent.parent

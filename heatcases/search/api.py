@@ -12,7 +12,7 @@ from heatcases.cases.schemas import Behavior, BusinessLine, CaseId, Tag
 from heatcases.deps import ApiUser, SessionDep
 from heatcases.errors import InvalidInput, error_responses
 from heatcases.search import service
-from heatcases.search.engine import IndexFilters
+from heatcases.search.query import IndexFilters
 from heatcases.search.schemas import RelatedList, SearchResults
 
 router = APIRouter(prefix="/api", tags=["search"])

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query, Request
 from heatcases.deps import PageUser, SessionDep
 from heatcases.search import service
 from heatcases.search.api import SearchDep
-from heatcases.search.engine import IndexFilters
+from heatcases.search.query import IndexFilters
 from heatcases.templating import render
 from heatcases.vocab import BEHAVIORS, BUSINESS_LINE_CODES, TAGS
 

@@ -21,8 +21,9 @@ from heatcases.config import Settings
 from heatcases.models import Case, CaseTag, Impression, SearchQuery, User
 from heatcases.privacy import mask_personal_data
 from heatcases.search import text
-from heatcases.search.engine import Engine, IndexFilters, parse_query
+from heatcases.search.engine import Engine
 from heatcases.search.index import SearchIndex
+from heatcases.search.query import IndexFilters, parse_query
 from heatcases.search.schemas import SearchHitPublic
 from heatcases.search.snippets import make_snippet
 from heatcases.search.sync import IndexSyncer

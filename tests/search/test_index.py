@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from heatcases.search.engine import Engine, IndexFilters, parse_query
+from heatcases.search.engine import Engine
 from heatcases.search.index import CaseDocument, SearchIndex
+from heatcases.search.query import IndexFilters, parse_query
 
 
 def document(case_id: int, *, featured: bool = False) -> CaseDocument:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from heatcases.search import text
-from heatcases.search.engine import parse_query
+from heatcases.search.query import parse_query
 from heatcases.search.snippets import make_snippet
 
 

@@ -1,0 +1,219 @@
+"""The index as NumPy arrays: postings, masks, field lengths, columns, live documents, BM25.
+
+Whoosh stores the index (segments, postings with positions, columns); matching and ranking run on
+NumPy arrays, because Whoosh's pure-Python matchers score one document at a time (~250 ms for a
+word found in most of 100,000 cases). Each segment's postings are read once into arrays and cached by
+segment id, so a commit, which adds a small segment, costs the cache almost nothing. A query is then
+a few vector operations: boolean masks for matching, filters and facet counts, BM25 sums for ranking,
+a partial sort for the top N (see :mod:`heatcases.search.engine`).
+
+An :class:`IndexView` is one searcher's index state; it knows nothing of queries, so whatever scores
+documents (the lexical engine, related cases, "did you mean") reads the index through it.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections import OrderedDict
+
+import numpy as np
+from whoosh import query as wq
+
+FIELD_BOOST = {"title": 2.5, "body": 1.0}
+FIELDS = tuple(FIELD_BOOST)
+K1, B = 1.2, 0.75  # BM25
+COMMON_SHARE = 0.25  # a word in more than this share of cases (and in COMMON_MIN of them) is too common
+COMMON_MIN = 200  # to narrow a query or to tell what a case is about
+CACHE_BYTES = 256 * 1024 * 1024
+
+
+class Cache:
+    """A least-recently-used cache bounded by the bytes of the arrays it holds; thread-safe."""
+
+    def __init__(self, budget: int = CACHE_BYTES):
+        self._items: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+        self._budget = budget
+        self._bytes = 0
+
+    @staticmethod
+    def _size(value) -> int:
+        if isinstance(value, np.ndarray):
+            return value.nbytes + 100
+        if isinstance(value, tuple):
+            return sum(Cache._size(item) for item in value) + 100
+        return 100
+
+    def get(self, key, compute):
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        value = compute()
+        for array in value if isinstance(value, tuple) else (value,):
+            if isinstance(array, np.ndarray):
+                array.flags.writeable = False  # shared by every query and thread: never changed in place
+        size = self._size(value)
+        with self._lock:
+            if key not in self._items:
+                self._items[key] = value
+                self._bytes += size
+                while self._bytes > self._budget and len(self._items) > 1:
+                    _old_key, old = self._items.popitem(last=False)
+                    self._bytes -= self._size(old)
+        return value
+
+
+_EMPTY_IDS = np.zeros(0, dtype=np.int64)
+_EMPTY_TF = np.zeros(0, dtype=np.float32)
+
+
+def segment_key(sub) -> str:
+    segment = sub.segment()
+    return segment.segment_id() if segment is not None else f"reader-{id(sub)}"
+
+
+def is_common(df: int, total_docs: int) -> bool:
+    return df > COMMON_MIN and df / total_docs > COMMON_SHARE
+
+
+class IndexView:
+    """One searcher's index state as arrays: segments laid end to end in document-number order."""
+
+    def __init__(self, cache: Cache, searcher):
+        self.cache = cache
+        self.searcher = searcher
+        self.reader = searcher.reader()
+        self.leaves = list(self.reader.leaf_readers())
+        self.size = self.reader.doc_count_all()
+        self.state = tuple((segment_key(sub), sub.doc_count()) for sub, _base in self.leaves)
+        self.live = cache.get((self.state, "live"), self._live)
+        self.live_count = int(self.live.sum())
+
+    def _live(self) -> np.ndarray:
+        mask = np.ones(self.size, dtype=bool)
+        for sub, base in self.leaves:
+            if sub.has_deletions():
+                deleted = np.fromiter(sub.segment().deleted_docs(), dtype=np.int64)
+                mask[deleted + base] = False
+        return mask
+
+    # --- postings ---------------------------------------------------------------------------------
+
+    def postings(self, fieldname: str, term: str) -> tuple[np.ndarray, np.ndarray]:
+        """Global document numbers and term frequencies of ``term`` (deleted documents included)."""
+        parts = [self._segment_postings(sub, fieldname, term) for sub, _base in self.leaves]
+        if len(parts) == 1:
+            return parts[0]
+        ids = [part[0] + base for part, (_sub, base) in zip(parts, self.leaves, strict=True)]
+        return np.concatenate(ids), np.concatenate([part[1] for part in parts])
+
+    def _segment_postings(self, sub, fieldname: str, term: str):
+        def read():
+            if (fieldname, term) not in sub:
+                return _EMPTY_IDS, _EMPTY_TF
+            matcher = sub.postings(fieldname, term)
+            ids: list[int] = []
+            weights: list[float] = []
+            try:  # whole blocks at a time (whoosh-reloaded 2.7.5's W3LeafMatcher, pinned)
+                while matcher.is_active():
+                    if matcher._ids is None:
+                        matcher._read_ids()
+                    if matcher._weights is None:
+                        matcher._read_weights()
+                    ids.extend(matcher._ids)
+                    weights.extend(matcher._weights)
+                    matcher._next_block()
+            except AttributeError:  # a small, inlined posting list
+                matcher = sub.postings(fieldname, term)
+                ids, weights = [], []
+                while matcher.is_active():
+                    ids.append(matcher.id())
+                    weights.append(matcher.weight())
+                    matcher.next()
+            return np.asarray(ids, dtype=np.int64), np.asarray(weights, dtype=np.float32)
+
+        return self.cache.get((segment_key(sub), "p", fieldname, term), read)
+
+    def mask(self, fieldname: str, term: str) -> np.ndarray:
+        def build():
+            mask = np.zeros(self.size, dtype=bool)
+            mask[self.postings(fieldname, term)[0]] = True
+            return mask & self.live
+
+        return self.cache.get((self.state, "m", fieldname, term), build)
+
+    def query_mask(self, query: wq.Query) -> np.ndarray:
+        """Documents matching a Whoosh query (phrases, ranges): positions are checked by Whoosh."""
+
+        def build():
+            mask = np.zeros(self.size, dtype=bool)
+            docs = np.fromiter(self.searcher.docs_for_query(query), dtype=np.int64)
+            mask[docs] = True
+            return mask & self.live
+
+        return self.cache.get((self.state, "q", repr(query)), build)
+
+    def lengths(self, fieldname: str) -> np.ndarray:
+        def segment_lengths(sub):
+            def read():
+                count = sub.doc_count_all()
+                lengths = (sub.doc_field_length(doc, fieldname, 0) or 0 for doc in range(count))
+                return np.fromiter(lengths, dtype=np.float32, count=count)
+
+            return self.cache.get((segment_key(sub), "len", fieldname), read)
+
+        def build():
+            return np.concatenate([segment_lengths(sub) for sub, _base in self.leaves] or [_EMPTY_TF])
+
+        return self.cache.get((self.state, "len", fieldname), build)
+
+    def column(self, name: str) -> np.ndarray:
+        def segment_column(sub):
+            return self.cache.get(
+                (segment_key(sub), "col", name), lambda: np.asarray(list(sub.column_reader(name)), dtype=np.int64)
+            )
+
+        def build():
+            return np.concatenate([segment_column(sub) for sub, _base in self.leaves] or [_EMPTY_IDS])
+
+        return self.cache.get((self.state, "col", name), build)
+
+    # --- words ------------------------------------------------------------------------------------
+
+    def doc_frequency(self, fieldname: str, term: str) -> int:
+        """Documents (deleted ones included, as Whoosh counts) with ``term``: read once per segment, which
+        never changes, instead of from the segment files at every query and every related list."""
+
+        def total():
+            return sum(
+                self.cache.get(
+                    (segment_key(sub), "df", fieldname, term), lambda sub=sub: sub.doc_frequency(fieldname, term)
+                )
+                for sub, _base in self.leaves
+            )
+
+        # One lookup per word while the index is unchanged (a related list asks for a hundred words).
+        return self.cache.get((self.state, "df", fieldname, term), total)
+
+    def in_library(self, fieldname: str, term: str) -> bool:
+        """Whether a live (not deleted) document has ``term`` in ``fieldname``."""
+        ids, _tf = self.postings(fieldname, term)
+        return bool(len(ids)) and bool(self.live[ids].any())
+
+    # --- scoring ----------------------------------------------------------------------------------
+
+    def bm25(self, fieldname: str, term: str) -> tuple[np.ndarray, np.ndarray]:
+        """(documents, BM25 score of ``term`` in ``fieldname``) with Whoosh's BM25F constants."""
+        ids, tf = self.postings(fieldname, term)
+        if not len(ids):
+            return ids, tf
+        # Live documents only: Whoosh's count keeps every deleted copy until segments merge, and the views
+        # of much-read cases are indexed again every few seconds, so their own words would look common and
+        # rank them below cases nobody read.
+        df = int(self.live[ids].sum()) or 1
+        idf = math.log(1 + (max(self.live_count, 1) - df + 0.5) / (df + 0.5))
+        avg = (self.reader.field_length(fieldname) / max(self.size, 1)) or 1.0
+        dl = self.lengths(fieldname)[ids]
+        return ids, idf * tf * (K1 + 1) / (tf + K1 * (1 - B + B * dl / avg))

@@ -1,0 +1,71 @@
+"""Related cases: the cases most like one case, by its most telling words, shared values and business line.
+
+Scored on the same :class:`~heatcases.search.arrays.IndexView` as a search (BM25 per field, the
+common-word rule), and kept for a while in the engine's cache.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+from heatcases.search import text
+from heatcases.search.arrays import FIELD_BOOST, FIELDS, Cache, IndexView, is_common
+
+RELATED_SECONDS = 300.0  # how long a case's related list is kept (at most)
+
+
+def related(cache: Cache, open_view: Callable[[], IndexView], case_id: int, title: str, body: str,
+            tags: list[str], business_line: str, limit: int) -> list[tuple[int, float]]:  # fmt: skip
+    """Cases most like this one: its most telling words, then shared values and business line.
+
+    Kept for up to RELATED_SECONDS per case: every reader of a case page asks for the same list, it costs
+    more than a search, and a case's nearest neighbours hardly move in minutes. (Whether each one may
+    be shown is decided by the caller from the database, every time.) ``open_view`` is called only when
+    the list is not kept."""
+    # Kept in the engine's cache under the current RELATED_SECONDS period: a new period is a new key.
+    period = int(time.monotonic() // RELATED_SECONDS)
+    return cache.get(
+        ("related", case_id, limit, period),
+        lambda: related_now(open_view(), case_id, title, body, tags, business_line, limit),
+    )
+
+
+def related_now(view: IndexView, case_id: int, title: str, body: str, tags: list[str], business_line: str,
+                limit: int) -> list[tuple[int, float]]:  # fmt: skip
+    total_docs = max(view.live_count, 1)
+    counts: dict[str, int] = {}
+    for token in text.tokens(f"{title}\n{title}\n{body}", for_index=False):
+        if len(token.text) > 1 and not any(char.isdigit() for char in token.text):
+            counts[token.text] = counts.get(token.text, 0) + 1
+    weights = {}
+    for word, tf in counts.items():
+        df = view.doc_frequency("body", word)
+        if df < 2 or is_common(df, total_docs):
+            continue
+        weight = (1 + math.log(tf)) * math.log((total_docs + 1) / df)
+        if weight > 0:
+            weights[word] = weight
+    key_terms = sorted(weights.items(), key=lambda item: item[1], reverse=True)[:12]
+    if not key_terms:
+        return []
+    top = key_terms[0][1]
+    score = np.zeros(view.size, dtype=np.float32)
+    for word, weight in key_terms:
+        for name in FIELDS:
+            ids, scores = view.bm25(name, word)
+            score[ids] += scores * (FIELD_BOOST[name] * weight / top)
+    score *= view.live
+    bonus = 1 + 0.1 * view.mask("business_line", business_line)
+    for tag in tags:
+        bonus = bonus + 0.15 * view.mask("tags", tag)
+    score *= bonus
+    own = np.flatnonzero(view.column("case_id") == case_id)
+    score[own] = 0
+    candidates = np.flatnonzero(score > 0)
+    order = candidates[np.argsort(-score[candidates], kind="stable")][:limit]
+    case_ids = view.column("case_id")
+    return [(int(case_ids[doc]), float(score[doc])) for doc in order]
