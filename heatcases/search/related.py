@@ -15,7 +15,7 @@ import numpy as np
 from heatcases.search import text
 from heatcases.search.arrays import FIELD_BOOST, FIELDS, Cache, IndexView, is_common
 
-RELATED_SECONDS = 300.0  # how long a case's related list is kept (at most)
+RELATED_SECONDS = 900.0  # how long a case's related list is kept (at most)
 
 
 def related(cache: Cache, open_view: Callable[[], IndexView], case_id: int, title: str, body: str,
@@ -23,11 +23,13 @@ def related(cache: Cache, open_view: Callable[[], IndexView], case_id: int, titl
     """Cases most like this one: its most telling words, then shared values and business line.
 
     Kept for up to RELATED_SECONDS per case: every reader of a case page asks for the same list, it costs
-    more than a search, and a case's nearest neighbours hardly move in minutes. (Whether each one may
+    more than a search, and a case's nearest neighbours hardly move in a quarter of an hour. (Whether each one may
     be shown is decided by the caller from the database, every time.) ``open_view`` is called only when
     the list is not kept."""
-    # Kept in the engine's cache under the current RELATED_SECONDS period: a new period is a new key.
-    period = int(time.monotonic() // RELATED_SECONDS)
+    # Kept in the engine's cache under the current RELATED_SECONDS period: a new period is a new key. Each
+    # case's periods begin at a moment of their own, so the lists are not all computed again at once.
+    shift = (case_id * 7919) % RELATED_SECONDS
+    period = int((time.monotonic() + shift) // RELATED_SECONDS)
     return cache.get(
         ("related", case_id, limit, period),
         lambda: related_now(open_view(), case_id, title, body, tags, business_line, limit),

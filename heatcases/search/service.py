@@ -7,6 +7,7 @@ logged with its result count, and every case shown counts an impression for the 
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from dataclasses import dataclass, field
@@ -140,12 +141,19 @@ def _load_shown(session: Session, ranked: list[tuple[int, float]]) -> list[_Show
     ]
 
 
+@functools.lru_cache(maxsize=4096)
+def _snippet(body: str, terms: tuple[str, ...]) -> str:
+    """A hit's snippet, kept: the same queries return the same cases all day (the key is the text itself,
+    so an edited case gets a new one)."""
+    return str(make_snippet(body, list(terms)))
+
+
 def _hit(shown: _Shown, terms: list[str]) -> SearchHitPublic:
     case = shown.row
     return SearchHitPublic(
         id=case.id,
         title=case.title,
-        snippet=str(make_snippet(case.body, terms)),
+        snippet=_snippet(case.body, tuple(terms)),
         tags=shown.tags,
         business_line=case.business_line,
         featured=case.featured,
