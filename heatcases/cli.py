@@ -329,7 +329,8 @@ MAX_DEFAULT_WORKERS = 4  # each worker keeps its own index caches (~0.6 GB at 10
 def default_workers() -> int:
     """One worker process per core, at most MAX_DEFAULT_WORKERS: a process runs Python on one core at a time,
     and the busiest hour on one process of a 2-core machine answers search twice as slowly (bench/README.md)."""
-    return max(1, min(len(os.sched_getaffinity(0)), MAX_DEFAULT_WORKERS))
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()  # not on macOS
+    return max(1, min(cores or 1, MAX_DEFAULT_WORKERS))
 
 
 @app.command()
