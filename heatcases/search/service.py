@@ -131,6 +131,8 @@ def _load_shown(session: Session, ranked: list[tuple[int, float]]) -> list[_Show
     # By primary key only (a status condition makes SQLite walk the status index), then filtered.
     rows = session.execute(select(*_HIT_COLUMNS).join(User, User.id == Case.author_id).where(Case.id.in_(ids))).all()
     found = {row.id: row for row in rows if case_service.is_listed(row)}
+    if not found:
+        return []
     tags: dict[int, list[str]] = {}
     for case_id, tag in session.execute(select(CaseTag.case_id, CaseTag.tag).where(CaseTag.case_id.in_(list(found)))):
         tags.setdefault(case_id, []).append(tag)
