@@ -6,6 +6,13 @@ page (10 hits, sorted by relevance) against ``bench/relevance/judgments.json``.
 
 .venv/bin/python bench/relevance.py [-v] [--json] [--judgments PATH]
 
+With ``--collection DIR`` it scores an outside test collection instead (``cases.jsonl`` and
+``queries.jsonl``, the format of ``../shared/relevance/``): the cases are imported as approved into the
+throwaway library, and ``--half tune`` (d01–d30, to tune on) or ``--half heldout`` (d31–d60, to score
+once at the end) picks the queries; judged cases are named by their key.
+
+.venv/bin/python bench/relevance.py --collection ../shared/relevance --half tune [-v]
+
 Exits 0 whatever the scores are (it is a measurement); exits 2 when the judgments are stale (a
 judged title is not a demo case) or malformed (an unknown filter).
 """
@@ -77,6 +84,44 @@ def load_judgments(path: Path) -> list[Judged]:
             raise StaleJudgments(f"query {number} ({raw['q']!r}): unknown filter(s) {', '.join(sorted(unknown))}")
         queries.append(Judged(q=raw["q"], kind=raw.get("kind", "-"), filters=filters, relevant=dict(raw["relevant"])))
     return queries
+
+
+def load_collection_queries(folder: Path, half: str) -> list[Judged]:
+    """The queries of an outside collection (``queries.jsonl``), the chosen half."""
+    queries = []
+    for line in (folder / "queries.jsonl").read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        raw = json.loads(line)
+        number = int(raw["qid"].lstrip("d"))
+        if (half == "tune" and number > 30) or (half == "heldout" and number <= 30):
+            continue
+        filters = {"tag": raw.get("tags") or []}
+        if raw.get("business_line"):
+            filters["business_line"] = raw["business_line"]
+        queries.append(Judged(q=raw["q"], kind=raw["type"], filters=filters, relevant=dict(raw["relevant"])))
+    return queries
+
+
+def import_collection(session, folder: Path) -> None:
+    """The collection's cases, approved, written by one agent (each keeps its key as external id)."""
+    from heatcases.accounts import service as accounts
+    from heatcases.cases.importer import import_cases
+
+    author = accounts.create_user(session, username="collection_agent", password="x" * 12, role="agent")
+    accounts.create_user(session, username=SEARCHER, password="x" * 12, role="trainee")
+    session.commit()
+    with tempfile.TemporaryDirectory() as folder_for_file:
+        archive = Path(folder_for_file) / "cases.jsonl"
+        with archive.open("w", encoding="utf-8") as out:
+            for line in (folder / "cases.jsonl").read_text(encoding="utf-8").splitlines():
+                if line.strip():
+                    case = json.loads(line)
+                    record = {**case, "external_id": case["key"], "status": "approved"}
+                    out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        report = import_cases(session, archive, default_author=author)
+    if not report.ok:
+        raise StaleJudgments(f"the collection did not import: {report.rejected[:3]}")
 
 
 def params_for(query: Judged) -> SearchParams:
@@ -162,25 +207,35 @@ def score(query: Judged, titles: list[str], total: int) -> Scored:
 # --- running ---------------------------------------------------------------------------------------
 
 
-def run(queries: list[Judged]) -> tuple[list[Scored], list[str]]:
+def run(queries: list[Judged], collection: Path | None = None, *, semantic: bool = True) -> tuple[list[Scored], list[str]]:
     with tempfile.TemporaryDirectory(prefix="heatcases-relevance-") as folder:
         data_dir = Path(folder) / "data"
-        settings = Settings(data_dir=data_dir, database_url=f"sqlite:///{data_dir / 'heatcases.db'}")
+        settings = Settings(data_dir=data_dir, database_url=f"sqlite:///{data_dir / 'heatcases.db'}",
+                            semantic_search=semantic)  # fmt: skip
         engine = db.make_engine(settings)
         try:
             db.migrate(settings, engine)
             with db.session_scope(engine) as session:
-                load_demo(session)
+                if collection is None:
+                    load_demo(session)
+                else:
+                    import_collection(session, collection)
             search = SearchService(settings, engine)  # not started: no background thread needed
             sync.rebuild(engine, search.index)
+            if settings.semantic_search:
+                search.filler.fill_all()
+                search.vectors.load()
             with db.session_scope(engine) as session:
-                cases = {case.title: case for case in session.exec(select(Case)).unique()}
-                warnings = check_judgments(queries, cases)
+                cases = session.exec(select(Case)).unique().all()
+                key = (lambda case: case.title) if collection is None else (lambda case: case.external_id)
+                by_key = {key(case): case for case in cases}
+                warnings = check_judgments(queries, by_key)
+                name_of = {case.id: key(case) for case in cases}
                 user = session.exec(select(User).where(User.username == SEARCHER)).one()
                 results = []
                 for query in queries:
                     page = search_cases(session, search, user, params_for(query))
-                    results.append(score(query, [hit.title for hit in page.hits], page.total))
+                    results.append(score(query, [name_of[hit.id] for hit in page.hits], page.total))
         finally:
             engine.dispose()
     return results, warnings
@@ -258,10 +313,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--judgments", type=Path, default=DEFAULT_JUDGMENTS, help="judgments file (JSON)")
     parser.add_argument("-v", "--verbose", action="store_true", help="show the top 5 hits and missed cases")
     parser.add_argument("--json", action="store_true", help="print a machine-readable summary instead")
+    parser.add_argument("--lexical", action="store_true", help="words only: search by meaning switched off")
+    parser.add_argument("--collection", type=Path, help="an outside collection (cases.jsonl, queries.jsonl)")
+    parser.add_argument("--half", choices=("tune", "heldout", "all"), default="tune",
+                        help="with --collection: d01-d30 (tune), d31-d60 (heldout, score once) or all")  # fmt: skip
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     try:
-        queries = load_judgments(args.judgments)
+        if args.collection:
+            queries = load_collection_queries(args.collection, args.half)
+        else:
+            queries = load_judgments(args.judgments)
     except (OSError, ValueError, KeyError, TypeError) as error:
         print(f"error: cannot read judgments {args.judgments}: {error!r}", file=sys.stderr)
         return 2
@@ -269,7 +331,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     try:
-        results, warnings = run(queries)
+        results, warnings = run(queries, args.collection, semantic=not args.lexical)
     except StaleJudgments as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

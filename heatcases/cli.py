@@ -223,6 +223,56 @@ def reindex(
 
 
 @app.command()
+def embed() -> None:
+    """Embed, now, the approved cases still without vectors for search by meaning (a running server does this
+    in the background; this shows the progress of a large import and is faster on an idle machine)."""
+    from heatcases.search.embedding import Embedder, ModelUnavailable
+    from heatcases.search.vectors import PassageFiller, embedding_progress
+
+    settings = _settings()
+    engine = db.make_engine(settings)
+    db.migrate(settings, engine)
+    embedder = Embedder(threads=os.cpu_count() or 1)
+    try:
+        embedder.load()
+    except ModelUnavailable as error:
+        err.print(f"[red]error:[/red] the meaning model cannot be loaded: {error}")
+        raise typer.Exit(1) from None
+    progress_now = embedding_progress(engine, embedder.name)
+    filler = PassageFiller(engine, embedder, lock_path=settings.data_dir / "embedding.lock")
+    started = time.perf_counter()
+    with _progress() as progress:
+        task = progress.add_task(f"embedding cases ({embedder.name})", total=progress_now.listed)
+        progress.advance(task, progress_now.embedded)
+        count = filler.fill_all(on_batch=lambda n: progress.advance(task, n))
+    elapsed = time.perf_counter() - started
+    out.print(f"embedded {count} cases in {elapsed:.1f} s ({count / max(elapsed, 1e-9):.1f} cases/s)")
+
+
+@app.command("search-status")
+def search_status() -> None:
+    """How many cases the word index holds and how far the embedding for search by meaning has come."""
+    from heatcases.search.embedding import Embedder
+    from heatcases.search.index import SearchIndex
+    from heatcases.search.vectors import embedding_progress
+
+    settings = _settings()
+    engine = db.make_engine(settings)
+    index = SearchIndex(settings.data_dir / "index")
+    if index.is_current():
+        out.print(f"word index: {index.doc_count()} cases")
+    else:
+        out.print("word index: missing or built by another version (the server rebuilds it at start)")
+    if not settings.semantic_search:
+        out.print("search by meaning: switched off (HEATCASES_SEMANTIC_SEARCH=false)")
+        return
+    model = Embedder().name
+    progress = embedding_progress(engine, model)
+    share = progress.embedded / progress.listed if progress.listed else 1.0
+    out.print(f"search by meaning ({model}): {progress.embedded} of {progress.listed} cases embedded ({share:.0%})")
+
+
+@app.command()
 def rollup() -> None:
     """Rebuild the hourly view rollup of the metrics from the counted views (after loading views in bulk)."""
     settings = _settings()

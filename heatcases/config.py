@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     views_refresh_seconds: float = Field(
         10, gt=0, description="New view counts reach the search's most-viewed order within this many seconds."
     )
+    semantic_search: bool = Field(
+        True, description="Search by meaning beside words (a sentence-embedding model); false: words only."
+    )
     max_active_requests: int = Field(
         8, ge=1, le=200, description="Requests a server process works on at once; later ones wait their turn."
     )

@@ -3,7 +3,7 @@
 from datetime import date, datetime
 from typing import Optional
 
-from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, LargeBinary, String, UniqueConstraint
 from sqlmodel import Field, Relationship, SQLModel
 
 from heatcases.db import utcnow
@@ -246,6 +246,33 @@ class Impression(SQLModel, table=True):
     position: int
     shown_at: datetime = Field(default_factory=utcnow)
     opened_at: datetime | None = None
+
+
+class CasePassage(SQLModel, table=True):
+    """One passage of an approved case (its title, or a chunk of its story) as the meaning model sees it.
+
+    Written when a case is approved or edited, all passages of a case in one transaction, so a rebuilt
+    index or a new server reuses them instead of embedding again; ``model`` names the model and its
+    version, and a model change re-embeds in the background. ``start``/``end`` locate the passage in the
+    story (both 0 for the title); ``vector`` is float16, unit length.
+    """
+
+    __tablename__ = "case_passage"
+    __table_args__ = (
+        UniqueConstraint("case_id", "model", "passage_no", name="uq_case_passage"),
+        Index("ix_case_passage_model_embedded", "model", "embedded_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(sa_column=Column(Integer, ForeignKey("service_case.id", ondelete="CASCADE"), nullable=False))
+    model: str = Field(max_length=60)
+    passage_no: int
+    start: int
+    end: int
+    content_hash: str = Field(max_length=32)
+    source_updated_at: datetime
+    embedded_at: datetime = Field(default_factory=utcnow)
+    vector: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
 
 
 class IndexTask(SQLModel, table=True):

@@ -59,6 +59,7 @@ API = [
     ("POST", "/api/cases/{case_id}/archive", "rejected", None, expect(401, 403, 403, 403, 409, 409)),
     ("DELETE", "/api/cases/{case_id}/archive", "archived", None, SUPERVISORS_API),
     ("GET", "/api/search", None, None, EVERYONE_API),
+    ("GET", "/api/search/status", None, None, SUPERVISORS_API),
     ("GET", "/api/cases/{case_id}/related", "pending", None, expect(401, 404, 200, 404, 200, 200)),
     ("GET", "/api/cases/{case_id}/related", "approved", None, EVERYONE_API),
     ("GET", "/api/cases/{case_id}/related", "archived", None, expect(401, 404, 200, 404, 200, 200)),

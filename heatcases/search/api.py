@@ -9,11 +9,11 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from heatcases.cases import service as cases
 from heatcases.cases.schemas import Behavior, BusinessLine, CaseId, Tag
-from heatcases.deps import ApiUser, SessionDep
+from heatcases.deps import ApiUser, ReviewerApiUser, SessionDep
 from heatcases.errors import InvalidInput, error_responses
 from heatcases.search import service
 from heatcases.search.query import IndexFilters
-from heatcases.search.schemas import RelatedList, SearchResults
+from heatcases.search.schemas import IndexStatus, MeaningStatus, RelatedList, SearchResults, SearchStatus
 
 router = APIRouter(prefix="/api", tags=["search"])
 
@@ -82,3 +82,13 @@ def related(
     case = cases.get_case(session, case_id, user)
     hits = service.related_cases(session, search, user, case, limit=limit)
     return RelatedList(items=hits)
+
+
+@router.get("/search/status", response_model=SearchStatus, responses=error_responses(403))
+def search_status(user: ReviewerApiUser, search: SearchDep) -> SearchStatus:
+    """For supervisors and admins: how many cases the word index holds and how far search by meaning has come
+    (the model, whether its vectors are loaded, cases embedded of those in the library, and why not)."""
+    return SearchStatus(
+        index=IndexStatus(documents=search.index.doc_count(), queued=search.syncer.pending()),
+        meaning=MeaningStatus(**search.meaning_status()),
+    )

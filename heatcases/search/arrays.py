@@ -180,6 +180,21 @@ class IndexView:
 
         return self.cache.get((self.state, "col", name), build)
 
+    def docs_of(self, case_ids: np.ndarray) -> np.ndarray:
+        """The live document of each case (-1 where the index does not hold the case)."""
+
+        def build():
+            ids = self.column("case_id")
+            live = np.flatnonzero(self.live)
+            order = np.argsort(ids[live], kind="stable")
+            return ids[live][order], live[order]
+
+        sorted_ids, docs = self.cache.get((self.state, "docs_of"), build)
+        if len(sorted_ids) == 0:
+            return np.full(len(case_ids), -1, dtype=np.int64)
+        where = np.minimum(np.searchsorted(sorted_ids, case_ids), len(sorted_ids) - 1)
+        return np.where(sorted_ids[where] == case_ids, docs[where], -1)
+
     # --- words ------------------------------------------------------------------------------------
 
     def doc_frequency(self, fieldname: str, term: str) -> int:

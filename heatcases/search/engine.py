@@ -12,22 +12,38 @@ matching (a semantic one) can stand beside it without changing them. "Did you me
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 from whoosh import query as wq
 
+from heatcases.search import crosslingual, text
 from heatcases.search import related as related_cases
 from heatcases.search import suggest as did_you_mean
-from heatcases.search import text
 from heatcases.search.arrays import FIELD_BOOST, FIELDS, Cache, IndexView, is_common
+from heatcases.search.embedding import Match
 from heatcases.search.index import SearchIndex, date_number
 from heatcases.search.query import IndexFilters, ParsedQuery
 from heatcases.vocab import BUSINESS_LINE_CODES, TAGS
 
 SYNONYM_BOOST = 0.5
+TRANSLATION_BOOST = 0.5  # an English word's Chinese words (CC-CEDICT) weigh below the word typed
+_ENGLISH_WORD = re.compile(r"[a-z][a-z'-]*[a-z]")
 FALLBACK_BELOW = 5  # an all-words match with fewer hits widens to most-words
+# Fusion with the meaning layer, chosen on the tuning half of ../shared/relevance (bench/relevance.py):
+# score = (1 - MEANING_WEIGHT) x lexical / best lexical + MEANING_WEIGHT x (similarity - FLOOR) / (best - FLOOR).
+MEANING_WEIGHT = 0.3
+MEANING_FLOOR = 0.2
+LEXICAL_POWER = 1.0  # < 1 flattens the lexical scores: a case matching the words well stays near the best
+# Found by meaning alone: when the best is at least MEANING_MIN similar (nonsense and words the model does
+# not know stay below it), the MEANING_TOP nearest within MEANING_SHARE of the best, and any other case
+# within MEANING_NEAR_BEST of it.
+MEANING_MIN = 0.2
+MEANING_TOP = 10
+MEANING_SHARE = 0.4
+MEANING_NEAR_BEST = 0.8
 
 
 @dataclass
@@ -37,16 +53,20 @@ class EngineResult:
     facets: dict[str, dict[str, int]]
     terms: list[str]
     suggestion: str | None = None
+    meant: bool = False  # cases found by meaning were added to the words' matches
 
 
 class Engine:
     """Search, related cases and suggestions over one :class:`SearchIndex`."""
 
-    def __init__(self, index: SearchIndex, *, views_of: Callable[[np.ndarray], np.ndarray] | None = None):
+    def __init__(self, index: SearchIndex, *, views_of: Callable[[np.ndarray], np.ndarray] | None = None,
+                 meaning: Callable[[str], list[Match]] | None = None):  # fmt: skip
         """``views_of(case_ids)`` gives their counted views for the "most viewed" order (without it, that
-        order is the newest first)."""
+        order is the newest first); ``meaning(text)`` the cases nearest in meaning, best first (without
+        it, or when it finds nothing, search is lexical)."""
         self.index = index
         self.views_of = views_of
+        self.meaning = meaning
         self._cache = Cache()
 
     def view(self) -> IndexView:
@@ -54,20 +74,35 @@ class Engine:
 
     # --- matching -------------------------------------------------------------------------------
 
-    def _variants(self, word: str) -> list[tuple[tuple[str, ...], float]]:
-        """The typed word, then each synonym as the index's words (a synonym may be several words)."""
+    def _variants(self, word: str, translated: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], float]]:
+        """The typed word, then each synonym and translation as the index's words (it may be several)."""
         variants = {(word,): 1.0}
-        for other in text.synonyms(word):
-            words = tuple(token.text for token in text.tokens(other, for_index=False))
-            if words:
-                variants.setdefault(words, SYNONYM_BOOST)
+        for others, boost in ((text.synonyms(word), SYNONYM_BOOST), (translated, TRANSLATION_BOOST)):
+            for other in others:
+                words = tuple(token.text for token in text.tokens(other, for_index=False))
+                if words:
+                    variants.setdefault(words, boost)
         return list(variants.items())
 
-    def _group(self, view: IndexView, word: str) -> tuple[np.ndarray, np.ndarray]:
-        """(mask of documents with ``word`` or a synonym, their score for it; synonyms weigh less)."""
+    @staticmethod
+    def _translations(view: IndexView, parsed: ParsedQuery) -> dict[str, tuple[str, ...]]:
+        """The query's English words (as the index stems them) → their Chinese words in the library."""
+        typed = _ENGLISH_WORD.findall(parsed.meant.lower())
+        if not typed:
+            return {}
+
+        def frequency(chinese: str) -> int:
+            parts = [token.text for token in text.tokens(chinese, for_index=False)]
+            return min((max(view.doc_frequency(name, part) for name in FIELDS) for part in parts), default=0)
+
+        found = crosslingual.translations(typed, frequency=frequency)
+        return {text.stem(word): chinese for word, chinese in found.items()}
+
+    def _group(self, view: IndexView, word: str, translated: tuple[str, ...] = ()) -> tuple[np.ndarray, np.ndarray]:
+        """(mask of documents with ``word``, a synonym or a translation, their score for it; those weigh less)."""
         mask = np.zeros(view.size, dtype=bool)
         score = np.zeros(view.size, dtype=np.float32)
-        for words, boost in self._variants(word):
+        for words, boost in self._variants(word, translated):
             phrase_mask = None
             if len(words) > 1:  # a synonym of several words must appear as a phrase
                 phrase_mask = view.query_mask(wq.Or([wq.Phrase(name, list(words), slop=2) for name in FIELDS]))
@@ -120,7 +155,8 @@ class Engine:
         """The matching documents and their scores (None: no words, list everything)."""
         if parsed.empty:
             return view.live, None
-        groups = [self._group(view, word) for word in parsed.words]
+        translated = self._translations(view, parsed)
+        groups = [self._group(view, word, translated.get(word, ())) for word in parsed.words]
         phrases = [self._phrase(view, words) for words in parsed.phrases]
         # Words found in nearly every case do not narrow the query while rarer words remain.
         specific = [group for group in groups if not is_common(int(group[0].sum()), view.live_count)]
@@ -151,16 +187,49 @@ class Engine:
                 score = hits * (float(score.max()) + 1.0) + score
         return matched, score
 
+    def _fuse(self, view: IndexView, parsed: ParsedQuery, matched: np.ndarray, score: np.ndarray | None,
+              narrowed: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None, bool]:  # fmt: skip
+        """Add the cases near in meaning to the lexical matches and fuse the two scores."""
+        if self.meaning is None or parsed.empty or score is None:
+            return matched, score, False
+        found = self.meaning(parsed.meant)
+        if not found:
+            return matched, score, False
+        docs = view.docs_of(np.array([match.case_id for match in found], dtype=np.int64))
+        similarity = np.array([match.similarity for match in found], dtype=np.float32)
+        keep = docs >= 0
+        if narrowed is not None:
+            keep &= narrowed[np.maximum(docs, 0)]
+        if not keep.any():
+            return matched, score, False
+        docs, similarity = docs[keep], similarity[keep]
+        best = float(similarity.max())
+        meaning = np.clip((similarity - MEANING_FLOOR) / max(best - MEANING_FLOOR, 1e-6), 0.0, 1.0)
+        lexical_best = float(score[matched if narrowed is None else matched & narrowed].max(initial=0.0))
+        if lexical_best > 0:
+            fused = (1.0 - MEANING_WEIGHT) * np.power(np.maximum(score, 0.0) / lexical_best, LEXICAL_POWER)
+        else:
+            fused = np.zeros_like(score)
+        fused[docs] += MEANING_WEIGHT * meaning + 1e-3 * similarity  # the nearer first where both are 0
+        matched = matched.copy()
+        if best >= MEANING_MIN:
+            near = (similarity >= best * MEANING_SHARE) & (
+                (np.arange(len(docs)) < MEANING_TOP) | (similarity >= best * MEANING_NEAR_BEST)
+            )
+            matched[docs[near]] = True
+        return matched, fused.astype(np.float32), True
+
     # --- search ---------------------------------------------------------------------------------
 
     def search(self, parsed: ParsedQuery, filters: IndexFilters, *, sort: str, offset: int, limit: int,
                want_suggestion: bool = True) -> EngineResult:  # fmt: skip
         view = self.view()
+        narrowed = self._filters(view, filters)
         matched, score = self._match(view, parsed)
+        matched, score, meant = self._fuse(view, parsed, matched, score, narrowed)
         for word in parsed.excluded:
             for name in FIELDS:
                 matched = matched & ~view.mask(name, word)
-        narrowed = self._filters(view, filters)
         final = matched if narrowed is None else matched & narrowed
         others = self._filters(view, filters, skip="business_line")
         base = matched if others is None else matched & others
@@ -177,7 +246,7 @@ class Engine:
         suggestion = None
         if want_suggestion and parsed.words and (total < 3 or did_you_mean.has_unknown_word(view, parsed)):
             suggestion = self.suggest(view, parsed)
-        return EngineResult(total, hits, facets, parsed.highlight_terms(), suggestion)
+        return EngineResult(total, hits, facets, parsed.highlight_terms(), suggestion, meant)
 
     def _rank(self, view: IndexView, final, score, *, sort, offset, limit) -> list[tuple[int, float]]:
         wanted = offset + limit

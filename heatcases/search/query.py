@@ -27,6 +27,7 @@ class ParsedQuery:
     words: list[str] = field(default_factory=list)
     phrases: list[list[str]] = field(default_factory=list)
     excluded: list[str] = field(default_factory=list)
+    meant: str = ""  # what was typed, without quotes and excluded words: for matching by meaning
 
     @property
     def empty(self) -> bool:
@@ -56,6 +57,7 @@ def parse_query(raw: str) -> ParsedQuery:
     for match in _EXCLUDED.finditer(rest):
         parsed.excluded.extend(text.query_words(match.group(1)))
     rest = _EXCLUDED.sub(" ", rest)
+    parsed.meant = " ".join(_EXCLUDED.sub(" ", re.sub(r'["“”「」『』]', " ", raw)).split())
     parsed.words.extend(word for word in text.query_words(rest) if word not in parsed.words)
     parsed.words = [word for word in parsed.words if word not in parsed.excluded][:MAX_QUERY_WORDS]
     return parsed

@@ -39,3 +39,23 @@ class SearchResults(BaseModel):
 
 class RelatedList(BaseModel):
     items: list[SearchHitPublic]
+
+
+class IndexStatus(BaseModel):
+    documents: int  # cases the word index holds
+    queued: int  # changes waiting to reach it
+
+
+class MeaningStatus(BaseModel):
+    model: str  # the embedding model and its version
+    enabled: bool  # HEATCASES_SEMANTIC_SEARCH
+    ready: bool  # this server's vectors are loaded: search uses meaning
+    vectors: int  # cases this server can find by meaning
+    error: str | None  # why search is by words only, if it is
+    embedded_cases: int | None = None  # approved cases with vectors of the current model...
+    listed_cases: int | None = None  # ...of all approved cases
+
+
+class SearchStatus(BaseModel):
+    index: IndexStatus
+    meaning: MeaningStatus

@@ -22,12 +22,14 @@ from heatcases.config import Settings
 from heatcases.models import Case, CaseTag, Impression, SearchQuery, User
 from heatcases.privacy import mask_personal_data
 from heatcases.search import text
+from heatcases.search.embedding import Embedder, Match
 from heatcases.search.engine import Engine
 from heatcases.search.index import SearchIndex
 from heatcases.search.query import IndexFilters, parse_query
 from heatcases.search.schemas import SearchHitPublic
 from heatcases.search.snippets import make_snippet
 from heatcases.search.sync import IndexSyncer
+from heatcases.search.vectors import PassageFiller, VectorStore, embedding_progress
 from heatcases.search.views import ViewCounts
 from heatcases.vocab import canonical_tags
 
@@ -41,18 +43,52 @@ class SearchService:
     """One per process: the index, its engine and the syncer that keeps it up to date."""
 
     def __init__(self, settings: Settings, engine, *, index_path: Path | None = None):
+        self.db_engine = engine
         self.index = SearchIndex(index_path or settings.data_dir / "index")
         self.view_counts = ViewCounts(engine, every=settings.views_refresh_seconds)
-        self.engine = Engine(self.index, views_of=self.view_counts.of)
-        self.syncer = IndexSyncer(engine, self.index)
+        self.embedder = Embedder(disabled=not settings.semantic_search)
+        self.vectors = VectorStore(engine, self.embedder)
+        self.filler = PassageFiller(engine, self.embedder, lock_path=self.index.path.parent / "embedding.lock")
+        self.engine = Engine(self.index, views_of=self.view_counts.of, meaning=self.by_meaning)
+        self.syncer = IndexSyncer(engine, self.index, on_written=self.filler.want)
         self.syncer.attach()
         self._users = 0
 
     def start(self) -> None:
-        """Start the background catch-up (also applying whatever was queued while we were down)."""
+        """Start the background catch-up (also applying whatever was queued while we were down), the
+        embedding of cases and the reading of their vectors."""
         self._users += 1
         self.syncer.start()
+        self.filler.start()
+        self.vectors.start()
         threading.Thread(target=self._warm_up, name="heatcases-search-warm-up", daemon=True).start()
+
+    def by_meaning(self, typed: str) -> list[Match]:
+        """The cases nearest in meaning to what was typed ([] while the vectors load, or without a model)."""
+        if not typed or not self.vectors.ready:
+            return []
+        try:
+            return self.vectors.search(_query_vector(self.embedder, typed))
+        except Exception:  # search by words still answers
+            log.exception("search by meaning failed; answering by words only")
+            return []
+
+    def best_passages(self, case_ids: list[int], typed: str) -> dict[int, tuple[int, int]]:
+        """Where in each story the passage nearest to what was typed is (for the snippets shown)."""
+        try:
+            return self.vectors.best_passages(case_ids, _query_vector(self.embedder, typed))
+        except Exception:  # the snippet falls back to the words
+            log.exception("finding the passages that matched failed")
+            return {}
+
+    def meaning_status(self) -> dict:
+        """For the operator: is search by meaning on, and how far has the embedding of cases come."""
+        status = {"model": self.embedder.name, "enabled": not self.embedder.disabled, "ready": self.vectors.ready,
+                  "vectors": self.vectors.size, "error": self.embedder.error or self.vectors.error}  # fmt: skip
+        if status["enabled"]:
+            progress = embedding_progress(self.db_engine, self.embedder.name)
+            status.update(embedded_cases=progress.embedded, listed_cases=progress.listed)
+        return status
 
     def _warm_up(self) -> None:
         """Read the index's lengths, columns and filter postings, and the view counts, once, so the first
@@ -68,6 +104,18 @@ class SearchService:
         self._users -= 1
         if self._users <= 0:
             self.syncer.stop()
+            self.filler.stop()
+            self.vectors.stop()
+
+
+@functools.lru_cache(maxsize=2048)
+def _query_vector_cached(embedder: Embedder, typed: str):
+    return embedder.encode([typed])[0]
+
+
+def _query_vector(embedder: Embedder, typed: str):
+    """The query's vector, kept: trainees search the same few hundred things all day."""
+    return _query_vector_cached(embedder, typed[:200])
 
 
 @dataclass
@@ -144,18 +192,18 @@ def _load_shown(session: Session, ranked: list[tuple[int, float]]) -> list[_Show
 
 
 @functools.lru_cache(maxsize=4096)
-def _snippet(body: str, terms: tuple[str, ...]) -> str:
+def _snippet(body: str, terms: tuple[str, ...], passage: tuple[int, int] | None = None) -> str:
     """A hit's snippet, kept: the same queries return the same cases all day (the key is the text itself,
     so an edited case gets a new one)."""
-    return str(make_snippet(body, list(terms)))
+    return str(make_snippet(body, list(terms), passage=passage))
 
 
-def _hit(shown: _Shown, terms: list[str]) -> SearchHitPublic:
+def _hit(shown: _Shown, terms: list[str], passage: tuple[int, int] | None = None) -> SearchHitPublic:
     case = shown.row
     return SearchHitPublic(
         id=case.id,
         title=case.title,
-        snippet=_snippet(case.body, tuple(terms)),
+        snippet=_snippet(case.body, tuple(terms), passage),
         tags=shown.tags,
         business_line=case.business_line,
         featured=case.featured,
@@ -195,7 +243,8 @@ def search_cases(session: Session, search: SearchService, user: User, params: Se
     limit = params.per_page if offset < MAX_RANKED else 0
     result = search.engine.search(parsed, params.filters, sort=params.sort, offset=offset, limit=limit)
     shown = _load_shown(session, result.hits)
-    hits = [_hit(one, result.terms) for one in shown]
+    passages = search.best_passages([one.id for one in shown], parsed.meant) if result.meant else {}
+    hits = [_hit(one, result.terms, passages.get(one.id)) for one in shown]
 
     db.begin_write(session)
     query_id = None

@@ -65,11 +65,23 @@ def _window(normalized: str, spans: list[tuple[int, int]], width: int) -> int:
     return begin
 
 
-def make_snippet(body: str, terms: list[str], *, width: int = WIDTH) -> Markup:
-    """An HTML snippet of ``body``: escaped text, ``<mark>`` around the matched words."""
+def make_snippet(body: str, terms: list[str], *, width: int = WIDTH, passage: tuple[int, int] | None = None) -> Markup:
+    """An HTML snippet of ``body``: escaped text, ``<mark>`` around the matched words.
+
+    ``passage`` (start, end) is the part of the story that matched by meaning: the snippet shows it, with
+    any matched words marked, unless the words themselves were found elsewhere and not in it.
+    """
     normalized = text.normalize(body)
     spans = _spans(normalized, [term for term in terms if term])
-    begin = _window(normalized, spans, width) if spans else 0
+    if passage and passage[1] > passage[0]:
+        inside = [span for span in spans if passage[0] <= span[0] < passage[1]]
+        if inside or not spans:
+            spans = inside
+            begin = _window(normalized, inside, width) if inside else passage[0]
+        else:
+            begin = _window(normalized, spans, width)
+    else:
+        begin = _window(normalized, spans, width) if spans else 0
     end = min(len(body), begin + width)
     parts = ["…" if begin > 0 else ""]
     cursor = begin

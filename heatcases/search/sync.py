@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from itertools import chain
 
@@ -207,8 +207,11 @@ class IndexSyncer:
     and no request thread queues for the index's write lock.
     """
 
-    def __init__(self, engine: Engine, index: SearchIndex, *, lock_timeout: float = 2.0, poll_seconds: float = 2.0):
+    def __init__(self, engine: Engine, index: SearchIndex, *, lock_timeout: float = 2.0, poll_seconds: float = 2.0,
+                 on_written: Callable[[list[int]], None] | None = None):  # fmt: skip
+        """``on_written(case_ids)`` hears of the cases just written to the index (after its commit)."""
         self.engine = engine
+        self.on_written = on_written
         self.index = index
         self.lock_timeout = lock_timeout
         self.poll_seconds = poll_seconds
@@ -265,6 +268,8 @@ class IndexSyncer:
         with Session(self.engine) as session:
             session.execute(delete(IndexTask).where(IndexTask.id.in_(task_ids), IndexTask.enqueued_at <= read_at))
             session.commit()
+        if documents and self.on_written is not None:
+            self.on_written([document.id for document in documents])
         report.tasks += len(task_ids)
         report.written += len(documents)
         report.removed += len(case_ids) - len(documents)

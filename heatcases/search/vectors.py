@@ -1,0 +1,426 @@
+"""The meaning layer's data: passage vectors stored in the database, embedded in the background, searched
+in memory.
+
+* :class:`PassageFiller` (one thread per process) embeds the approved cases whose passages are missing or
+  out of date for the current model: those the index has just taken (woken by the index syncer, so an
+  approved case is found by meaning within a second), and every few seconds whatever else is missing (an
+  import, a model change: progress in :func:`embedding_progress`). One process per data folder does the
+  full scans (a file lock), any process embeds what it has just indexed; a case embedded twice at once
+  keeps one copy (the unique key decides).
+* :class:`VectorStore` (one per process) holds the current model's vectors in a usearch HNSW index
+  (8-bit, cosine): read from the database at start on a background thread, then the passages written
+  since, every :data:`REFRESH_SECONDS`. Until it has loaded, search is lexical.
+
+Visibility is not decided here: a case found by meaning is shown only if the lexical index holds it
+(approved, not archived), so vectors of a case taken out of the library do no harm.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import numpy as np
+from sqlalchemy import and_, delete, exists, func, insert, select, update
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from heatcases import db
+from heatcases.db import utcnow
+from heatcases.models import Case, CasePassage
+from heatcases.search.embedding import DIMENSIONS, Embedder, Match, ModelUnavailable, content_hash, passages
+
+log = logging.getLogger("heatcases.search")
+
+BATCH = 32  # cases embedded per transaction
+WHOLE_CASE = -1  # passage_no of a case's own vector: the normalised mean of its passages' vectors
+SCAN_SECONDS = 5.0  # how often the lock holder looks for cases still to embed
+REFRESH_SECONDS = 0.5  # how often a process reads the vectors written since
+LATE_COMMIT = timedelta(minutes=1)  # a vector may commit this long after its embedded_at
+QUANTISE_SCALE = 508.0  # a unit vector's components of 512 dimensions stay well under 0.25
+
+
+_COLUMNS = (CasePassage.id, CasePassage.case_id, CasePassage.start, CasePassage.end, CasePassage.vector,
+            CasePassage.content_hash)  # fmt: skip
+
+
+def _listed():
+    return and_(Case.status == "approved", Case.archived.is_(False))
+
+
+def _up_to_date(model: str):
+    """The case has its whole-case vector embedded by ``model`` from its current version."""
+    return exists().where(
+        CasePassage.case_id == Case.id,
+        CasePassage.model == model,
+        CasePassage.passage_no == WHOLE_CASE,
+        CasePassage.source_updated_at >= Case.updated_at,
+    )
+
+
+@dataclass
+class Progress:
+    model: str
+    embedded: int  # listed cases with current vectors
+    listed: int  # approved, not archived
+
+    @property
+    def done(self) -> bool:
+        return self.embedded >= self.listed
+
+
+def embedding_progress(engine: Engine, model: str) -> Progress:
+    with Session(db.reader(engine)) as session:
+        listed = session.execute(select(func.count()).select_from(Case).where(_listed())).scalar_one()
+        embedded = session.execute(
+            select(func.count()).select_from(Case).where(_listed(), _up_to_date(model))
+        ).scalar_one()
+    return Progress(model, embedded, listed)
+
+
+def embed_cases(engine: Engine, embedder: Embedder, case_ids: Iterable[int]) -> int:
+    """Embed these cases (those listed and out of date) and store their passages; returns how many."""
+    model = embedder.name
+    with Session(db.reader(engine)) as session:
+        rows = session.execute(
+            select(Case.id, Case.title, Case.body, Case.updated_at).where(
+                Case.id.in_(list(case_ids)), _listed(), ~_up_to_date(model)
+            )
+        ).all()
+        if not rows:
+            return 0
+        stored = dict(
+            session.execute(
+                select(CasePassage.case_id, CasePassage.content_hash).where(
+                    CasePassage.case_id.in_([row.id for row in rows]),
+                    CasePassage.model == model,
+                    CasePassage.passage_no == WHOLE_CASE,
+                )
+            ).all()
+        )
+    unchanged = [row for row in rows if stored.get(row.id) == content_hash(row.title, row.body)]
+    changed = [row for row in rows if stored.get(row.id) != content_hash(row.title, row.body)]
+    cut = {row.id: passages(row.title, row.body) for row in changed}
+    texts = [passage.text for row in changed for passage in cut[row.id]]
+    vectors = embedder.encode(texts).astype(np.float16) if texts else None
+    now, position, values = utcnow(), 0, []
+    for row in changed:
+        digest = content_hash(row.title, row.body)
+        count = len(cut[row.id])
+        whole = vectors[position : position + count].astype(np.float32).mean(axis=0)
+        whole /= max(float(np.linalg.norm(whole)), 1e-9)
+        rows_of_case = [(WHOLE_CASE, 0, 0, whole.astype(np.float16))]
+        rows_of_case += [(passage.number, passage.start, passage.end, vectors[position + number])
+                         for number, passage in enumerate(cut[row.id])]  # fmt: skip
+        for number, start, end, vector in rows_of_case:
+            values.append({
+                "case_id": row.id, "model": model, "passage_no": number, "start": start, "end": end,
+                "content_hash": digest, "source_updated_at": row.updated_at, "embedded_at": now,
+                "vector": vector.tobytes(),
+            })  # fmt: skip
+        position += count
+    try:
+        with Session(engine) as session:
+            if changed:
+                session.execute(
+                    delete(CasePassage).where(
+                        CasePassage.case_id.in_([row.id for row in changed]), CasePassage.model == model
+                    )
+                )
+                session.execute(insert(CasePassage), values)
+            for row in unchanged:  # edited elsewhere (featured, say): the vectors still hold
+                session.execute(
+                    update(CasePassage)
+                    .where(CasePassage.case_id == row.id, CasePassage.model == model)
+                    .values(source_updated_at=row.updated_at)
+                )
+            session.commit()
+    except IntegrityError:  # another process embedded the same case at the same moment: its copy stays
+        return 0
+    return len(rows)
+
+
+def _cases_to_embed(engine: Engine, model: str, limit: int) -> list[int]:
+    with Session(db.reader(engine)) as session:
+        return list(
+            session.execute(
+                select(Case.id).where(_listed(), ~_up_to_date(model)).order_by(Case.id.desc()).limit(limit)
+            ).scalars()
+        )
+
+
+class PassageFiller:
+    """Embeds what is missing, on a thread of its own (see the module docstring)."""
+
+    def __init__(self, engine: Engine, embedder: Embedder, *, lock_path: Path, scan_seconds: float = SCAN_SECONDS):
+        self.engine = engine
+        self.embedder = embedder
+        self.lock_path = lock_path
+        self.scan_seconds = scan_seconds
+        self._wanted: set[int] = set()
+        self._wanted_lock = threading.Lock()
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._lock_file = None
+
+    def want(self, case_ids: Iterable[int]) -> None:
+        """Embed these soon (called by the index syncer with the cases it has just written)."""
+        with self._wanted_lock:
+            self._wanted.update(case_ids)
+        self._wake.set()
+
+    def start(self) -> None:
+        if self._thread is None and not self.embedder.disabled:
+            self._stop.clear()
+            self._thread = threading.Thread(target=self._run, name="heatcases-passage-filler", daemon=True)
+            self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+            self._thread = None
+        if self._lock_file is not None:
+            self._lock_file.close()
+            self._lock_file = None
+
+    def _scanner(self) -> bool:
+        """Whether this process does the full scans (holds the data folder's filler lock)."""
+        if self._lock_file is None:
+            self.lock_path.parent.mkdir(parents=True, exist_ok=True)
+            handle = self.lock_path.open("a")
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                handle.close()
+                return False
+            self._lock_file = handle
+        return True
+
+    def _run(self) -> None:
+        try:
+            self.embedder.load()
+        except ModelUnavailable:
+            return  # logged by the embedder; search stays lexical
+        next_scan = 0.0
+        while not self._stop.is_set():
+            try:
+                with self._wanted_lock:
+                    wanted, self._wanted = self._wanted, set()
+                if wanted:
+                    embed_cases(self.engine, self.embedder, wanted)
+                if time.monotonic() >= next_scan and self._scanner():
+                    self.fill_some()
+                    if _cases_to_embed(self.engine, self.embedder.name, 1):
+                        continue  # more to do: no pause (wanted cases still go first)
+                    next_scan = time.monotonic() + self.scan_seconds
+            except Exception:
+                log.exception("embedding cases failed; retrying shortly")
+                next_scan = time.monotonic() + self.scan_seconds
+            self._wake.wait(timeout=self.scan_seconds)
+            self._wake.clear()
+
+    def fill_some(self, limit: int = BATCH) -> int:
+        """Embed up to ``limit`` of the cases still to do (newest first); returns how many."""
+        case_ids = _cases_to_embed(self.engine, self.embedder.name, limit)
+        return embed_cases(self.engine, self.embedder, case_ids) if case_ids else 0
+
+    def fill_all(self, on_batch=None) -> int:
+        """Embed everything still to do, now (the CLI's ``index embed``)."""
+        total = 0
+        while True:
+            done = self.fill_some(BATCH * 4)
+            if not done and not _cases_to_embed(self.engine, self.embedder.name, 1):
+                return total
+            total += done
+            if on_batch:
+                on_batch(done)
+
+
+# --- searching in memory ---------------------------------------------------------------------------
+
+
+class VectorStore:
+    """The current model's whole-case vectors of one process, searchable by meaning (thread-safe).
+
+    One vector per case (the mean of its passages: as good as the best passage on the tuning set, and a
+    quarter of the memory), quantised to 8 bits and searched exhaustively with usearch's SIMD kernels:
+    ~50 MB and a few milliseconds at 100,000 cases, no graph to build at start. Which passage matched
+    is asked of the database for the hits shown only (:meth:`best_passages`).
+    """
+
+    def __init__(self, engine: Engine, embedder: Embedder, *, refresh_seconds: float = REFRESH_SECONDS):
+        self.engine = engine
+        self.embedder = embedder
+        self.refresh_seconds = refresh_seconds
+        self._lock = threading.Lock()
+        self._matrix = np.zeros((0, DIMENSIONS), dtype=np.int8)
+        self._cases = np.zeros(0, dtype=np.int64)  # row -> case id
+        self._row_of: dict[int, int] = {}  # case id -> row
+        self._hash_of: dict[int, str] = {}  # case id -> the content hash of the vector held
+        self._count = 0
+        self._read_until = None  # embedded_at from which the next refresh reads
+        self._ready = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.error: str | None = None
+
+    @property
+    def ready(self) -> bool:
+        return self._ready.is_set()
+
+    @property
+    def size(self) -> int:
+        return self._count
+
+    def content_hash_of(self, case_id: int) -> str | None:
+        return self._hash_of.get(case_id)
+
+    def start(self) -> None:
+        if self._thread is None and not self.embedder.disabled:
+            self._stop.clear()
+            self._thread = threading.Thread(target=self._run, name="heatcases-vector-store", daemon=True)
+            self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+            self._thread = None
+
+    def _run(self) -> None:
+        try:
+            self.embedder.load()
+            self.load()
+        except ModelUnavailable as error:
+            self.error = str(error)
+            return
+        except Exception as error:
+            self.error = f"{type(error).__name__}: {error}"
+            log.exception("reading the case vectors failed; search is by words only")
+            return
+        while not self._stop.wait(self.refresh_seconds):
+            try:
+                self.refresh()
+            except Exception:
+                log.exception("reading new case vectors failed; retrying")
+
+    def load(self) -> None:
+        """Read every case vector of the current model (at start; searches are by words meanwhile)."""
+        started = time.monotonic()
+        with self._lock:
+            self._matrix = np.zeros((0, DIMENSIONS), dtype=np.int8)
+            self._cases = np.zeros(0, dtype=np.int64)
+            self._row_of, self._hash_of, self._count = {}, {}, 0
+        read_from, last_id = utcnow(), 0
+        while True:
+            with db.reader(self.engine).connect() as connection:
+                rows = connection.execute(
+                    select(*_COLUMNS)
+                    .where(
+                        CasePassage.model == self.embedder.name,
+                        CasePassage.passage_no == WHOLE_CASE,
+                        CasePassage.id > last_id,
+                    )  # fmt: skip
+                    .order_by(CasePassage.id)
+                    .limit(20_000)
+                ).all()
+            if not rows:
+                break
+            last_id = rows[-1].id
+            self._put(rows)
+        self._read_until = read_from - LATE_COMMIT
+        self._ready.set()
+        log.info("%d case vectors ready for search by meaning in %.1f s", self.size, time.monotonic() - started)
+
+    def refresh(self) -> None:
+        """Take the case vectors written since the last read (a case's new vector replaces its old one)."""
+        if self._read_until is None:
+            return
+        now = utcnow()
+        with db.reader(self.engine).connect() as connection:
+            rows = connection.execute(
+                select(*_COLUMNS).where(
+                    CasePassage.model == self.embedder.name,
+                    CasePassage.passage_no == WHOLE_CASE,
+                    CasePassage.embedded_at >= self._read_until,
+                )
+            ).all()
+        self._read_until = now - LATE_COMMIT
+        fresh = [row for row in rows if self._hash_of.get(row.case_id) != row.content_hash]
+        if fresh:  # the rest were read already (the overlap that catches late commits)
+            self._put(fresh)
+
+    def _put(self, rows) -> None:
+        vectors = np.frombuffer(b"".join(row.vector for row in rows), dtype=np.float16).reshape(len(rows), -1)
+        quantised = _quantise(vectors.astype(np.float32))
+        with self._lock:
+            for row, vector in zip(rows, quantised, strict=True):
+                place = self._row_of.get(row.case_id)
+                if place is None:
+                    if self._count == len(self._cases):
+                        self._grow()
+                    place = self._count
+                    self._count += 1
+                    self._row_of[row.case_id] = place
+                    self._cases[place] = row.case_id
+                self._matrix[place] = vector
+                self._hash_of[row.case_id] = row.content_hash
+
+    def _grow(self) -> None:
+        capacity = max(1024, 2 * len(self._cases))
+        matrix = np.zeros((capacity, DIMENSIONS), dtype=np.int8)
+        matrix[: self._count] = self._matrix[: self._count]
+        cases = np.zeros(capacity, dtype=np.int64)
+        cases[: self._count] = self._cases[: self._count]
+        self._matrix, self._cases = matrix, cases
+
+    def search(self, query_vector: np.ndarray, *, wanted: int = 300) -> list[Match]:
+        """The cases nearest to the query, best first."""
+        if not self.ready or self._count == 0:
+            return []
+        from usearch.index import MetricKind
+        from usearch.index import search as exhaustive
+
+        with self._lock:
+            count = min(wanted, self._count)
+            found = exhaustive(self._matrix[: self._count], _quantise(query_vector[None, :])[0], count,
+                               MetricKind.Cos, exact=True, threads=1)  # fmt: skip
+            rows = np.asarray(found.keys, dtype=np.int64)[:count]
+            distances = np.asarray(found.distances, dtype=np.float32)[:count]
+            cases = self._cases[rows]
+        return [Match(int(case_id), 1.0 - float(distance))
+                for case_id, distance in zip(cases.tolist(), distances.tolist(), strict=True)]  # fmt: skip
+
+    def best_passages(self, case_ids: list[int], query_vector: np.ndarray) -> dict[int, tuple[int, int]]:
+        """For each of these cases, where in its story the passage nearest to the query is (not the title)."""
+        if not case_ids:
+            return {}
+        with db.reader(self.engine).connect() as connection:
+            rows = connection.execute(
+                select(CasePassage.case_id, CasePassage.start, CasePassage.end, CasePassage.vector).where(
+                    CasePassage.case_id.in_(case_ids),
+                    CasePassage.model == self.embedder.name,
+                    CasePassage.passage_no > 0,
+                )
+            ).all()
+        best: dict[int, tuple[float, int, int]] = {}
+        for row in rows:
+            similarity = float(np.frombuffer(row.vector, dtype=np.float16).astype(np.float32) @ query_vector)
+            if row.case_id not in best or similarity > best[row.case_id][0]:
+                best[row.case_id] = (similarity, row.start, row.end)
+        return {case_id: (start, end) for case_id, (_similarity, start, end) in best.items()}
+
+
+def _quantise(vectors: np.ndarray) -> np.ndarray:
+    """Unit vectors to 8 bits (the cosine does not care about the common scale)."""
+    return np.clip(np.rint(vectors * QUANTISE_SCALE), -127, 127).astype(np.int8)

