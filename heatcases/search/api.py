@@ -43,13 +43,15 @@ def search(
     date_from: Annotated[date | None, Query(alias="from")] = None,
     date_to: Annotated[date | None, Query(alias="to")] = None,
     sort: Literal["relevance", "newest", "views"] = "relevance",
+    mode: Literal["hybrid", "words", "meaning"] = "hybrid",
     page: Annotated[int, Query(ge=1, le=10000)] = 1,
     per_page: Annotated[int, Query(ge=1, le=50)] = 10,
 ) -> SearchResults:
     """Approved cases matching `q` (words; "a phrase"; -excluded) and the filters; `tag` may repeat.
 
-    An empty `q` lists by the filters, newest first unless `sort` says otherwise. Every hit shown
-    counts an impression for the caller.
+    An empty `q` lists by the filters, newest first unless `sort` says otherwise. `mode` matches by words
+    and meaning together (the default), or by one of them alone. Every hit shown counts an impression for
+    the caller.
     """
     check_dates(date_from, date_to)
     if not q.strip() and sort == "relevance":
@@ -58,7 +60,7 @@ def search(
         tags=list(dict.fromkeys(tag)), behavior=behavior, business_line=business_line, featured=featured,
         date_from=date_from, date_to=date_to,
     )  # fmt: skip
-    params = service.SearchParams(q=q, filters=filters, sort=sort, page=page, per_page=per_page)
+    params = service.SearchParams(q=q, filters=filters, sort=sort, mode=mode, page=page, per_page=per_page)
     result = service.search_cases(session, search, user, params)
     return SearchResults(
         total=result.total,

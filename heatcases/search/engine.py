@@ -34,15 +34,15 @@ _ENGLISH_WORD = re.compile(r"[a-z][a-z'-]*[a-z]")
 FALLBACK_BELOW = 5  # an all-words match with fewer hits widens to most-words
 # Fusion with the meaning layer, chosen on the tuning half of ../shared/relevance (bench/relevance.py):
 # score = (1 - MEANING_WEIGHT) x lexical / best lexical + MEANING_WEIGHT x (similarity - FLOOR) / (best - FLOOR).
-MEANING_WEIGHT = 0.3
-MEANING_FLOOR = 0.2
-LEXICAL_POWER = 1.0  # < 1 flattens the lexical scores: a case matching the words well stays near the best
+MEANING_WEIGHT = 0.35
+MEANING_FLOOR = 0.1
+FEEDBACK_CASES = 3  # the first fusion's best cases that steer the second (0: one fusion only)
 # Found by meaning alone: when the best is at least MEANING_MIN similar (nonsense and words the model does
 # not know stay below it), the MEANING_TOP nearest within MEANING_SHARE of the best, and any other case
 # within MEANING_NEAR_BEST of it.
-MEANING_MIN = 0.2
+MEANING_MIN = 0.15
 MEANING_TOP = 10
-MEANING_SHARE = 0.4
+MEANING_SHARE = 0.3
 MEANING_NEAR_BEST = 0.8
 
 
@@ -60,10 +60,11 @@ class Engine:
     """Search, related cases and suggestions over one :class:`SearchIndex`."""
 
     def __init__(self, index: SearchIndex, *, views_of: Callable[[np.ndarray], np.ndarray] | None = None,
-                 meaning: Callable[[str], list[Match]] | None = None):  # fmt: skip
+                 meaning: Callable[[str, tuple[int, ...]], list[Match]] | None = None):  # fmt: skip
         """``views_of(case_ids)`` gives their counted views for the "most viewed" order (without it, that
-        order is the newest first); ``meaning(text)`` the cases nearest in meaning, best first (without
-        it, or when it finds nothing, search is lexical)."""
+        order is the newest first); ``meaning(text, like_case_ids)`` the cases nearest in meaning to the text
+        (and to those cases, when given), best first (without it, or when it finds nothing, search is by
+        words alone)."""
         self.index = index
         self.views_of = views_of
         self.meaning = meaning
@@ -189,44 +190,63 @@ class Engine:
 
     def _fuse(self, view: IndexView, parsed: ParsedQuery, matched: np.ndarray, score: np.ndarray | None,
               narrowed: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None, bool]:  # fmt: skip
-        """Add the cases near in meaning to the lexical matches and fuse the two scores."""
+        """Add the cases near in meaning to the lexical matches and fuse the two scores.
+
+        Twice: the first fusion's best cases then tell the meaning layer more about what is wanted
+        (pseudo-relevance feedback: the query's vector moves towards theirs), and the second is the answer.
+        """
         if self.meaning is None or parsed.empty or score is None:
             return matched, score, False
-        found = self.meaning(parsed.meant)
+        found = self.meaning(parsed.meant, ())
         if not found:
             return matched, score, False
+        first_matched, first = self._fused(view, matched, score, narrowed, found)
+        if FEEDBACK_CASES and first_matched.any():
+            candidates = np.flatnonzero(first_matched)
+            top = candidates[np.argsort(-first[candidates], kind="stable")[:FEEDBACK_CASES]]
+            case_ids = view.column("case_id")[top]
+            found = self.meaning(parsed.meant, tuple(int(case_id) for case_id in case_ids)) or found
+            return (*self._fused(view, matched, score, narrowed, found), True)
+        return first_matched, first, True
+
+    @staticmethod
+    def _fused(view: IndexView, matched: np.ndarray, score: np.ndarray, narrowed: np.ndarray | None,
+               found: list[Match]) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
         docs = view.docs_of(np.array([match.case_id for match in found], dtype=np.int64))
         similarity = np.array([match.similarity for match in found], dtype=np.float32)
+        meaningful = float(similarity.max()) >= MEANING_MIN  # over the whole library, before any filter
         keep = docs >= 0
         if narrowed is not None:
             keep &= narrowed[np.maximum(docs, 0)]
         if not keep.any():
-            return matched, score, False
+            return matched, score
         docs, similarity = docs[keep], similarity[keep]
         best = float(similarity.max())
         meaning = np.clip((similarity - MEANING_FLOOR) / max(best - MEANING_FLOOR, 1e-6), 0.0, 1.0)
         lexical_best = float(score[matched if narrowed is None else matched & narrowed].max(initial=0.0))
-        if lexical_best > 0:
-            fused = (1.0 - MEANING_WEIGHT) * np.power(np.maximum(score, 0.0) / lexical_best, LEXICAL_POWER)
-        else:
-            fused = np.zeros_like(score)
+        fused = (1.0 - MEANING_WEIGHT) * score / lexical_best if lexical_best > 0 else np.zeros_like(score)
         fused[docs] += MEANING_WEIGHT * meaning + 1e-3 * similarity  # the nearer first where both are 0
         matched = matched.copy()
-        if best >= MEANING_MIN:
+        if meaningful:
             near = (similarity >= best * MEANING_SHARE) & (
                 (np.arange(len(docs)) < MEANING_TOP) | (similarity >= best * MEANING_NEAR_BEST)
             )
             matched[docs[near]] = True
-        return matched, fused.astype(np.float32), True
+        return matched, fused.astype(np.float32)
 
     # --- search ---------------------------------------------------------------------------------
 
     def search(self, parsed: ParsedQuery, filters: IndexFilters, *, sort: str, offset: int, limit: int,
-               want_suggestion: bool = True) -> EngineResult:  # fmt: skip
+               want_suggestion: bool = True, mode: str = "hybrid") -> EngineResult:  # fmt: skip
+        """``mode``: "hybrid" (words and meaning, fused), "words" or "meaning" alone (to see why a case matched)."""
         view = self.view()
         narrowed = self._filters(view, filters)
         matched, score = self._match(view, parsed)
-        matched, score, meant = self._fuse(view, parsed, matched, score, narrowed)
+        if mode == "meaning" and score is not None:
+            matched, score = np.zeros(view.size, dtype=bool), np.zeros(view.size, dtype=np.float32)
+        meant = False
+        if mode != "words":
+            matched, score, meant = self._fuse(view, parsed, matched, score, narrowed)
         for word in parsed.excluded:
             for name in FIELDS:
                 matched = matched & ~view.mask(name, word)

@@ -13,6 +13,7 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 from sqlalchemy import Row, insert
 from sqlmodel import Session, select
 
@@ -36,6 +37,7 @@ from heatcases.vocab import canonical_tags
 log = logging.getLogger("heatcases.search")
 
 SORTS = ("relevance", "newest", "views")
+FEEDBACK_WEIGHT = 0.5  # how far a query's vector moves towards its first best cases' (Engine._fuse)
 MAX_RANKED = 2000  # deeper pages than this show no hits (the total is still exact)
 
 
@@ -63,12 +65,17 @@ class SearchService:
         self.vectors.start()
         threading.Thread(target=self._warm_up, name="heatcases-search-warm-up", daemon=True).start()
 
-    def by_meaning(self, typed: str) -> list[Match]:
-        """The cases nearest in meaning to what was typed ([] while the vectors load, or without a model)."""
+    def by_meaning(self, typed: str, like: tuple[int, ...] = ()) -> list[Match]:
+        """The cases nearest in meaning to what was typed, and to the cases ``like`` when given (see
+        :meth:`Engine._fuse`); [] while the vectors load, or without a model."""
         if not typed or not self.vectors.ready:
             return []
         try:
-            return self.vectors.search(_query_vector(self.embedder, typed))
+            query = _query_vector(self.embedder, typed)
+            if like:
+                query = query + FEEDBACK_WEIGHT * self.vectors.mean_of(list(like))
+                query = query / max(float(np.linalg.norm(query)), 1e-9)
+            return self.vectors.search(query)
         except Exception:  # search by words still answers
             log.exception("search by meaning failed; answering by words only")
             return []
@@ -123,6 +130,7 @@ class SearchParams:
     q: str = ""
     filters: IndexFilters = field(default_factory=IndexFilters)
     sort: str = "relevance"
+    mode: str = "hybrid"  # or "words", "meaning": one way of matching alone
     page: int = 1
     per_page: int = 10
 
@@ -241,7 +249,9 @@ def search_cases(session: Session, search: SearchService, user: User, params: Se
     parsed = parse_query(params.q)
     offset = (params.page - 1) * params.per_page
     limit = params.per_page if offset < MAX_RANKED else 0
-    result = search.engine.search(parsed, params.filters, sort=params.sort, offset=offset, limit=limit)
+    result = search.engine.search(
+        parsed, params.filters, sort=params.sort, offset=offset, limit=limit, mode=params.mode
+    )
     shown = _load_shown(session, result.hits)
     passages = search.best_passages([one.id for one in shown], parsed.meant) if result.meant else {}
     hits = [_hit(one, result.terms, passages.get(one.id)) for one in shown]

@@ -401,6 +401,15 @@ class VectorStore:
         return [Match(int(case_id), 1.0 - float(distance))
                 for case_id, distance in zip(cases.tolist(), distances.tolist(), strict=True)]  # fmt: skip
 
+    def mean_of(self, case_ids: list[int]) -> np.ndarray:
+        """The normalised mean of these cases' vectors (zeros when none is held)."""
+        with self._lock:
+            rows = [self._row_of[case_id] for case_id in case_ids if case_id in self._row_of]
+            if not rows:
+                return np.zeros(DIMENSIONS, dtype=np.float32)
+            mean = self._matrix[rows].astype(np.float32).mean(axis=0)
+        return mean / max(float(np.linalg.norm(mean)), 1e-9)
+
     def best_passages(self, case_ids: list[int], query_vector: np.ndarray) -> dict[int, tuple[int, int]]:
         """For each of these cases, where in its story the passage nearest to the query is (not the title)."""
         if not case_ids:

@@ -162,3 +162,11 @@ class TestWithoutTheModel:
         assert status["meaning"]["ready"] is False and "weights missing" in status["meaning"]["error"]
         assert status["index"]["documents"] == 1
         assert trainee.get("/api/search/status").status_code == 403
+
+
+class TestModes:
+    def test_words_alone_and_meaning_alone(self, trainee, library):
+        assert found(trainee, "stroller", mode="words") == [library["stroller"]["id"]]  # via CC-CEDICT: 婴儿车
+        assert found(trainee, "素食", mode="words") == []
+        assert found(trainee, "素食", mode="meaning")[0] == library["vegetarian"]["id"]
+        assert trainee.get("/api/search", params={"q": "素食", "mode": "psychic"}).status_code == 422
