@@ -207,7 +207,9 @@ def score(query: Judged, titles: list[str], total: int) -> Scored:
 # --- running ---------------------------------------------------------------------------------------
 
 
-def run(queries: list[Judged], collection: Path | None = None, *, semantic: bool = True) -> tuple[list[Scored], list[str]]:
+def run(
+    queries: list[Judged], collection: Path | None = None, *, semantic: bool = True
+) -> tuple[list[Scored], list[str]]:
     with tempfile.TemporaryDirectory(prefix="heatcases-relevance-") as folder:
         data_dir = Path(folder) / "data"
         settings = Settings(data_dir=data_dir, database_url=f"sqlite:///{data_dir / 'heatcases.db'}",

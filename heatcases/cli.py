@@ -223,28 +223,31 @@ def reindex(
 
 
 @app.command()
-def embed() -> None:
+def embed(
+    procs: Annotated[
+        int, typer.Option(min=1, max=16, help="processes that embed in parallel (default: the CPU count, ≤ 4)")
+    ] = min(4, os.cpu_count() or 1),
+) -> None:
     """Embed, now, the approved cases still without vectors for search by meaning (a running server does this
-    in the background; this shows the progress of a large import and is faster on an idle machine)."""
+    in the background, one case at a time; this is faster for a large import on an idle machine)."""
     from heatcases.search.embedding import Embedder, ModelUnavailable
-    from heatcases.search.vectors import PassageFiller, embedding_progress
+    from heatcases.search.vectors import embedding_progress, fill_in_processes
 
     settings = _settings()
     engine = db.make_engine(settings)
     db.migrate(settings, engine)
-    embedder = Embedder(threads=os.cpu_count() or 1)
+    embedder = Embedder()
     try:
         embedder.load()
     except ModelUnavailable as error:
         err.print(f"[red]error:[/red] the meaning model cannot be loaded: {error}")
         raise typer.Exit(1) from None
-    progress_now = embedding_progress(engine, embedder.name)
-    filler = PassageFiller(engine, embedder, lock_path=settings.data_dir / "embedding.lock")
+    before = embedding_progress(engine, embedder.name)
     started = time.perf_counter()
     with _progress() as progress:
-        task = progress.add_task(f"embedding cases ({embedder.name})", total=progress_now.listed)
-        progress.advance(task, progress_now.embedded)
-        count = filler.fill_all(on_batch=lambda n: progress.advance(task, n))
+        task = progress.add_task(f"embedding cases ({embedder.name})", total=before.listed)
+        progress.advance(task, before.embedded)
+        count = fill_in_processes(settings, procs, on_batch=lambda n: progress.advance(task, n))
     elapsed = time.perf_counter() - started
     out.print(f"embedded {count} cases in {elapsed:.1f} s ({count / max(elapsed, 1e-9):.1f} cases/s)")
 

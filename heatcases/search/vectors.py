@@ -42,7 +42,7 @@ log = logging.getLogger("heatcases.search")
 BATCH = 32  # cases embedded per transaction
 WHOLE_CASE = -1  # passage_no of a case's own vector: the normalised mean of its passages' vectors
 SCAN_SECONDS = 5.0  # how often the lock holder looks for cases still to embed
-REFRESH_SECONDS = 0.5  # how often a process reads the vectors written since
+REFRESH_SECONDS = 0.2  # how often a process reads the vectors written since (an indexed query)
 LATE_COMMIT = timedelta(minutes=1)  # a vector may commit this long after its embedded_at
 QUANTISE_SCALE = 508.0  # a unit vector's components of 512 dimensions stay well under 0.25
 
@@ -244,6 +244,55 @@ class PassageFiller:
             total += done
             if on_batch:
                 on_batch(done)
+
+
+def _fill_share(settings, share: int, shares: int, queue) -> None:
+    """One process of :func:`fill_in_processes`: the cases whose id falls to ``share``."""
+    from heatcases import db as database
+
+    engine = database.make_engine(settings)
+    embedder = Embedder(threads=1)
+    model = embedder.name
+    try:
+        while True:
+            with Session(database.reader(engine)) as session:
+                case_ids = list(
+                    session.execute(
+                        select(Case.id)
+                        .where(_listed(), ~_up_to_date(model), Case.id % shares == share)
+                        .order_by(Case.id)
+                        .limit(BATCH * 2)
+                    ).scalars()
+                )
+            if not case_ids:
+                return
+            queue.put(embed_cases(engine, embedder, case_ids) or 0)
+    finally:
+        engine.dispose()
+
+
+def fill_in_processes(settings, procs: int, on_batch=None) -> int:
+    """Embed everything still to do with ``procs`` processes (the model is single-threaded NumPy: one
+    process per core is what uses a machine); returns how many cases were embedded."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue()
+    workers = [context.Process(target=_fill_share, args=(settings, share, procs, queue)) for share in range(procs)]
+    for worker in workers:
+        worker.start()
+    total = 0
+    while any(worker.is_alive() for worker in workers) or not queue.empty():
+        try:
+            done = queue.get(timeout=0.5)
+        except Exception:  # queue.Empty: nobody finished a batch in the last half second
+            continue
+        total += done
+        if on_batch:
+            on_batch(done)
+    for worker in workers:
+        worker.join()
+    return total
 
 
 # --- searching in memory ---------------------------------------------------------------------------
