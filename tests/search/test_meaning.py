@@ -167,6 +167,6 @@ class TestWithoutTheModel:
 class TestModes:
     def test_words_alone_and_meaning_alone(self, trainee, library):
         assert found(trainee, "stroller", mode="words") == [library["stroller"]["id"]]  # via CC-CEDICT: 婴儿车
-        assert found(trainee, "素食", mode="words") == []
-        assert found(trainee, "素食", mode="meaning")[0] == library["vegetarian"]["id"]
+        assert found(trainee, "植物性饮食", mode="words") == []
+        assert found(trainee, "植物性饮食", mode="meaning")[0] == library["vegetarian"]["id"]
         assert trainee.get("/api/search", params={"q": "素食", "mode": "psychic"}).status_code == 422
