@@ -300,4 +300,5 @@ class Engine:
     def related(self, case_id: int, title: str, body: str, tags: list[str], business_line: str,
                 limit: int) -> list[tuple[int, float]]:  # fmt: skip
         """Cases most like this one, kept a few minutes (:func:`heatcases.search.related.related`)."""
-        return related_cases.related(self._cache, self.view, case_id, title, body, tags, business_line, limit)
+        near = (lambda: self.meaning("", (case_id,))) if self.meaning else None
+        return related_cases.related(self._cache, self.view, case_id, title, body, tags, business_line, limit, near)

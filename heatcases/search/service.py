@@ -67,10 +67,14 @@ class SearchService:
 
     def by_meaning(self, typed: str, like: tuple[int, ...] = ()) -> list[Match]:
         """The cases nearest in meaning to what was typed, and to the cases ``like`` when given (see
-        :meth:`Engine._fuse`); [] while the vectors load, or without a model."""
-        if not typed or not self.vectors.ready:
+        :meth:`Engine._fuse`; with nothing typed, to those cases alone: related cases); [] while the
+        vectors load, or without a model."""
+        if not (typed or like) or not self.vectors.ready:
             return []
         try:
+            if not typed:  # cases like these (related cases)
+                query = self.vectors.mean_of(list(like))
+                return self.vectors.search(query) if query.any() else []
             query = _query_vector(self.embedder, typed)
             if like:
                 query = query + FEEDBACK_WEIGHT * self.vectors.mean_of(list(like))

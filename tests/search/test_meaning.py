@@ -170,3 +170,18 @@ class TestModes:
         assert found(trainee, "植物性饮食", mode="words") == []
         assert found(trainee, "植物性饮食", mode="meaning")[0] == library["vegetarian"]["id"]
         assert trainee.get("/api/search", params={"q": "素食", "mode": "psychic"}).status_code == 422
+
+
+class TestRelated:
+    def test_related_cases_include_stories_near_in_meaning(self, trainee, agent, supervisor, submit, library):
+        # another baby-gear story that shares few words with the stroller case
+        body = (
+            "【情况】一对年轻父母带着一岁的女儿出国，到了目的地发现托运的儿童安全座椅不见了。\n\n"
+            "【我的做法】我联系航司查找行李，同时帮他们在当地租到一个合适的座椅，费用由我们先垫付。\n\n"
+            "【结果】一家人的自驾行程没有耽误，座椅三天后找回并送到了酒店。"
+        )
+        other = submit(agent, title="托运的儿童座椅丢了，先租一个再找", body=body)
+        supervisor.post(f"/api/cases/{other['id']}/review", json={"decision": "approve", "comment": "好"})
+        wait_for(lambda: trainee.get(f"/api/cases/{library['stroller']['id']}/related").json()["items"])
+        items = trainee.get(f"/api/cases/{library['stroller']['id']}/related").json()["items"]
+        assert items[0]["id"] == other["id"]
