@@ -55,8 +55,8 @@ class Engine:
     # --- matching -------------------------------------------------------------------------------
 
     def _variants(self, word: str) -> list[tuple[tuple[str, ...], float]]:
-        """The typed word, then each synonym as the index's words (a synonym may be several words)."""
-        variants = {(word,): 1.0}
+        """The typed word, then each synonym as the index's words (either may be several words)."""
+        variants = {text.index_words(word): 1.0}
         for other in text.synonyms(word):
             words = tuple(token.text for token in text.tokens(other, for_index=False))
             if words:
@@ -201,6 +201,16 @@ class Engine:
         case_ids = view.column("case_id")
         scores = score[docs[order]] if (sort == "relevance" and score is not None) else np.zeros(len(order))
         return [(int(case_ids[doc]), float(value)) for doc, value in zip(docs[order], scores, strict=True)]
+
+    def filter_cases(self, case_ids: list[int], filters: IndexFilters) -> list[int]:
+        """Those of ``case_ids`` that are searchable and pass ``filters``, in the order given (pinned cases)."""
+        if not case_ids:
+            return []
+        view = self.view()
+        allowed = view.live if (narrowed := self._filters(view, filters)) is None else view.live & narrowed
+        columns = view.column("case_id")
+        found = {int(case_id) for case_id in columns[allowed & np.isin(columns, case_ids)]}
+        return [case_id for case_id in case_ids if case_id in found]
 
     # --- did you mean, related ------------------------------------------------------------------
 
