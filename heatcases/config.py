@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     views_refresh_seconds: float = Field(
         10, gt=0, description="New view counts reach the search's most-viewed order within this many seconds."
     )
+    synonyms_refresh_seconds: float = Field(
+        2, ge=0, description="Synonym and pin changes reach every server process within this many seconds."
+    )
     max_active_requests: int = Field(
         8, ge=1, le=200, description="Requests a server process works on at once; later ones wait their turn."
     )
