@@ -86,7 +86,9 @@ def clean_query(raw: str) -> str:
 
 
 def _bump_version(session: Session) -> None:
-    """Raise the counter first in the transaction: its row lock orders concurrent changes (PostgreSQL)."""
+    """Raise the counter first in the transaction, before reading what the change depends on: its row lock
+    makes concurrent changes wait for each other (PostgreSQL; SQLite has one writer anyway), so two
+    supervisors pinning the same case get 201 and 409, never a failed unique constraint."""
     table = SynonymVersion.__table__
     module = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     now = utcnow()
@@ -140,8 +142,8 @@ def _check_not_a_copy(session: Session, words: list[str], *, besides: int | None
 def add_group(session: Session, actor: User, words: list[str], *, cache: SynonymCache | None = None) -> SynonymGroup:
     """Add a group of synonyms; searches use it at once in this process, within seconds in the others."""
     cleaned = clean_words(words)
-    _check_not_a_copy(session, cleaned)
     _bump_version(session)
+    _check_not_a_copy(session, cleaned)
     now = utcnow()
     group = SynonymGroup(words=cleaned, created_by_id=actor.id, created_at=now, updated_by_id=actor.id, updated_at=now)
     session.add(group)
@@ -157,11 +159,12 @@ def edit_group(
 ) -> SynonymGroup:
     """Replace a group's words."""
     cleaned = clean_words(words)
+    _bump_version(session)
     group = _active_group(session, group_id)
     if group.words == cleaned:
+        session.rollback()
         return group
     _check_not_a_copy(session, cleaned, besides=group.id)
-    _bump_version(session)
     before = list(group.words)
     group.words, group.updated_by_id, group.updated_at = cleaned, actor.id, utcnow()
     session.add(group)
@@ -173,8 +176,8 @@ def edit_group(
 
 def remove_group(session: Session, actor: User, group_id: int, *, cache: SynonymCache | None = None) -> None:
     """Stop using a group (kept, inactive, for the history)."""
-    group = _active_group(session, group_id)
     _bump_version(session)
+    group = _active_group(session, group_id)
     group.active, group.updated_by_id, group.updated_at = False, actor.id, utcnow()
     session.add(group)
     _record(session, actor, "group_removed", group_id=group.id, before={"words": list(group.words)})
@@ -226,6 +229,7 @@ def list_pins(session: Session) -> list[PinPublic]:
 def add_pin(session: Session, actor: User, query: str, case_id: int, *, cache: SynonymCache | None = None) -> PinPublic:
     """Pin an approved case to a query: it comes first on the query's first page of results."""
     normalized = clean_query(query)
+    _bump_version(session)
     case = session.get(Case, case_id)
     if case is None or not case_service.is_listed(case):
         raise _invalid("case_id", "pins.error.case")
@@ -234,7 +238,6 @@ def add_pin(session: Session, actor: User, query: str, case_id: int, *, cache: S
         raise Conflict(translate("pins.error.duplicate", "en"), message_key="pins.error.duplicate")
     if len(pinned) >= MAX_PINS_PER_QUERY:
         raise _invalid("query", "pins.error.too_many")
-    _bump_version(session)
     pin = SearchPin(query=normalized, case_id=case_id, created_by_id=actor.id)
     session.add(pin)
     session.flush()
@@ -249,11 +252,11 @@ def add_pin(session: Session, actor: User, query: str, case_id: int, *, cache: S
 
 def remove_pin(session: Session, actor: User, pin_id: int, *, cache: SynonymCache | None = None) -> None:
     """Unpin: the case goes back to wherever the query ranks it."""
+    _bump_version(session)
     pin = session.get(SearchPin, pin_id)
     if pin is None:
         raise NotFound("no such pin", message_key="pins.error.not_found")
     title = session.scalar(select(Case.title).where(Case.id == pin.case_id))
-    _bump_version(session)
     before = {"query": pin.query, "case_id": pin.case_id, "title": title}
     _record(session, actor, "pin_removed", pin_query=pin.query, case_id=pin.case_id, before=before)
     session.delete(pin)

@@ -3,43 +3,14 @@ synonyms and pins work on the very next search, without a restart, and are recor
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
 import pytest
 from sqlmodel import Session, func, select
 
 from heatcases.models import SearchPin, SynonymChange, SynonymGroup
 from heatcases.search import text
-
-ELDERLY = (
-    "【情况】一位老人打来电话，他在昆明的航班因雷雨取消，手机快没电了。\n\n"
-    "【我的做法】我帮他改签到第二天早上的航班，并安排了机场附近的酒店。\n\n【结果】老人安全到家。"
-)
-HOTEL = (
-    "【情况】客人深夜到店，酒店说超售了，没有房间。\n\n"
-    "【我的做法】我联系酒店协调同级别的房间升级，差价由酒店承担。\n\n【结果】客人顺利入住。"
-)
-REFUND = (
-    "【情况】客人的火车票买错了日期，想办理退票，担心手续费。\n\n"
-    "【我的做法】我讲清了退票规则，帮客人在开车前十五天免费退了票，钱原路返回。\n\n【结果】客人很满意。"
-)
-
-
-@pytest.fixture
-def library(agent, supervisor, submit):
-    """Three approved cases; returns {name: case}."""
-
-    def approve(**fields):
-        case = submit(agent, **fields)
-        response = supervisor.post(f"/api/cases/{case['id']}/review", json={"decision": "approve", "comment": "好"})
-        assert response.status_code == 200, response.text
-        return response.json()
-
-    return {
-        "elderly": approve(title="雷雨取消航班，帮老人改签并安排酒店", body=ELDERLY),
-        "hotel": approve(title="深夜遇到酒店超售，协调升级房间", body=HOTEL, business_line="hotel", tags=["trust"],
-                         behaviors=[]),
-        "refund": approve(title="买错日期的火车票，讲清规则免费退票", body=REFUND, business_line="train",
-                          tags=["effortless"], behaviors=[]),
-    }  # fmt: skip
 
 
 def found(actor, q: str, **params) -> list[int]:
@@ -280,3 +251,20 @@ class TestAttention:
     def test_days_bound_the_period(self, supervisor):
         assert supervisor.get("/api/search/attention", params={"days": 0}).status_code == 422
         assert supervisor.get("/api/search/attention", params={"days": 7}).json()["days"] == 7
+
+
+class TestAtOnce:
+    def test_supervisors_pinning_the_same_case_at_once_get_one_pin_and_409s(
+        self, app, live_server, make_actor, library
+    ):
+        supervisors = [make_actor("supervisor", f"sup_{n}") for n in range(4)]
+        body = {"query": "老人", "case_id": library["hotel"]["id"]}
+
+        def add(actor):
+            with httpx.Client(timeout=30) as http:
+                return http.post(f"{live_server}/api/search/pins", headers=actor.headers, json=body).status_code
+
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            statuses = sorted(pool.map(add, supervisors))
+        assert statuses == [201, 409, 409, 409]
+        assert count(app, SearchPin) == 1 and count(app, SynonymChange) == 1

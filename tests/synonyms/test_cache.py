@@ -13,7 +13,7 @@ from sqlmodel import Session
 from heatcases.search import text
 from heatcases.synonyms.service import SynonymCache
 from tests.conftest import ROOT
-from tests.synonyms.test_api import add_group, found, library, pin  # noqa: F401  (the fixture)
+from tests.synonyms.test_api import add_group, found, pin
 
 
 def refreshed(app, cache: SynonymCache) -> SynonymCache:

@@ -8,7 +8,7 @@ from sqlmodel import Session, func, select
 
 from heatcases.models import SearchPin, SynonymChange, SynonymGroup
 from tests.conftest import csrf_from
-from tests.synonyms.test_api import found, library  # noqa: F401  (the fixture)
+from tests.synonyms.test_api import found
 
 
 def soup(response) -> BeautifulSoup:
@@ -39,7 +39,7 @@ def test_supervisors_reach_it_from_the_menu_and_others_do_not(browser, superviso
         assert client.get("/synonyms").status_code == 403
 
 
-def test_the_attention_list_offers_synonyms_and_a_pin_for_each_query(web, trainee, library):  # noqa: F811
+def test_the_attention_list_offers_synonyms_and_a_pin_for_each_query(web, trainee, library):
     found(trainee, "雷暴天气")
     found(trainee, "<b>鸭嘴兽</b>")
     found(trainee, "老人")
@@ -58,7 +58,7 @@ def test_the_attention_list_offers_synonyms_and_a_pin_for_each_query(web, traine
     assert soup(client.get(links[1])).select_one("#pin-query")["value"] == "雷暴天气"
 
 
-def test_a_group_added_on_the_page_works_and_can_be_edited_and_removed(web, trainee, library):  # noqa: F811
+def test_a_group_added_on_the_page_works_and_can_be_edited_and_removed(web, trainee, library):
     client, token = web
     response = client.post("/synonyms/groups", data={"words": "雷暴天气，雷雨", "csrftoken": token})
     assert response.status_code == 303 and response.headers["location"] == "/synonyms?msg=flash.synonyms_added"
@@ -97,7 +97,7 @@ def test_a_bad_group_is_shown_with_its_reason_and_nothing_is_written(app, web):
     assert count(app, SynonymGroup) == 0 and count(app, SynonymChange) == 0
 
 
-def test_a_case_is_pinned_by_its_number_or_address_and_unpinned(app, web, trainee, library):  # noqa: F811
+def test_a_case_is_pinned_by_its_number_or_address_and_unpinned(app, web, trainee, library):
     client, token = web
     hotel = library["hotel"]["id"]
     response = client.post(
@@ -122,7 +122,7 @@ def test_a_case_is_pinned_by_its_number_or_address_and_unpinned(app, web, traine
     assert count(app, SearchPin) == 0
 
 
-def test_forms_without_the_csrf_token_change_nothing(app, web, library):  # noqa: F811
+def test_forms_without_the_csrf_token_change_nothing(app, web, library):
     client, _ = web
     assert client.post("/synonyms/groups", data={"words": "雷暴天气 雷雨"}).status_code == 403
     assert client.post("/synonyms/pins", data={"query": "老人", "case": "1"}).status_code == 403
