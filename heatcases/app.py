@@ -28,6 +28,7 @@ from heatcases.middleware import (
     is_api_path,
 )
 from heatcases.search.service import SearchService
+from heatcases.synonyms import service as synonyms_service
 from heatcases.templating import render, request_language, wants_json
 
 log = logging.getLogger("heatcases")
@@ -164,6 +165,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.read_engine = db.reader(engine)
     app.state.search = SearchService(settings, engine)
+    synonyms_service.install(app.state.search, every=settings.synonyms_refresh_seconds)
 
     from heatcases.accounts import api as accounts_api
     from heatcases.accounts import pages as accounts_pages
@@ -173,15 +175,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from heatcases.metrics import pages as metrics_pages
     from heatcases.search import api as search_api
     from heatcases.search import pages as search_pages
+    from heatcases.synonyms import api as synonyms_api
+    from heatcases.synonyms import pages as synonyms_pages
 
     app.include_router(accounts_api.router)
     app.include_router(cases_api.router)
+    app.include_router(synonyms_api.router)
     app.include_router(search_api.router)
     app.include_router(metrics_api.router)
     app.include_router(accounts_pages.router)
     app.include_router(cases_pages.router)
     app.include_router(search_pages.router)
     app.include_router(metrics_pages.router)
+    app.include_router(synonyms_pages.router)
     app.mount("/static", StaticFiles(directory=db.ROOT / "static"), name="static")
     install_error_handlers(app)
     document_common_errors(app)

@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     semantic_search: bool = Field(
         True, description="Search by meaning beside words (a sentence-embedding model); false: words only."
     )
+    synonyms_refresh_seconds: float = Field(
+        2, ge=0, description="Synonym and pin changes reach every server process within this many seconds."
+    )
     max_active_requests: int = Field(
         8, ge=1, le=200, description="Requests a server process works on at once; later ones wait their turn."
     )

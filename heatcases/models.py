@@ -291,6 +291,77 @@ class IndexTask(SQLModel, table=True):
     last_error: str | None = Field(default=None, max_length=500)
 
 
+class SynonymGroup(SQLModel, table=True):
+    """Words a supervisor made interchangeable for search, beside the groups of the shipped synonym file.
+
+    Removing a group clears ``active`` (the history still names its words)."""
+
+    __tablename__ = "synonym_group"
+
+    id: int | None = Field(default=None, primary_key=True)
+    words: list[str] = Field(default_factory=list, sa_type=JSON)  # normalised, distinct, in the order typed
+    active: bool = Field(default=True, index=True)
+    created_by_id: int = Field(foreign_key="app_user.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_by_id: int = Field(foreign_key="app_user.id")
+    updated_at: datetime = Field(default_factory=utcnow)
+
+    created_by: User = Relationship(
+        sa_relationship_kwargs={"lazy": "joined", "foreign_keys": "SynonymGroup.created_by_id"}
+    )
+    updated_by: User = Relationship(
+        sa_relationship_kwargs={"lazy": "joined", "foreign_keys": "SynonymGroup.updated_by_id"}
+    )
+
+
+class SearchPin(SQLModel, table=True):
+    """A supervisor's "this query should find this case": shown first on the query's first page of results."""
+
+    __tablename__ = "search_pin"
+    __table_args__ = (UniqueConstraint("query", "case_id", name="uq_search_pin_query_case"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    query: str = Field(max_length=200)  # normalised as search_query.normalized
+    case_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("service_case.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    created_by_id: int = Field(foreign_key="app_user.id")
+    created_at: datetime = Field(default_factory=utcnow)
+
+    created_by: User = Relationship(sa_relationship_kwargs={"lazy": "joined"})
+
+
+class SynonymChange(SQLModel, table=True):
+    """Who added, edited or removed a synonym group or a pin, when, and what it was before and after."""
+
+    __tablename__ = "synonym_change"
+
+    id: int | None = Field(default=None, primary_key=True)
+    actor_id: int = Field(foreign_key="app_user.id")
+    action: str = Field(max_length=20)  # group_added | group_edited | group_removed | pin_added | pin_removed
+    group_id: int | None = Field(default=None, foreign_key="synonym_group.id", index=True)
+    pin_query: str | None = Field(default=None, max_length=200)
+    case_id: int | None = None  # the pinned case (kept as a number: the history outlives the pin)
+    before: dict | None = Field(default=None, sa_type=JSON)
+    after: dict | None = Field(default=None, sa_type=JSON)
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+
+    actor: User = Relationship(sa_relationship_kwargs={"lazy": "joined"})
+
+
+class SynonymVersion(SQLModel, table=True):
+    """One row (id 1): raised by every change of synonym groups or pins, in the same transaction.
+
+    Each server process reads it every few seconds and reloads the groups and pins when it moved: a row
+    lock orders the writers, so a process never misses a change that committed after one it has seen."""
+
+    __tablename__ = "synonym_version"
+
+    id: int = Field(default=1, primary_key=True)
+    version: int = Field(default=0)
+    changed_at: datetime = Field(default_factory=utcnow)
+
+
 __all__ = [
     "AuthToken",
     "Case",
@@ -302,7 +373,11 @@ __all__ = [
     "Impression",
     "IndexTask",
     "LoginFailure",
+    "SearchPin",
     "SearchQuery",
+    "SynonymChange",
+    "SynonymGroup",
+    "SynonymVersion",
     "Team",
     "User",
     "ViewStat",

@@ -122,6 +122,9 @@ class Actor:
     def post(self, url, **kwargs):
         return self.request("POST", url, **kwargs)
 
+    def put(self, url, **kwargs):
+        return self.request("PUT", url, **kwargs)
+
     def patch(self, url, **kwargs):
         return self.request("PATCH", url, **kwargs)
 

@@ -147,6 +147,7 @@ CONTENT = {
         "reject": "Please add what the customer said at the end",
         "search": {"hits": "hotel", "none": "zebra", "typo": "hotal"},
         "new_user": ("carol", "Carol King", "East Desk"),
+        "synonyms": "hotel inn",
     },
     "zh": {
         "names": {"agent": "李客服", "other": "王客服", "trainee": "徐学员", "supervisor": "张主管", "admin": "赵管理"},
@@ -165,6 +166,7 @@ CONTENT = {
         "reject": "请补充客人最后的反馈",
         "search": {"hits": "酒店", "none": "鸭嘴兽", "typo": "航斑"},
         "new_user": ("chen", "陈新人", "三组"),
+        "synonyms": "酒店 宾馆",
     },
 }  # fmt: skip
 
@@ -346,6 +348,15 @@ class Crawler:
             self.post_form("admin", "/admin/users", data, expect={status})
         self.post_form("admin", "/admin/users/ada", {"active": "0"}, expect={409}, page="/admin/users")
         self.post_form("admin", "/admin/users/alice", {"password": "123"}, expect={422}, page="/admin/users")
+        # the synonyms page with a group, a pin and their history, and a form it refuses
+        self.post_form("supervisor", "/synonyms/groups", {"words": content["synonyms"]}, expect={303}, page="/synonyms")
+        self.post_form(
+            "supervisor", "/synonyms/pins", {"query": content["search"]["hits"], "case": str(cases["featured"])},
+            expect={303}, page="/synonyms",
+        )  # fmt: skip
+        self.visit("supervisor", "GET", "/synonyms?msg=flash.synonyms_added")
+        self.post_form("supervisor", "/synonyms/groups", {"words": content["synonyms"]}, expect={409}, page="/synonyms")
+        self.post_form("admin", "/synonyms/pins", {"query": "", "case": "0"}, expect={422}, page="/synonyms")
         # error pages
         self.visit("trainee", "GET", "/cases/999999", expect={404})
         self.visit("trainee", "GET", "/nowhere", expect={404})

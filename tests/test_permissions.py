@@ -8,6 +8,8 @@ forms are posted with a valid CSRF token, so the answer shows the role check, no
 
 from __future__ import annotations
 
+import itertools
+
 import fastapi.routing
 import pytest
 from fastapi.testclient import TestClient
@@ -28,8 +30,11 @@ SUPERVISORS_API = expect(401, 403, 403, 403, 200, 200)
 EVERYONE_PAGE = expect(LOGIN, 200, 200, 200, 200, 200)
 SUPERVISORS_PAGE = expect(LOGIN, 403, 403, 403, 200, 200)
 AUTHORS_PAGE = expect(LOGIN, 403, 200, 200, 200, 200)
+SUPERVISORS_FORM = expect(LOGIN, 403, 403, 403, 303, 303)
 REVIEW = {"decision": "approve", "comment": "好案例"}
 CREDENTIALS = "credentials"  # the caller's own username and password (anonymous: a wrong one)
+NEW_GROUP = "new synonym group"  # words no group has yet (API body or form)
+NEW_PIN = "new pin"  # a query no pin has yet and an approved case (API body or form)
 
 # (method, path, which case, JSON body, expected status per role). A case state ("pending", "approved",
 # "rejected", "featured", "archived") means a fresh case in that state written by `author` for every
@@ -73,6 +78,15 @@ API = [
     ("GET", "/api/me/progress", None, None, EVERYONE_API),
     ("GET", "/api/cases/{case_id}/readers", "pending", None, SUPERVISORS_API),
     ("GET", "/api/cases/{case_id}/readers", "approved", None, SUPERVISORS_API),
+    ("GET", "/api/search/synonyms", None, None, SUPERVISORS_API),
+    ("POST", "/api/search/synonyms", None, NEW_GROUP, expect(401, 403, 403, 403, 201, 201)),
+    ("PUT", "/api/search/synonyms/{group_id}", None, NEW_GROUP, SUPERVISORS_API),
+    ("DELETE", "/api/search/synonyms/{group_id}", None, None, expect(401, 403, 403, 403, 204, 204)),
+    ("GET", "/api/search/synonyms/history", None, None, SUPERVISORS_API),
+    ("GET", "/api/search/pins", None, None, SUPERVISORS_API),
+    ("POST", "/api/search/pins", None, NEW_PIN, expect(401, 403, 403, 403, 201, 201)),
+    ("DELETE", "/api/search/pins/{pin_id}", None, None, expect(401, 403, 403, 403, 204, 204)),
+    ("GET", "/api/search/attention", None, None, SUPERVISORS_API),
 ]
 
 # (path, which case, expected per role) for GET pages.
@@ -91,6 +105,7 @@ PAGES = [
     ("/dashboard", None, SUPERVISORS_PAGE),
     ("/dashboard/export/{table}.csv", None, SUPERVISORS_PAGE),
     ("/admin/users", None, expect(LOGIN, 403, 403, 403, 403, 200)),
+    ("/synonyms", None, SUPERVISORS_PAGE),
     ("/cases/{case_id}", "pending", expect(LOGIN, 404, 200, 404, 200, 200)),
     ("/cases/{case_id}", "approved", EVERYONE_PAGE),
     ("/cases/{case_id}", "rejected", expect(LOGIN, 404, 200, 404, 200, 200)),
@@ -132,6 +147,11 @@ FORMS = [
     ("/cases/{case_id}/feature", "pending", {"featured": "1"}, expect(LOGIN, 403, 403, 403, 409, 409)),
     ("/cases/{case_id}/archive", "approved", {"archived": "1"}, expect(LOGIN, 403, 403, 403, 303, 303)),
     ("/cases/{case_id}/archive", "archived", {"archived": "0"}, expect(LOGIN, 403, 403, 403, 303, 303)),
+    ("/synonyms/groups", None, NEW_GROUP, SUPERVISORS_FORM),
+    ("/synonyms/groups/{group_id}", None, NEW_GROUP, SUPERVISORS_FORM),
+    ("/synonyms/groups/{group_id}/remove", None, {}, SUPERVISORS_FORM),
+    ("/synonyms/pins", None, NEW_PIN, SUPERVISORS_FORM),
+    ("/synonyms/pins/{pin_id}/remove", None, {}, SUPERVISORS_FORM),
 ]  # fmt: skip
 
 
@@ -172,10 +192,59 @@ def fresh_case(actors, state: str | None) -> int | None:
     return case_id
 
 
+_fresh = itertools.count(1)
+
+
+def new_words() -> list[str]:
+    number = next(_fresh)
+    return [f"同义{number}甲", f"同义{number}乙"]
+
+
+def new_pin(actors) -> dict:
+    return {"query": f"置顶{next(_fresh)}", "case_id": fresh_case(actors, "approved")}
+
+
+def fresh_group(actors) -> int:
+    response = actors["supervisor"].post("/api/search/synonyms", json={"words": new_words()})
+    assert response.status_code == 201, response.text
+    return response.json()["id"]
+
+
+def fresh_pin(actors) -> int:
+    response = actors["supervisor"].post("/api/search/pins", json=new_pin(actors))
+    assert response.status_code == 201, response.text
+    return response.json()["id"]
+
+
 def url(path: str, actors, state: str | None) -> str:
     return path.format(
-        case_id=fresh_case(actors, state), table="agents", code="en", username=actors["other_agent"].username
-    )
+        case_id=fresh_case(actors, state), table="agents", code="en", username=actors["other_agent"].username,
+        group_id=fresh_group(actors) if "{group_id}" in path else 0,
+        pin_id=fresh_pin(actors) if "{pin_id}" in path else 0,
+    )  # fmt: skip
+
+
+def api_body(body, actors, role: str):
+    """A row's JSON body, made for this call when it must be new."""
+    if body == CREDENTIALS:
+        return credentials(actors, role)
+    if body == NEW_GROUP:
+        return {"words": new_words()}
+    if body == NEW_PIN:
+        return new_pin(actors)
+    return body
+
+
+def form_fields(form, actors, role: str) -> dict:
+    """A row's form fields, made for this call when they must be new."""
+    if form == CREDENTIALS:
+        return credentials(actors, "trainee" if role == "anonymous" else role)
+    if form == NEW_GROUP:
+        return {"words": " ".join(new_words())}
+    if form == NEW_PIN:
+        pin = new_pin(actors)
+        return {"query": pin["query"], "case": str(pin["case_id"])}
+    return form
 
 
 def credentials(actors, role: str) -> dict:
@@ -199,7 +268,7 @@ def test_api_route(people, client, method, path, state, body, expected):
     seen = {}
     for role in ROLES:
         target = url(path, actors, state)
-        payload = credentials(actors, role) if body == CREDENTIALS else body
+        payload = api_body(body, actors, role)
         headers = {}
         if role != "anonymous":
             token = actors[role].token
@@ -222,7 +291,7 @@ def test_form(people, path, state, form, expected):
     actors, webs, tokens = people
     seen = {}
     for role in ROLES:
-        fields = credentials(actors, "trainee" if role == "anonymous" else role) if form == CREDENTIALS else form
+        fields = form_fields(form, actors, role)
         response = webs[role].post(url(path, actors, state), data={**fields, "csrftoken": tokens[role]})
         seen[role] = outcome(response)
     assert seen == expected

@@ -182,6 +182,8 @@ class IndexView:
 
     def docs_of(self, case_ids: np.ndarray) -> np.ndarray:
         """The live document of each case (-1 where the index does not hold the case)."""
+        if not self.live_count:  # an empty index has no columns to read
+            return np.full(len(case_ids), -1, dtype=np.int64)
 
         def build():
             ids = self.column("case_id")

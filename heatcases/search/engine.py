@@ -76,8 +76,8 @@ class Engine:
     # --- matching -------------------------------------------------------------------------------
 
     def _variants(self, word: str, translated: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], float]]:
-        """The typed word, then each synonym and translation as the index's words (it may be several)."""
-        variants = {(word,): 1.0}
+        """The typed word, then each synonym and translation as the index's words (any may be several)."""
+        variants = {text.index_words(word): 1.0}
         for others, boost in ((text.synonyms(word), SYNONYM_BOOST), (translated, TRANSLATION_BOOST)):
             for other in others:
                 words = tuple(token.text for token in text.tokens(other, for_index=False))
@@ -290,6 +290,16 @@ class Engine:
         case_ids = view.column("case_id")
         scores = score[docs[order]] if (sort == "relevance" and score is not None) else np.zeros(len(order))
         return [(int(case_ids[doc]), float(value)) for doc, value in zip(docs[order], scores, strict=True)]
+
+    def filter_cases(self, case_ids: list[int], filters: IndexFilters) -> list[int]:
+        """Those of ``case_ids`` that are searchable and pass ``filters``, in the order given (pinned cases)."""
+        if not case_ids:
+            return []
+        view = self.view()
+        allowed = view.live if (narrowed := self._filters(view, filters)) is None else view.live & narrowed
+        columns = view.column("case_id")
+        found = {int(case_id) for case_id in columns[allowed & np.isin(columns, case_ids)]}
+        return [case_id for case_id in case_ids if case_id in found]
 
     # --- did you mean, related ------------------------------------------------------------------
 

@@ -55,6 +55,8 @@ def related_now(view: IndexView, case_id: int, title: str, body: str, tags: list
         if weight > 0:
             weights[word] = weight
     key_terms = sorted(weights.items(), key=lambda item: item[1], reverse=True)[:12]
+    if not view.live_count or not (key_terms or near):
+        return []
     score = np.zeros(view.size, dtype=np.float32)
     for word, weight in key_terms:
         for name in FIELDS:

@@ -21,6 +21,7 @@ class SearchHitPublic(BaseModel):
     author: str
     occurred_on: date | None
     created_at: datetime
+    pinned: bool = False  # put first by a supervisor for this query (heatcases.synonyms)
 
 
 class Facets(BaseModel):

@@ -12,6 +12,7 @@ import logging
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 from sqlalchemy import Row, insert
@@ -24,9 +25,9 @@ from heatcases.models import Case, CaseTag, Impression, SearchQuery, User
 from heatcases.privacy import mask_personal_data
 from heatcases.search import text
 from heatcases.search.embedding import Embedder, Match
-from heatcases.search.engine import Engine
+from heatcases.search.engine import Engine, EngineResult
 from heatcases.search.index import SearchIndex
-from heatcases.search.query import IndexFilters, parse_query
+from heatcases.search.query import IndexFilters, ParsedQuery, parse_query
 from heatcases.search.schemas import SearchHitPublic
 from heatcases.search.snippets import make_snippet
 from heatcases.search.sync import IndexSyncer
@@ -39,6 +40,16 @@ log = logging.getLogger("heatcases.search")
 SORTS = ("relevance", "newest", "views")
 FEEDBACK_WEIGHT = 0.5  # how far a query's vector moves towards its first best cases' (Engine._fuse)
 MAX_RANKED = 2000  # deeper pages than this show no hits (the total is still exact)
+
+
+class SearchTuning(Protocol):
+    """What supervisors change in search while it runs (heatcases.synonyms): synonym groups and pinned cases."""
+
+    def refresh(self, session: Session) -> None:
+        """Bring the synonyms up to date (cheap: looks at the database at most every few seconds)."""
+
+    def pinned(self, query: str) -> tuple[int, ...]:
+        """The cases pinned to this normalised query, in their order."""
 
 
 class SearchService:
@@ -54,6 +65,7 @@ class SearchService:
         self.engine = Engine(self.index, views_of=self.view_counts.of, meaning=self.by_meaning)
         self.syncer = IndexSyncer(engine, self.index, on_written=self.filler.want)
         self.syncer.attach()
+        self.tuning: SearchTuning | None = None  # installed by heatcases.synonyms.service.install
         self._users = 0
 
     def start(self) -> None:
@@ -210,7 +222,8 @@ def _snippet(body: str, terms: tuple[str, ...], passage: tuple[int, int] | None 
     return str(make_snippet(body, list(terms), passage=passage))
 
 
-def _hit(shown: _Shown, terms: list[str], passage: tuple[int, int] | None = None) -> SearchHitPublic:
+def _hit(shown: _Shown, terms: list[str], passage: tuple[int, int] | None = None, *,
+         pinned: bool = False) -> SearchHitPublic:  # fmt: skip
     case = shown.row
     return SearchHitPublic(
         id=case.id,
@@ -224,6 +237,7 @@ def _hit(shown: _Shown, terms: list[str], passage: tuple[int, int] | None = None
         author=case.author,
         occurred_on=case.occurred_on,
         created_at=case.created_at,
+        pinned=pinned,
     )
 
 
@@ -248,26 +262,59 @@ def record_impressions(session: Session, user: User, case_ids: list[int], *, sou
         session.execute(insert(Impression.__table__), rows)
 
 
+def normalized_query(typed: str) -> str:
+    """A query as it is logged (``search_query.normalized``) and pinned: normalised, spaces collapsed."""
+    return " ".join(text.normalize(typed).split())[:200]
+
+
+def _pinned(search: SearchService, params: SearchParams, normalized: str) -> list[int]:
+    """The cases supervisors pinned to this query that pass the filters (relevance order only)."""
+    if search.tuning is None or params.sort != "relevance" or not normalized:
+        return []
+    pinned = search.tuning.pinned(normalized)
+    return search.engine.filter_cases(list(pinned), params.filters) if pinned else []
+
+
+def _search_with_pins(search: SearchService, parsed: ParsedQuery, params: SearchParams, pinned: list[int], *,
+                      offset: int, limit: int) -> EngineResult:  # fmt: skip
+    """The engine's results with the pinned cases in front: the pages before are ranked too, so a pinned case
+    the query also finds is shown once, and no other case is skipped."""
+    wanted = offset + limit + len(pinned)
+    result = search.engine.search(parsed, params.filters, sort=params.sort, offset=0, limit=wanted)
+    organic = [hit for hit in result.hits if hit[0] not in pinned]
+    top = organic[0][1] if organic else 0.0
+    result.total += len(set(pinned) - {case_id for case_id, _score in result.hits})
+    result.hits = ([(case_id, top) for case_id in pinned] + organic)[offset : offset + limit]
+    return result
+
+
 def search_cases(session: Session, search: SearchService, user: User, params: SearchParams) -> SearchPage:
     """One page of search results, logged as a query with its impressions."""
+    if search.tuning is not None:
+        search.tuning.refresh(session)  # supervisors' synonyms, before the query is read
     parsed = parse_query(params.q)
+    typed = mask_personal_data(parsed.raw).text  # someone may search for a phone number: never store it
+    normalized = normalized_query(typed)
     offset = (params.page - 1) * params.per_page
     limit = params.per_page if offset < MAX_RANKED else 0
-    result = search.engine.search(
-        parsed, params.filters, sort=params.sort, offset=offset, limit=limit, mode=params.mode
-    )
+    pinned = _pinned(search, params, normalized) if limit else []
+    if pinned:
+        result = _search_with_pins(search, parsed, params, pinned, offset=offset, limit=limit)
+    else:
+        result = search.engine.search(
+            parsed, params.filters, sort=params.sort, offset=offset, limit=limit, mode=params.mode
+        )
     shown = _load_shown(session, result.hits)
     passages = search.best_passages([one.id for one in shown], parsed.meant) if result.meant else {}
-    hits = [_hit(one, result.terms, passages.get(one.id)) for one in shown]
+    hits = [_hit(one, result.terms, passages.get(one.id), pinned=one.id in pinned) for one in shown]
 
     db.begin_write(session)
     query_id = None
     if parsed.raw or params.logged_filters():
-        typed = mask_personal_data(parsed.raw).text  # someone may search for a phone number: never store it
         logged = SearchQuery(
             user_id=user.id,
             text=typed[:200],
-            normalized=" ".join(text.normalize(typed).split())[:200],
+            normalized=normalized,
             filters=params.logged_filters(),
             results=result.total,
             page=params.page,

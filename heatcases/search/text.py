@@ -138,12 +138,19 @@ def tokens(text: str, *, for_index: bool = True) -> Iterator[Token]:
 
 
 def query_words(text: str) -> list[str]:
-    """The meaningful words of a query, in order, without duplicates."""
+    """The meaningful words of a query, in order, without duplicates.
+
+    A word of a supervisor's synonym group that the segmenter would cut (see ``set_extra_synonym_groups``)
+    stays one word, so it finds its group; ``index_words`` gives the words the index holds for it."""
     seen: dict[str, None] = {}
     _ensure_segmenter()
-    for word, _start, _end in rjieba.tokenize(normalize(text)):
-        if _WORD.search(word) and word not in QUERY_STOP_WORDS:
-            seen.setdefault(stem(word), None)
+    for piece, whole in _split_compounds(normalize(text)):
+        if whole:
+            seen.setdefault(piece, None)
+            continue
+        for word, _start, _end in rjieba.tokenize(piece):
+            if _WORD.search(word) and word not in QUERY_STOP_WORDS:
+                seen.setdefault(stem(word), None)
     return list(seen)
 
 
@@ -168,10 +175,9 @@ def synonym_groups(path: str | None = None) -> tuple[tuple[str, ...], ...]:
     return tuple(groups)
 
 
-@lru_cache(maxsize=1)
-def _synonym_index() -> dict[str, tuple[str, ...]]:
+def _index_of(groups) -> dict[str, tuple[str, ...]]:
     index: dict[str, list[str]] = {}
-    for group in synonym_groups():
+    for group in groups:
         for word in group:
             key = stem(word)
             index.setdefault(key, [])
@@ -179,6 +185,83 @@ def _synonym_index() -> dict[str, tuple[str, ...]]:
     return {word: tuple(others) for word, others in index.items()}
 
 
+@lru_cache(maxsize=1)
+def _synonym_index() -> dict[str, tuple[str, ...]]:
+    return _index_of(synonym_groups())
+
+
+@dataclass(frozen=True, slots=True)
+class _Extra:
+    """The supervisors' groups as the query side uses them (replaced whole, so readers never see half)."""
+
+    groups: tuple[tuple[str, ...], ...] = ()
+    index: dict[str, tuple[str, ...]] | None = None  # shipped and supervisors' groups together
+    compounds: dict[str, tuple[str, ...]] | None = None  # word -> the index's words, for words the segmenter cuts
+    pattern: re.Pattern | None = None  # finds those words in a normalised query
+
+
+_extra = _Extra()
+
+
+def set_extra_synonym_groups(groups) -> None:
+    """Add groups to the shipped file's (heatcases.synonyms keeps the supervisors' ones in the database).
+
+    Applied at query time only: the segmenter is not taught these words (the index and its
+    ``dictionary_fingerprint`` stay as they are); a word it would cut is kept whole in queries and matched
+    as a phrase of its parts. Each call replaces the previous groups."""
+    global _extra
+    cleaned = []
+    for group in groups:
+        words = tuple(dict.fromkeys(word for word in (normalize(item).strip() for item in group) if word))
+        if len(words) > 1:
+            cleaned.append(words)
+    if not cleaned:
+        _extra = _Extra()
+        return
+    compounds = {}
+    for group in cleaned:
+        for word in group:
+            parts = tuple(token.text for token in tokens(word, for_index=False))
+            if parts and parts != (stem(word),):
+                compounds[word] = parts
+    pattern = None
+    if compounds:
+        alternatives = []
+        for word in sorted(compounds, key=len, reverse=True):
+            before = r"(?<![0-9a-z])" if re.match(r"[0-9a-z]", word) else ""
+            after = r"(?![0-9a-z])" if re.search(r"[0-9a-z]$", word) else ""
+            alternatives.append(before + re.escape(word) + after)
+        pattern = re.compile("|".join(alternatives))
+    _extra = _Extra(tuple(cleaned), _index_of(synonym_groups() + tuple(cleaned)), compounds, pattern)
+
+
+def extra_synonym_groups() -> tuple[tuple[str, ...], ...]:
+    return _extra.groups
+
+
+def _split_compounds(normalized: str) -> Iterator[tuple[str, bool]]:
+    """The query in pieces: (a supervisor's word the segmenter would cut, True) or (other text, False)."""
+    pattern = _extra.pattern
+    if pattern is None:
+        yield normalized, False
+        return
+    cursor = 0
+    for match in pattern.finditer(normalized):
+        if match.start() > cursor:
+            yield normalized[cursor : match.start()], False
+        yield match.group(), True
+        cursor = match.end()
+    if cursor < len(normalized):
+        yield normalized[cursor:], False
+
+
+def index_words(word: str) -> tuple[str, ...]:
+    """The index's words for a query word: itself, or the parts of a supervisor's word the segmenter cuts."""
+    compounds = _extra.compounds
+    return compounds.get(word, (word,)) if compounds else (word,)
+
+
 def synonyms(word: str) -> tuple[str, ...]:
     """Other words a searcher typing ``word`` also wants (stemmed, normalised)."""
-    return _synonym_index().get(word, ())
+    index = _extra.index
+    return (index if index is not None else _synonym_index()).get(word, ())

@@ -37,6 +37,7 @@ PAGES = {
     "my-cases": ("agent_li", "/cases/mine"),
     "review": ("sup_zhang", "/review"),
     "dashboard": ("sup_zhang", "/dashboard"),
+    "synonyms": ("sup_zhang", "/synonyms"),
     "impact": ("agent_li", "/me/impact"),
     "progress": ("trainee_xu", "/me/progress"),
     "users": ("admin", "/admin/users"),

@@ -505,6 +505,10 @@ def site(app, make_actor, browser, submit):
     supervisor.post(f"/api/cases/{cases['rejected']}/review", json={"decision": "reject", "comment": "请补充结果"})
     trainee.get("/api/search?q=航班")
     trainee.get(f"/api/cases/{cases['approved']}")
+    # a synonym group and a pin, for the synonyms page's forms
+    cases["group"] = supervisor.post("/api/search/synonyms", json={"words": ["台风天", "台风天气"]}).json()["id"]
+    pin = {"query": "航班", "case_id": cases["approved"]}
+    cases["pin"] = supervisor.post("/api/search/pins", json=pin).json()["id"]
     webs = {role: browser(actor.username) for role, actor in actors.items()}
     return webs, cases
 
@@ -595,6 +599,11 @@ POSTS = {
     "/cases/new/draft/discard": ("agent", None, {}),  # the test leaves a draft to discard first
     "/cases/{case_id}/draft": ("agent", "rejected", {"title": "改了一半"}),
     "/cases/{case_id}/draft/discard": ("agent", "rejected", {}),
+    "/synonyms/groups": ("supervisor", None, {"words": "雷暴天气 雷雨"}),
+    "/synonyms/groups/{group_id}": ("supervisor", None, {"words": "爆满 超售"}),
+    "/synonyms/groups/{group_id}/remove": ("supervisor", None, {}),
+    "/synonyms/pins": ("supervisor", None, {"query": "改签", "case": "{approved}"}),  # the approved case's id
+    "/synonyms/pins/{pin_id}/remove": ("supervisor", None, {}),
 }
 
 
@@ -619,6 +628,8 @@ class TestCsrf:
         webs, cases = site
         web = browser({"agent": "agent_li", "admin": "admin1", "supervisor": "sup_zhang"}[role])
         url = path.replace("{username}", "agent_li").replace("{case_id}", str(cases.get(state, 0)))
+        url = url.replace("{group_id}", str(cases["group"])).replace("{pin_id}", str(cases["pin"]))
+        form = {name: str(cases["approved"]) if value == "{approved}" else value for name, value in form.items()}
         if path.endswith("/draft/discard"):
             draft = {"title": "写了一半", "csrftoken": web.cookies.get("heat_csrf")}
             assert web.post(url.removesuffix("/discard"), data=draft).status_code == 200
