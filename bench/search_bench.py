@@ -568,6 +568,19 @@ def over_http(folder: Path, env: dict[str, str], queries: list[BenchQuery], warm
                     empty_pages.add(str(pairs))
                 return ms, body
 
+            def poll_until_found(pairs, case_id: int, started: float, what: str) -> int:
+                """Search until the case is among the hits (or POLL_GIVE_UP); returns the searches made."""
+                polls = 0
+                while True:
+                    polls += 1
+                    _ms, body = get_search(pairs)
+                    if any(hit["id"] == case_id for hit in body["hits"]):
+                        return polls
+                    if time.perf_counter() - started > POLL_GIVE_UP:
+                        log(f"  {what}: not found after {POLL_GIVE_UP:.0f} s")
+                        return polls
+                    time.sleep(POLL_SECONDS)
+
             first_ms, _body = get_search(warmup[0].http_params())
             log(f"  first HTTP search after start: {first_ms:.0f} ms")
             for query in warmup[1:]:
@@ -606,26 +619,12 @@ def over_http(folder: Path, env: dict[str, str], queries: list[BenchQuery], warm
                 approve_ms.append((time.perf_counter() - started) * 1000)
                 if approved.status_code != 200:
                     raise SystemExit(f"POST /api/cases/{case_id}/review -> {approved.status_code}: {approved.text}")
-                polls = 0
-                while True:
-                    polls += 1
-                    _ms, body = get_search([("q", word)])
-                    if any(hit["id"] == case_id for hit in body["hits"]):
-                        break
-                    if time.perf_counter() - started > POLL_GIVE_UP:
-                        log(f"  case {case_id} ({word}) not searchable after {POLL_GIVE_UP:.0f} s")
-                        break
-                    time.sleep(POLL_SECONDS)
+                polls = poll_until_found([("q", word)], case_id, started, f"case {case_id} ({word}) by its word")
                 searchable_ms.append((time.perf_counter() - started) * 1000)
                 polls_needed.append(polls)
-                while True:  # found by meaning alone: the story's own words, no word matching
-                    _ms, body = get_search([("q", payload["body"]), ("mode", "meaning")])
-                    if any(hit["id"] == case_id for hit in body["hits"]):
-                        break
-                    if time.perf_counter() - started > POLL_GIVE_UP:
-                        log(f"  case {case_id} not found by meaning after {POLL_GIVE_UP:.0f} s")
-                        break
-                    time.sleep(POLL_SECONDS)
+                # found by meaning alone: the story's own sentences, no word matching
+                poll_until_found([("q", payload["body"]), ("mode", "meaning")], case_id, started,
+                                 f"case {case_id} by meaning")  # fmt: skip
                 meaning_ms.append((time.perf_counter() - started) * 1000)
                 # The approval committed a new index state: what does the next ordinary search cost?
                 after_ms.append(get_search(mid[number % len(mid)].http_params())[0])

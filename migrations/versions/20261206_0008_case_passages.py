@@ -8,6 +8,7 @@ Create Date: 2026-12-06 05:10:00
 from collections.abc import Sequence
 
 import sqlalchemy as sa
+import sqlmodel
 from alembic import op
 
 
@@ -27,8 +28,8 @@ def upgrade() -> None:
         sa.Column('start', sa.Integer(), nullable=False),
         sa.Column('end', sa.Integer(), nullable=False),
         sa.Column('content_hash', sa.String(length=32), nullable=False),
-        sa.Column('source_updated_at', sa.DateTime(), nullable=False),
-        sa.Column('embedded_at', sa.DateTime(), nullable=False),
+        sa.Column('source_updated_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column('embedded_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.Column('vector', sa.LargeBinary(), nullable=False),
         sa.ForeignKeyConstraint(['case_id'], ['service_case.id'], ondelete='CASCADE'),
         sa.PrimaryKeyConstraint('id'),
