@@ -48,7 +48,9 @@ from heatcases.cli import default_workers  # noqa: E402
 from heatcases.config import Settings  # noqa: E402
 from heatcases.models import Case, CaseEvent, User  # noqa: E402
 from heatcases.search import sync  # noqa: E402
+from heatcases.search.embedding import Embedder  # noqa: E402
 from heatcases.search.index import SearchIndex  # noqa: E402
+from heatcases.search.vectors import embedding_progress, fill_in_processes  # noqa: E402
 
 PASSWORD = "load-pass-2026"
 ACCOUNTS = {"trainee": 300, "agent": 60, "sup": 10}
@@ -73,7 +75,24 @@ def prepare(settings: Settings, cases: int) -> None:
     marker = settings.data_dir / f".load-ready-{cases}"
     if marker.exists():
         log(f"library ready in {settings.data_dir} ({cases:,} cases prepared earlier)")
-        return
+    else:
+        prepare_library(settings, cases)
+        marker.touch()
+    if settings.semantic_search:  # as a server would, but a process per core and before the run, not during it
+        embedder = Embedder()
+        engine = db.make_engine(settings)
+        try:
+            before = embedding_progress(engine, embedder.name)
+            if not before.done:
+                log(f"embedding {before.listed - before.embedded:,} cases for search by meaning (many minutes)")
+                started = time.perf_counter()
+                count = fill_in_processes(settings, min(4, os.cpu_count() or 1))
+                log(f"embedded {count:,} cases in {time.perf_counter() - started:.0f} s")
+        finally:
+            engine.dispose()
+
+
+def prepare_library(settings: Settings, cases: int) -> None:
     engine = db.make_engine(settings)
     if engine.dialect.name == "postgresql":
         create_database(engine)
@@ -111,7 +130,6 @@ def prepare(settings: Settings, cases: int) -> None:
     count = sync.rebuild(engine, SearchIndex(settings.data_dir / "index"), procs=min(2, os.cpu_count() or 1))
     log(f"indexed {count:,} cases in {time.perf_counter() - started:.0f} s")
     engine.dispose()
-    marker.touch()
 
 
 def create_database(engine) -> None:
