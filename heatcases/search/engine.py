@@ -60,11 +60,11 @@ class Engine:
     """Search, related cases and suggestions over one :class:`SearchIndex`."""
 
     def __init__(self, index: SearchIndex, *, views_of: Callable[[np.ndarray], np.ndarray] | None = None,
-                 meaning: Callable[[str, tuple[int, ...]], list[Match]] | None = None):  # fmt: skip
+                 meaning: Callable[..., list[Match]] | None = None):  # fmt: skip
         """``views_of(case_ids)`` gives their counted views for the "most viewed" order (without it, that
-        order is the newest first); ``meaning(text, like_case_ids)`` the cases nearest in meaning to the text
-        (and to those cases, when given), best first (without it, or when it finds nothing, search is by
-        words alone)."""
+        order is the newest first); ``meaning(text, like_case_ids=(), among=None)`` the cases nearest in
+        meaning to the text (and to those cases, when given; among those case ids only, when given), best
+        first (without it, or when it finds nothing, search is by words alone)."""
         self.index = index
         self.views_of = views_of
         self.meaning = meaning
@@ -193,7 +193,8 @@ class Engine:
         """Add the cases near in meaning to the lexical matches and fuse the two scores.
 
         Twice: the first fusion's best cases then tell the meaning layer more about what is wanted
-        (pseudo-relevance feedback: the query's vector moves towards theirs), and the second is the answer.
+        (pseudo-relevance feedback: the query's vector moves towards theirs; the cases found the first time
+        are scored again, not the whole library), and the second is the answer.
         """
         if self.meaning is None or parsed.empty or score is None:
             return matched, score, False
@@ -205,7 +206,8 @@ class Engine:
             candidates = np.flatnonzero(first_matched)
             top = candidates[np.argsort(-first[candidates], kind="stable")[:FEEDBACK_CASES]]
             case_ids = view.column("case_id")[top]
-            found = self.meaning(parsed.meant, tuple(int(case_id) for case_id in case_ids)) or found
+            like = tuple(int(case_id) for case_id in case_ids)
+            found = self.meaning(parsed.meant, like, [match.case_id for match in found]) or found
             return (*self._fused(view, matched, score, narrowed, found), True)
         return first_matched, first, True
 

@@ -77,21 +77,21 @@ class SearchService:
         self.vectors.start()
         threading.Thread(target=self._warm_up, name="heatcases-search-warm-up", daemon=True).start()
 
-    def by_meaning(self, typed: str, like: tuple[int, ...] = ()) -> list[Match]:
-        """The cases nearest in meaning to what was typed, and to the cases ``like`` when given (see
-        :meth:`Engine._fuse`; with nothing typed, to those cases alone: related cases); [] while the
-        vectors load, or without a model."""
+    def by_meaning(self, typed: str, like: tuple[int, ...] = (), among: list[int] | None = None) -> list[Match]:
+        """The cases nearest in meaning to what was typed, and to the cases ``like`` when given, among the
+        cases ``among`` when given (see :meth:`Engine._fuse`); with nothing typed, to the cases ``like``
+        alone (related cases). [] while the vectors load, or without a model."""
         if not (typed or like) or not self.vectors.ready:
             return []
         try:
-            if not typed:  # cases like these (related cases)
+            if not typed:
                 query = self.vectors.mean_of(list(like))
                 return self.vectors.search(query) if query.any() else []
             query = _query_vector(self.embedder, typed)
             if like:
                 query = query + FEEDBACK_WEIGHT * self.vectors.mean_of(list(like))
                 query = query / max(float(np.linalg.norm(query)), 1e-9)
-            return self.vectors.search(query)
+            return self.vectors.search(query) if among is None else self.vectors.rescore(query, among)
         except Exception:  # search by words still answers
             log.exception("search by meaning failed; answering by words only")
             return []

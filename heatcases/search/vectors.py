@@ -44,6 +44,8 @@ WHOLE_CASE = -1  # passage_no of a case's own vector: the normalised mean of its
 SCAN_SECONDS = 5.0  # how often the lock holder looks for cases still to embed
 REFRESH_SECONDS = 0.2  # how often a process reads the vectors written since (an indexed query)
 LATE_COMMIT = timedelta(minutes=1)  # a vector may commit this long after its embedded_at
+GRAPH_FROM = 20_000  # from this many cases on, an HNSW graph answers instead of the exhaustive scan
+GRAPH_EXPANSION = 1200  # candidates the graph search keeps: ~95 % of the exact top 300 at 100,000 cases, 3 ms
 QUANTISE_SCALE = 508.0  # a unit vector's components of 512 dimensions stay well under 0.25
 
 
@@ -317,6 +319,8 @@ class VectorStore:
         self._row_of: dict[int, int] = {}  # case id -> row
         self._hash_of: dict[int, str] = {}  # case id -> the content hash of the vector held
         self._count = 0
+        self._graph = None  # the HNSW graph over the rows, once built (see _build_graph)
+        self._graph_dirty: set[int] | None = None  # rows changed while it is being built
         self._read_until = None  # embedded_at from which the next refresh reads
         self._ready = threading.Event()
         self._stop = threading.Event()
@@ -350,6 +354,7 @@ class VectorStore:
         try:
             self.embedder.load()
             self.load()
+            self._build_graph()
         except ModelUnavailable as error:
             self.error = str(error)
             return
@@ -424,6 +429,34 @@ class VectorStore:
                     self._cases[place] = row.case_id
                 self._matrix[place] = vector
                 self._hash_of[row.case_id] = row.content_hash
+                if self._graph is not None:
+                    if place in self._graph:
+                        self._graph.remove(place)
+                    self._graph.add(place, vector)
+                elif self._graph_dirty is not None:
+                    self._graph_dirty.add(place)
+
+    def _build_graph(self) -> None:
+        """An HNSW graph over the rows (usearch, 8-bit cosine), built beside the exhaustive scan, which
+        answers until it is ready: ~15 ms a scan at 100,000 cases here, ~3 ms a graph search."""
+        if self._count < GRAPH_FROM:
+            return
+        from usearch.index import Index
+
+        started = time.monotonic()
+        with self._lock:
+            count, matrix = self._count, self._matrix[: self._count].copy()
+            self._graph_dirty = set()
+        graph = Index(ndim=DIMENSIONS, metric="cos", dtype="i8", connectivity=16, expansion_add=128,
+                      expansion_search=GRAPH_EXPANSION)  # fmt: skip
+        graph.add(np.arange(count), matrix, threads=1)
+        with self._lock:
+            for place in sorted(self._graph_dirty | set(range(count, self._count))):
+                if place in graph:
+                    graph.remove(place)
+                graph.add(place, self._matrix[place])
+            self._graph, self._graph_dirty = graph, None
+        log.info("search by meaning: graph over %d cases built in %.1f s", count, time.monotonic() - started)
 
     def _grow(self) -> None:
         capacity = max(1024, 2 * len(self._cases))
@@ -440,15 +473,29 @@ class VectorStore:
         from usearch.index import MetricKind
         from usearch.index import search as exhaustive
 
+        query = _quantise(query_vector[None, :])[0]
         with self._lock:
             count = min(wanted, self._count)
-            found = exhaustive(self._matrix[: self._count], _quantise(query_vector[None, :])[0], count,
-                               MetricKind.Cos, exact=True, threads=1)  # fmt: skip
+            if self._graph is not None:
+                found = self._graph.search(query, count)
+            else:
+                found = exhaustive(self._matrix[: self._count], query, count, MetricKind.Cos, exact=True, threads=1)
             rows = np.asarray(found.keys, dtype=np.int64)[:count]
             distances = np.asarray(found.distances, dtype=np.float32)[:count]
             cases = self._cases[rows]
         return [Match(int(case_id), 1.0 - float(distance))
                 for case_id, distance in zip(cases.tolist(), distances.tolist(), strict=True)]  # fmt: skip
+
+    def rescore(self, query_vector: np.ndarray, case_ids: list[int]) -> list[Match]:
+        """These cases by their similarity to the query, best first (a few hundred: no search needed)."""
+        with self._lock:
+            held = [case_id for case_id in case_ids if case_id in self._row_of]
+            if not held:
+                return []
+            vectors = self._matrix[[self._row_of[case_id] for case_id in held]].astype(np.float32)
+        similarity = vectors @ query_vector / np.maximum(np.linalg.norm(vectors, axis=1), 1e-9)
+        order = np.argsort(-similarity, kind="stable")
+        return [Match(held[index], float(similarity[index])) for index in order]
 
     def mean_of(self, case_ids: list[int]) -> np.ndarray:
         """The normalised mean of these cases' vectors (zeros when none is held)."""

@@ -185,3 +185,21 @@ class TestRelated:
         wait_for(lambda: trainee.get(f"/api/cases/{library['stroller']['id']}/related").json()["items"])
         items = trainee.get(f"/api/cases/{library['stroller']['id']}/related").json()["items"]
         assert items[0]["id"] == other["id"]
+
+
+class TestGraph:
+    def test_a_large_library_searches_a_graph_that_follows_new_cases(self, app, monkeypatch, trainee, agent,
+                                                                     supervisor, submit, library):  # fmt: skip
+        # (from 20,000 cases on in a server; here from the first, to see it answer as the scan did)
+        from heatcases.search import vectors as vector_module
+
+        store = app.state.search.vectors
+        before = found(trainee, "stroller")
+        monkeypatch.setattr(vector_module, "GRAPH_FROM", 1)
+        store._build_graph()
+        assert store._graph is not None and len(store._graph) == 3
+        assert found(trainee, "stroller") == before
+        case = submit(agent, title="行动不便的老人坐火车", body=STROLLER.replace("婴儿车", "轮椅"))
+        supervisor.post(f"/api/cases/{case['id']}/review", json={"decision": "approve", "comment": "好"})
+        wait_for(lambda: len(store._graph) == 4, seconds=5)
+        assert found(trainee, "行动不便的老人坐火车", mode="meaning")[0] == case["id"]
