@@ -52,6 +52,7 @@ class MeaningStatus(BaseModel):
     enabled: bool  # HEATCASES_SEMANTIC_SEARCH
     ready: bool  # this server's vectors are loaded: search uses meaning
     vectors: int  # cases this server can find by meaning
+    graph: bool = False  # searched through an HNSW graph (built at start from 20,000 cases on), else scanned
     error: str | None  # why search is by words only, if it is
     embedded_cases: int | None = None  # approved cases with vectors of the current model...
     listed_cases: int | None = None  # ...of all approved cases

@@ -107,7 +107,8 @@ class SearchService:
     def meaning_status(self) -> dict:
         """For the operator: is search by meaning on, and how far has the embedding of cases come."""
         status = {"model": self.embedder.name, "enabled": not self.embedder.disabled, "ready": self.vectors.ready,
-                  "vectors": self.vectors.size, "error": self.embedder.error or self.vectors.error}  # fmt: skip
+                  "vectors": self.vectors.size, "graph": self.vectors.graph,
+                  "error": self.embedder.error or self.vectors.error}  # fmt: skip
         if status["enabled"]:
             progress = embedding_progress(self.db_engine, self.embedder.name)
             status.update(embedded_cases=progress.embedded, listed_cases=progress.listed)

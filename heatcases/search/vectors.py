@@ -41,7 +41,8 @@ log = logging.getLogger("heatcases.search")
 
 BATCH = 32  # cases embedded per transaction
 WHOLE_CASE = -1  # passage_no of a case's own vector: the normalised mean of its passages' vectors
-SCAN_SECONDS = 5.0  # how often the lock holder looks for cases still to embed
+SCAN_SECONDS = 5.0  # how often the lock holder looks for cases still to embed while it finds some
+IDLE_SCAN_SECONDS = 60.0  # ...and when it found none (approved cases come straight from the index syncer)
 REFRESH_SECONDS = 0.2  # how often a process reads the vectors written since (an indexed query)
 LATE_COMMIT = timedelta(minutes=1)  # a vector may commit this long after its embedded_at
 GRAPH_FROM = 20_000  # from this many cases on, an HNSW graph answers instead of the exhaustive scan
@@ -161,11 +162,13 @@ def _cases_to_embed(engine: Engine, model: str, limit: int) -> list[int]:
 class PassageFiller:
     """Embeds what is missing, on a thread of its own (see the module docstring)."""
 
-    def __init__(self, engine: Engine, embedder: Embedder, *, lock_path: Path, scan_seconds: float = SCAN_SECONDS):
+    def __init__(self, engine: Engine, embedder: Embedder, *, lock_path: Path, scan_seconds: float = SCAN_SECONDS,
+                 idle_scan_seconds: float = IDLE_SCAN_SECONDS):  # fmt: skip
         self.engine = engine
         self.embedder = embedder
         self.lock_path = lock_path
         self.scan_seconds = scan_seconds
+        self.idle_scan_seconds = idle_scan_seconds
         self._wanted: set[int] = set()
         self._wanted_lock = threading.Lock()
         self._wake = threading.Event()
@@ -221,10 +224,9 @@ class PassageFiller:
                 if wanted:
                     embed_cases(self.engine, self.embedder, wanted)
                 if time.monotonic() >= next_scan and self._scanner():
-                    self.fill_some()
-                    if _cases_to_embed(self.engine, self.embedder.name, 1):
+                    if self.fill_some():
                         continue  # more to do: no pause (wanted cases still go first)
-                    next_scan = time.monotonic() + self.scan_seconds
+                    next_scan = time.monotonic() + self.idle_scan_seconds
             except Exception:
                 log.exception("embedding cases failed; retrying shortly")
                 next_scan = time.monotonic() + self.scan_seconds
@@ -334,6 +336,11 @@ class VectorStore:
     @property
     def size(self) -> int:
         return self._count
+
+    @property
+    def graph(self) -> bool:
+        """Whether searches walk the HNSW graph (else they scan every vector)."""
+        return self._graph is not None
 
     def content_hash_of(self, case_id: int) -> str | None:
         return self._hash_of.get(case_id)
