@@ -209,7 +209,8 @@ class IndexSyncer:
 
     def __init__(self, engine: Engine, index: SearchIndex, *, lock_timeout: float = 2.0, poll_seconds: float = 2.0,
                  on_written: Callable[[list[int]], None] | None = None):  # fmt: skip
-        """``on_written(case_ids)`` hears of the cases just written to the index (after its commit)."""
+        """``on_written(case_ids)`` hears of the cases being written to the index (before its commit, which
+        a segment merge can make take most of a second: what it starts need not wait for that)."""
         self.engine = engine
         self.on_written = on_written
         self.index = index
@@ -258,6 +259,8 @@ class IndexSyncer:
                     return 0
             case_ids = {case_id for _task_id, case_id in tasks}
             documents = documents_for(self.engine, case_ids)
+            if documents and self.on_written is not None:  # embedding goes on while the index commits
+                self.on_written([document.id for document in documents])
             task_ids = [task_id for task_id, _case_id in tasks]
             for document in documents:
                 update.put(document)
@@ -268,8 +271,6 @@ class IndexSyncer:
         with Session(self.engine) as session:
             session.execute(delete(IndexTask).where(IndexTask.id.in_(task_ids), IndexTask.enqueued_at <= read_at))
             session.commit()
-        if documents and self.on_written is not None:
-            self.on_written([document.id for document in documents])
         report.tasks += len(task_ids)
         report.written += len(documents)
         report.removed += len(case_ids) - len(documents)
