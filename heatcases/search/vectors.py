@@ -2,14 +2,17 @@
 in memory.
 
 * :class:`PassageFiller` (one thread per process) embeds the approved cases whose passages are missing or
-  out of date for the current model: those the index has just taken (woken by the index syncer, so an
-  approved case is found by meaning within a second), and every few seconds whatever else is missing (an
-  import, a model change: progress in :func:`embedding_progress`). One process per data folder does the
-  full scans (a file lock), any process embeds what it has just indexed; a case embedded twice at once
-  keeps one copy (the unique key decides).
-* :class:`VectorStore` (one per process) holds the current model's vectors in a usearch HNSW index
-  (8-bit, cosine): read from the database at start on a background thread, then the passages written
-  since, every :data:`REFRESH_SECONDS`. Until it has loaded, search is lexical.
+  out of date for the current model: those the index is taking (woken by the index syncer, so an
+  approved case is found by meaning within a second), and whatever else is missing (an import, a model
+  change: progress in :func:`embedding_progress`), scanned for every few seconds while some is found and
+  every minute when none is. One process per data folder does the scans (a file lock), any process embeds
+  what it is indexing; a case embedded twice at once keeps one copy (the unique key decides). Beside each
+  case's passages it stores the case's own vector (``passage_no`` -1, the mean of its passages).
+* :class:`VectorStore` (one per process) holds the current model's case vectors, 8-bit: read from the
+  database at start on a background thread, then those written since, every :data:`REFRESH_SECONDS`;
+  scanned exhaustively, or from :data:`GRAPH_FROM` cases on through a usearch HNSW graph built after
+  loading. Until it has loaded, search is by words. :func:`fill_in_processes` embeds with a process per
+  core (``heatcases embed``).
 
 Visibility is not decided here: a case found by meaning is shown only if the lexical index holds it
 (approved, not archived), so vectors of a case taken out of the library do no harm.
