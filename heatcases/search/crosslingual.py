@@ -28,8 +28,14 @@ _BRITISH = {"licence": "license", "colour": "color", "centre": "center", "cheque
 _lock = threading.Lock()
 
 
-@lru_cache(maxsize=1)
 def _glossary() -> dict[str, tuple[str, ...]]:
+    """The glossary, read once per process (concurrent first searches wait for the one reading it)."""
+    with _lock:
+        return _read_glossary()
+
+
+@lru_cache(maxsize=1)
+def _read_glossary() -> dict[str, tuple[str, ...]]:
     """English gloss (lower case, one to three words) → the Simplified words it translates."""
     reverse: dict[str, list[str]] = {}
     try:
@@ -59,8 +65,8 @@ def _glossary() -> dict[str, tuple[str, ...]]:
 
 
 def warm_up() -> None:
-    with _lock:
-        _glossary()
+    """Read the dictionary now (the search service's warm-up thread), not in the first English search."""
+    _glossary()
 
 
 def _forms(word: str) -> list[str]:

@@ -139,14 +139,6 @@ class Embedder:
             self._model = model
             log.info("meaning model %s loaded", self.name)
 
-    @property
-    def available(self) -> bool:
-        try:
-            self.load()
-        except ModelUnavailable:
-            return False
-        return True
-
     def encode(self, texts: list[str]) -> np.ndarray:
         """Unit vectors (float32, one row per text)."""
         self.load()

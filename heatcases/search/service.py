@@ -23,7 +23,7 @@ from heatcases.cases import service as case_service
 from heatcases.config import Settings
 from heatcases.models import Case, CaseTag, Impression, SearchQuery, User
 from heatcases.privacy import mask_personal_data
-from heatcases.search import text
+from heatcases.search import crosslingual, text
 from heatcases.search.embedding import Embedder, Match
 from heatcases.search.engine import Engine, EngineResult
 from heatcases.search.index import SearchIndex
@@ -115,12 +115,13 @@ class SearchService:
         return status
 
     def _warm_up(self) -> None:
-        """Read the index's lengths, columns and filter postings, and the view counts, once, so the first
-        user waits less."""
+        """Read the index's lengths, columns and filter postings, the view counts and the English-Chinese
+        dictionary, once, so the first user waits less."""
         try:
             self.view_counts.refresh_when_due()
             for words in ("客人", "航斑"):  # the second one builds the spelling index
                 self.engine.search(parse_query(words), IndexFilters(), sort="relevance", offset=0, limit=10)
+            crosslingual.warm_up()
         except Exception:  # an index being rebuilt or not there yet: the first search will do it
             log.debug("search warm-up skipped", exc_info=True)
 

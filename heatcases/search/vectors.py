@@ -153,13 +153,13 @@ def embed_cases(engine: Engine, embedder: Embedder, case_ids: Iterable[int]) -> 
     return len(rows)
 
 
-def _cases_to_embed(engine: Engine, model: str, limit: int) -> list[int]:
+def _cases_to_embed(engine: Engine, model: str, limit: int, *, share: tuple[int, int] | None = None) -> list[int]:
+    """Listed cases without current vectors, newest first; ``share`` (k, n): those whose id is k modulo n."""
+    query = select(Case.id).where(_listed(), ~_up_to_date(model))
+    if share is not None:
+        query = query.where(Case.id % share[1] == share[0])
     with Session(db.reader(engine)) as session:
-        return list(
-            session.execute(
-                select(Case.id).where(_listed(), ~_up_to_date(model)).order_by(Case.id.desc()).limit(limit)
-            ).scalars()
-        )
+        return list(session.execute(query.order_by(Case.id.desc()).limit(limit)).scalars())
 
 
 class PassageFiller:
@@ -255,24 +255,10 @@ class PassageFiller:
 
 def _fill_share(settings, share: int, shares: int, queue) -> None:
     """One process of :func:`fill_in_processes`: the cases whose id falls to ``share``."""
-    from heatcases import db as database
-
-    engine = database.make_engine(settings)
+    engine = db.make_engine(settings)
     embedder = Embedder(threads=1)
-    model = embedder.name
     try:
-        while True:
-            with Session(database.reader(engine)) as session:
-                case_ids = list(
-                    session.execute(
-                        select(Case.id)
-                        .where(_listed(), ~_up_to_date(model), Case.id % shares == share)
-                        .order_by(Case.id)
-                        .limit(BATCH * 2)
-                    ).scalars()
-                )
-            if not case_ids:
-                return
+        while case_ids := _cases_to_embed(engine, embedder.name, BATCH * 2, share=(share, shares)):
             queue.put(embed_cases(engine, embedder, case_ids) or 0)
     finally:
         engine.dispose()
