@@ -3,7 +3,7 @@
 # `test`) when it answers. In CI (CI=true) PostgreSQL is required. Arguments go to both pytest runs.
 set -euo pipefail
 cd "$(dirname "$0")"
-scripts/setup.sh
+scripts/setup.sh test
 scripts/browser-deps.sh
 PG_URL=${HEATCASES_TEST_PG_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test}
 PYTEST=(.venv/bin/python -m pytest --durations=15)

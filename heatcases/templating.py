@@ -19,7 +19,7 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
 from jinja2.runtime import Context
 
-from heatcases import vocab
+from heatcases import story, vocab
 from heatcases.db import ROOT
 from heatcases.i18n import DEFAULT_LANGUAGE, catalogs, message_keys, pick_language, translate
 
@@ -41,6 +41,13 @@ def _ngettext(context: Context, singular: str, plural: str, n: int) -> str:
     return _page_catalog(context).ngettext(singular, plural, n)
 
 
+def current_link(here: str, links) -> str | None:
+    """Which of the menu's links is the page at ``here``: the longest that it is, or lies under."""
+    path = here.split("?", 1)[0]
+    under = [link for link in links if path == link or path.startswith(link.rstrip("/") + "/")]
+    return max(under, key=len, default=None)
+
+
 environment = Environment(
     loader=FileSystemLoader(ROOT / "templates"),
     autoescape=select_autoescape(["html"]),
@@ -50,6 +57,9 @@ environment = Environment(
 )
 # The language is the page's (read from each render's context), so one environment serves every request and thread.
 environment.install_gettext_callables(_gettext, _ngettext, newstyle=True)
+environment.filters["excerpt"] = story.excerpt
+environment.globals["story_sections"] = story.sections
+environment.globals["current_link"] = current_link
 templates = Jinja2Templates(env=environment)
 
 

@@ -253,6 +253,7 @@ TERMS: dict[str, dict[str, Term]] = {
     "role": {term.code: term for term in ROLES},
     "status": {term.code: term for term in STATUSES},
     "pii": PII_LABELS,
+    "story_part": {term.code: term for term in STORY_PARTS},
 }
 
 

@@ -3,7 +3,7 @@
 # tests/browser/test_screenshots.py in Chromium on a fresh demo server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh
+scripts/setup.sh test
 scripts/browser-deps.sh
 HEATCASES_SCREENSHOTS=1 .venv/bin/python -m pytest -q tests/browser/test_screenshots.py "$@"
 ls -la docs/screenshots

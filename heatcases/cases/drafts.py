@@ -14,10 +14,10 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from heatcases.cases.story import PART_CODES
 from heatcases.db import utcnow
 from heatcases.models import CaseDraft, User
 from heatcases.privacy import PII_KINDS, Found, mask_personal_data
+from heatcases.story import PART_CODES
 
 NEW = "new"
 TEXT_FIELDS = ("title", "body", *PART_CODES)

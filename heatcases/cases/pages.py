@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse
 from pydantic import BaseModel, Field, ValidationError
 
-from heatcases.cases import drafts, listing, service, story
-from heatcases.cases.schemas import BODY_MIN, BusinessLine, CaseCreate, CaseId, CaseUpdate, ReviewIn, Tag
+from heatcases import story
+from heatcases.cases import drafts, listing, service
+from heatcases.cases.schemas import BODY_MAX, BODY_MIN, BusinessLine, CaseCreate, CaseId, CaseUpdate, ReviewIn, Tag
 from heatcases.db import utcnow
 from heatcases.deps import AuthorPageUser, PageUser, ReviewerPageUser, SessionDep, SettingsDep
 from heatcases.errors import InvalidInput, InvalidTransition, PermissionDenied
@@ -24,9 +26,22 @@ from heatcases.vocab import TAGS, label
 router = APIRouter(include_in_schema=False)
 
 PER_PAGE = 20
+# A part may be pasted far too long: the form takes it back to say by how much (the body limit refuses it).
+PART_MAX = 200_000
 CASE_FIELDS = ("title", "body", "tags", "behaviors", "business_line", "channel", "occurred_on", "praise")
 # What a form error can name, in the order the form shows it (story_short: the parts are too short).
-FORM_ERRORS = ("title", "story_short", "body", "tags", "behaviors", "business_line", "channel", "occurred_on", "praise")
+FORM_ERRORS = (
+    "title",
+    "story_short",
+    "story_long",
+    "body",
+    "tags",
+    "behaviors",
+    "business_line",
+    "channel",
+    "occurred_on",
+    "praise",
+)
 
 
 def _pages(total: int, per_page: int) -> int:
@@ -152,11 +167,11 @@ class CaseForm(BaseModel):
     when an edited case's story was not written in parts (an import, the API)."""
 
     title: str = Field("", max_length=1000)
-    body: str = Field("", max_length=40000)
-    situation: str = Field("", max_length=40000)
-    action: str = Field("", max_length=40000)
-    outcome: str = Field("", max_length=40000)
-    takeaway: str = Field("", max_length=40000)
+    body: str = Field("", max_length=PART_MAX)
+    situation: str = Field("", max_length=PART_MAX)
+    action: str = Field("", max_length=PART_MAX)
+    outcome: str = Field("", max_length=PART_MAX)
+    takeaway: str = Field("", max_length=PART_MAX)
     tags: list[str] = Field([], max_length=20)
     behaviors: list[str] = Field([], max_length=20)
     business_line: str = Field("", max_length=40)
@@ -182,14 +197,36 @@ class CaseForm(BaseModel):
 CaseFormDep = Annotated[CaseForm, Form()]
 
 
-def _field_errors(error: ValidationError, form: CaseForm) -> list[str]:
-    fields = {str(item["loc"][0]) for item in error.errors() if item.get("loc")}
-    if form.parts() and "body" in fields and story.content_length(form.parts()) < BODY_MIN:
-        fields = (fields - {"body"}) | {"story_short"}  # the markers counted towards the length: say it plainly
-    return [field for field in FORM_ERRORS if field in fields] or ["body"]
+@dataclass(frozen=True)
+class FormProblems:
+    """What is wrong with a posted form: the fields at fault, in the form's order, and for a story too long,
+    the part to shorten and by how many characters."""
+
+    fields: list[str]
+    story_part: str | None = None
+    over: int = 0
 
 
-def _form(request: Request, *, case=None, values: dict | None = None, errors=None, draft=None):
+def _problems(form: CaseForm, lang: str, error: ValidationError | None = None) -> FormProblems | None:
+    """Every problem of the form: the schema's (``error``) and the form's own (a business line is a choice)."""
+    fields = {str(item["loc"][0]) for item in error.errors() if item.get("loc")} if error else set()
+    if not form.business_line:
+        fields.add("business_line")
+    part, over = None, 0
+    if form.parts() and "body" in fields:
+        body = len(story.compose(form.parts(), lang))
+        if story.content_length(form.parts()) < BODY_MIN:
+            fields = (fields - {"body"}) | {"story_short"}  # the markers counted towards the length: say it plainly
+        elif body > BODY_MAX:
+            fields = (fields - {"body"}) | {"story_long"}
+            part, over = max(form.parts().items(), key=lambda item: len(item[1]))[0], body - BODY_MAX
+    if not fields and error is None:
+        return None
+    return FormProblems([field for field in FORM_ERRORS if field in fields] or ["body"], story_part=part, over=over)
+
+
+def _form(request: Request, *, case=None, values: dict | None = None, problems: FormProblems | None = None,
+          draft=None):  # fmt: skip
     """The form; the story in parts unless an edited case's story is free text."""
     values = dict(values or {})
     if "body" in values and not any(values.get(code) for code in story.PART_CODES):
@@ -200,12 +237,14 @@ def _form(request: Request, *, case=None, values: dict | None = None, errors=Non
     context = {
         "case": case,
         "values": values,
-        "errors": errors or [],
+        "errors": problems.fields if problems else [],
+        "problems": problems,
+        "body_max": BODY_MAX,
         "free_story": "body" in values,
         "draft": draft,
         "draft_url": f"/cases/{case.id}/draft" if case else "/cases/new/draft",
     }
-    return render(request, "cases/form.html", context, status_code=422 if errors else 200)
+    return render(request, "cases/form.html", context, status_code=422 if problems else 200)
 
 
 @router.get("/cases/new")
@@ -213,17 +252,21 @@ def new_case_form(request: Request, user: AuthorPageUser, session: SessionDep):
     """The submit form, explaining each HEAT value and behaviour where the agent chooses them; a draft
     the agent left is restored."""
     draft = drafts.get_draft(session, user, drafts.NEW)
-    values = draft.fields if draft else {"business_line": "other", "channel": "phone"}
+    values = draft.fields if draft else {"channel": "phone"}  # the business line is the author's choice
     return _form(request, values=values, draft=draft)
 
 
 @router.post("/cases/new")
 def submit_case(request: Request, user: AuthorPageUser, session: SessionDep, form: CaseFormDep):
     """Submit the form; on invalid input show it again with every problem named."""
+    lang = request_language(request)
+    data, error = None, None
     try:
-        data = CaseCreate.model_validate(form.values(request_language(request)))
-    except ValidationError as error:
-        return _form(request, values=form.fields(), errors=_field_errors(error, form))
+        data = CaseCreate.model_validate(form.values(lang))
+    except ValidationError as caught:
+        error = caught
+    if problems := _problems(form, lang, error):
+        return _form(request, values=form.fields(), problems=problems)
     case = service.submit_case(session, user, data)
     drafts.discard_draft(session, user, drafts.NEW)
     return RedirectResponse(f"/cases/{case.id}?msg=flash.submitted", status_code=303)
@@ -251,18 +294,22 @@ def edit_case_form(request: Request, case_id: CaseId, user: AuthorPageUser, sess
 def edit_case(request: Request, case_id: CaseId, user: AuthorPageUser, session: SessionDep, form: CaseFormDep):
     """Save the author's changes and send the case back to review."""
     case = service.get_case(session, case_id, user)
-    values = form.values(request_language(request))
+    lang = request_language(request)
+    values = form.values(lang)
     values.setdefault("occurred_on", None)
     values.setdefault("praise", None)
+    data, error = None, None
     try:
         CaseCreate.model_validate(values)  # the form sends every field: hold it to the submit rules
         data = CaseUpdate.model_validate(values)
-    except ValidationError as error:
-        return _form(request, case=case, values=form.fields(), errors=_field_errors(error, form))
+    except ValidationError as caught:
+        error = caught
+    if problems := _problems(form, lang, error):
+        return _form(request, case=case, values=form.fields(), problems=problems)
     try:
         service.edit_case(session, case_id, user, data)
     except InvalidInput as error:
-        return _form(request, case=case, values=form.fields(), errors=[error.field])
+        return _form(request, case=case, values=form.fields(), problems=FormProblems([error.field]))
     drafts.discard_draft(session, user, drafts.slot_for(case_id))
     return RedirectResponse(f"/cases/{case_id}?msg=flash.resubmitted", status_code=303)
 
@@ -372,9 +419,12 @@ def review_case(
         service.set_featured(session, case_id, user, True)
     msg = "flash.featured" if feature else "flash.approved" if review.decision == "approve" else "flash.rejected"
     if wants_json(request):
-        waiting = listing.status_counts(session, user).get("pending", 0)
+        overview = listing.review_overview(session, user)
         lang = request_language(request)
-        return JSONResponse({"message": translate(msg, lang), "pending": waiting})
+        oldest = (
+            translate("review.oldest", lang, days=(utcnow() - overview.oldest_at).days) if overview.oldest_at else ""
+        )
+        return JSONResponse({"message": translate(msg, lang), "pending": overview.total, "oldest": oldest})
     return _back(next, case_id, msg)
 
 

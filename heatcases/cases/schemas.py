@@ -178,6 +178,7 @@ class CaseEventPublic(BaseModel):
     action: str
     from_status: str | None
     to_status: str
-    actor: str
+    actor: str  # username
+    actor_name: str = ""  # display name, as pages show people
     comment: str | None
     created_at: datetime

@@ -150,6 +150,7 @@ def history(session: Session, case: Case) -> list[CaseEventPublic]:
             from_status=event.from_status,
             to_status=event.to_status,
             actor=event.actor.username,
+            actor_name=event.actor.display_name,
             comment=event.comment,
             created_at=event.created_at,
         )

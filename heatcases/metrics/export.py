@@ -11,9 +11,11 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from heatcases.errors import NotFound
+from heatcases.i18n import translate
 from heatcases.metrics import reading, search_analytics, summary, top_cases, trend
 from heatcases.metrics.periods import Period
 from heatcases.metrics.scope import Scope
+from heatcases.vocab import label
 
 # A cell starting with one of these is a formula to a spreadsheet: names typed by users must not run.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -117,10 +119,33 @@ TABLES: dict[str, Callable[[Session, ZoneInfo, Period, Scope], Table]] = {
 }
 
 
-def export(session: Session, tz: ZoneInfo, name: str, period: Period, scope: Scope) -> tuple[str, str]:
-    """(file name, CSV text) of one dashboard table; NotFound for a table that does not exist."""
+# Columns whose cells are codes: shown as their labels in a file for people (the dashboard's, in its language).
+_CODE_COLUMNS = {"tag": "tag", "business_line": "business_line"}
+
+
+def for_people(table: Table, lang: str) -> Table:
+    """The table with its column names and codes in the page's language (the API's files keep the codes)."""
+    kinds = [_CODE_COLUMNS.get(column) for column in table.header]
+    group = table.header.index("group") if "group" in table.header else None
+    rows = []
+    for row in table.rows:
+        cells = [label(kind, value, lang) if kind else value for kind, value in zip(kinds, row, strict=True)]
+        if group is not None:  # top cases: each row's key is a tag or a business line, as its group says
+            key = table.header.index("key")
+            cells[key] = label(row[group], row[key], lang)
+            cells[group] = translate(f"csv.group.{row[group]}", lang)
+        rows.append(cells)
+    return Table([translate(f"csv.{column}", lang) for column in table.header], rows)
+
+
+def export(session: Session, tz: ZoneInfo, name: str, period: Period, scope: Scope,
+           lang: str | None = None) -> tuple[str, str]:  # fmt: skip
+    """(file name, CSV text) of one dashboard table; NotFound for a table that does not exist. With ``lang``,
+    the columns and codes are in that language (the dashboard's download), else codes (the API)."""
     build = TABLES.get(name)
     if build is None:
         raise NotFound("no such table")
     table = build(session, tz, period, scope)
+    if lang:
+        table = for_people(table, lang)
     return f"heat-{name}-{period.start}-{period.end}.csv", to_csv(table.header, table.rows)

@@ -46,6 +46,11 @@ def _period(settings, preset: str, date_from: str, date_to: str) -> periods.Peri
     return periods.resolve(_date(date_from, "from"), _date(date_to, "to"), settings.tz)
 
 
+def _preset_of(period: periods.Period, tz) -> str:
+    """The preset that names this period ("30d" for the default), or "" for other dates."""
+    return next((name for name in periods.PRESETS if periods.preset(name, tz) == period), "")
+
+
 def default_interval(period: periods.Period) -> str:
     return "day" if period.days <= 45 else "week" if period.days <= 200 else "month"
 
@@ -86,7 +91,7 @@ def dashboard(
     progress = metrics_reading.progress(session, scope)
     context = {
         "period": period,
-        "preset": preset if preset in periods.PRESETS else "",
+        "preset": _preset_of(period, settings.tz),
         "presets": periods.PRESETS,
         "team": team,
         "teams": team_names(session),
@@ -132,12 +137,12 @@ def _chart_data(request: Request, summary, trend) -> dict:
             "codes": list(TAGS),
             "labels": [label("tag", tag, lang) for tag in TAGS],
             "submissions": [summary.by_tag[tag].submissions for tag in TAGS],
-            "views": [summary.by_tag[tag].views for tag in TAGS],
+            "approved": [summary.by_tag[tag].approved for tag in TAGS],
         },
         "teams": {
             "labels": [row.team or translate("metrics.no_team", lang) for row in teams],
             "submissions": [row.submissions for row in teams],
-            "views": [row.views for row in teams],
+            "approved": [row.approved for row in teams],
         },
         "names": {key: translate(f"metrics.{key}", lang) for key in (*HEADLINE_KEYS, "opened")},
     }
@@ -156,7 +161,8 @@ def dashboard_csv(
 ) -> Response:
     """One table of the dashboard as CSV, for the period and team shown."""
     period = _period(settings, "", date_from, date_to)
-    return csv_response(*export.export(session, settings.tz, table, period, team_scope(session, team)))
+    scope = team_scope(session, team)
+    return csv_response(*export.export(session, settings.tz, table, period, scope, lang=request_language(request)))
 
 
 @router.get("/cases/{case_id}/readers")
@@ -181,8 +187,8 @@ def my_impact(
     mine = Scope(author_id=user.id)
     current = metrics_summary.figures(session, period.utc_bounds(settings.tz), mine)
     previous = metrics_summary.figures(session, period.previous().utc_bounds(settings.tz), mine)
-    year = periods.Period(periods.months_back(period.end, 11), period.end)
-    months = metrics_trend.trend(session, settings.tz, year, "month", mine).buckets
+    interval = default_interval(period)
+    buckets = metrics_trend.trend(session, settings.tz, period, interval, mine).buckets
     context = {
         "period": period,
         "preset": preset,
@@ -191,12 +197,13 @@ def my_impact(
         "previous": previous,
         "change": metrics_summary.change(current, previous),
         "cases": metrics_impact.my_cases(session, user, period.utc_bounds(settings.tz)),
-        "months": [(month.start.strftime("%Y-%m"), month) for month in months],
+        "interval": interval,
+        "buckets": [(bucket.start.isoformat(), bucket) for bucket in buckets],
         "chart": {
-            "months": {
-                "labels": [month.start.strftime("%Y-%m") for month in months],
-                "submissions": [month.submissions for month in months],
-                "views": [month.views for month in months],
+            "mine": {
+                "labels": [bucket.start.isoformat() for bucket in buckets],
+                "submissions": [bucket.submissions for bucket in buckets],
+                "views": [bucket.views for bucket in buckets],
             },
             "names": {key: translate(f"metrics.{key}", request_language(request)) for key in ("submissions", "views")},
         },

@@ -69,6 +69,7 @@ def search(
         hits=result.hits,
         facets=result.facets,
         suggestion=result.suggestion,
+        unsearchable=result.unsearchable,
     )
 
 

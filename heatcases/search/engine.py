@@ -25,7 +25,7 @@ from heatcases.search import suggest as did_you_mean
 from heatcases.search.arrays import FIELD_BOOST, FIELDS, Cache, IndexView, is_common
 from heatcases.search.embedding import Match
 from heatcases.search.index import SearchIndex, date_number
-from heatcases.search.query import IndexFilters, ParsedQuery
+from heatcases.search.query import IndexFilters, ParsedQuery, parse_query
 from heatcases.vocab import BUSINESS_LINE_CODES, TAGS
 
 SYNONYM_BOOST = 0.5
@@ -152,8 +152,11 @@ class Engine:
             combined &= mask
         return combined
 
-    def _match(self, view: IndexView, parsed: ParsedQuery) -> tuple[np.ndarray, np.ndarray | None]:
-        """The matching documents and their scores (None: no words, list everything)."""
+    def _match(
+        self, view: IndexView, parsed: ParsedQuery, *, widen: bool = True
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """The matching documents and their scores (None: no words, list everything). ``widen``: a query that
+        finds little takes the cases with most of its words (else only those with all of them)."""
         if parsed.empty:
             return view.live, None
         translated = self._translations(view, parsed)
@@ -168,7 +171,7 @@ class Engine:
         score = np.zeros(view.size, dtype=np.float32)
         for _mask, part in groups + phrases:
             score += part
-        if int(matched.sum()) < FALLBACK_BELOW and len(groups) > 1:
+        if widen and int(matched.sum()) < FALLBACK_BELOW and len(groups) > 1:
             # Colloquial questions rarely share every word with a story: take the cases with most of
             # the words, fewer while that still finds too little; more words rank higher.
             hits = np.zeros(view.size, dtype=np.int8)
@@ -197,6 +200,8 @@ class Engine:
         are scored again, not the whole library), and the second is the answer.
         """
         if self.meaning is None or parsed.empty or score is None:
+            return matched, score, False
+        if not any(char.isalpha() for char in parsed.meant):  # numbers and codes have no meaning to look for
             return matched, score, False
         found = self.meaning(parsed.meant, ())
         if not found:
@@ -244,6 +249,9 @@ class Engine:
         view = self.view()
         narrowed = self._filters(view, filters)
         matched, score = self._match(view, parsed)
+        if parsed.unsearchable:  # "！！？？" lists nothing rather than the whole library
+            matched = np.zeros(view.size, dtype=bool)
+            mode = "words"
         if mode == "meaning" and score is not None:
             matched, score = np.zeros(view.size, dtype=bool), np.zeros(view.size, dtype=np.float32)
         meant = False
@@ -267,7 +275,7 @@ class Engine:
         hits = self._rank(view, final, score, sort=sort, offset=offset, limit=limit) if total else []
         suggestion = None
         if want_suggestion and parsed.words and (total < 3 or did_you_mean.has_unknown_word(view, parsed)):
-            suggestion = self.suggest(view, parsed)
+            suggestion = self.suggest(view, parsed, filters)
         return EngineResult(total, hits, facets, parsed.highlight_terms(), suggestion, meant)
 
     def _rank(self, view: IndexView, final, score, *, sort, offset, limit) -> list[tuple[int, float]]:
@@ -305,9 +313,19 @@ class Engine:
 
     # --- did you mean, related ------------------------------------------------------------------
 
-    def suggest(self, view: IndexView, parsed: ParsedQuery) -> str | None:
-        """A close spelling that is in the library (:func:`heatcases.search.suggest.suggest`)."""
-        return did_you_mean.suggest(view, parsed)
+    def suggest(self, view: IndexView, parsed: ParsedQuery, filters: IndexFilters | None = None) -> str | None:
+        """A close spelling that is in the library (:func:`heatcases.search.suggest.suggest`), offered only when
+        more cases hold every word of it than hold every word typed (within the same filters)."""
+        suggestion = did_you_mean.suggest(view, parsed)
+        if suggestion is None:
+            return None
+        narrowed = self._filters(view, filters or IndexFilters())
+
+        def complete_matches(query: ParsedQuery) -> int:
+            matched, _score = self._match(view, query, widen=False)
+            return int(np.count_nonzero(matched if narrowed is None else matched & narrowed))
+
+        return suggestion if complete_matches(parse_query(suggestion)) > complete_matches(parsed) else None
 
     def related(self, case_id: int, title: str, body: str, tags: list[str], business_line: str,
                 limit: int) -> list[tuple[int, float]]:  # fmt: skip

@@ -277,6 +277,10 @@ class SearchIndex:
         local.searcher, local.ix = searcher, ix
         return searcher
 
+    def exists(self) -> bool:
+        """Whether an index (of any version) was ever written here."""
+        return (self.path / FORMAT_FILE).exists() or any(self.path.glob("*.toc"))
+
     def is_current(self) -> bool:
         """Whether the index on disk was built by this version's schema and analysis."""
         try:

@@ -33,6 +33,11 @@ class ParsedQuery:
     def empty(self) -> bool:
         return not (self.words or self.phrases)
 
+    @property
+    def unsearchable(self) -> bool:
+        """Something was typed, but nothing in it can be searched (only punctuation, emoji, symbols)."""
+        return bool(self.raw) and self.empty and not self.excluded
+
     def highlight_terms(self) -> list[str]:
         """Every form worth marking in a snippet: the words, their synonyms, the phrase words."""
         terms = list(self.words)

@@ -36,6 +36,8 @@ class SearchResults(BaseModel):
     hits: list[SearchHitPublic]
     facets: Facets
     suggestion: str | None
+    # True when `q` held nothing that can be searched (only punctuation, emoji or symbols): nothing is listed.
+    unsearchable: bool = False
 
 
 class RelatedList(BaseModel):

@@ -174,6 +174,7 @@ class SearchPage:
     facets: dict[str, dict[str, int]]
     suggestion: str | None
     query_id: int | None = None
+    unsearchable: bool = False  # something was typed, but nothing in it could be searched
 
 
 @dataclass(frozen=True)
@@ -337,6 +338,7 @@ def search_cases(session: Session, search: SearchService, user: User, params: Se
         facets=result.facets,
         suggestion=result.suggestion,
         query_id=query_id,
+        unsearchable=parsed.unsearchable,
     )
 
 

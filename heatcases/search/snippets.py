@@ -12,6 +12,7 @@ from html import escape
 
 from markupsafe import Markup
 
+from heatcases import story
 from heatcases.search import text
 
 WIDTH = 120
@@ -71,6 +72,7 @@ def make_snippet(body: str, terms: list[str], *, width: int = WIDTH, passage: tu
     ``passage`` (start, end) is the part of the story that matched by meaning: the snippet shows it, with
     any matched words marked, unless the words themselves were found elsewhere and not in it.
     """
+    body = story.without_markers(body)  # the part markers are not the story's words; positions stay the same
     normalized = text.normalize(body)
     spans = _spans(normalized, [term for term in terms if term])
     if passage and passage[1] > passage[0]:

@@ -21,7 +21,12 @@ def has_unknown_word(view: IndexView, parsed: ParsedQuery) -> bool:
 
 
 def suggest(view: IndexView, parsed: ParsedQuery) -> str | None:
-    """A close spelling that is in the library, for a query that found (almost) nothing."""
+    """A close spelling that is in the library, for a query that found (almost) nothing.
+
+    A Chinese word is only replaced by one that sounds (nearly) the same: typos come from a pinyin keyboard
+    (航斑 for 航班), while a word one character away that sounds different (协调 for 空调) is another word.
+    The suggestion keeps what was typed around the word (its punctuation, its spacing).
+    """
     words = list(parsed.words)
     # A mistyped Chinese word (航斑) falls apart into single characters: try them joined again.
     pairs = [a + b for a, b in zip(words, words[1:], strict=False) if len(a) == 1 and len(b) == 1]
@@ -32,24 +37,47 @@ def suggest(view: IndexView, parsed: ParsedQuery) -> str | None:
         if view.doc_frequency("body", word) + view.doc_frequency("title", word) > 0:
             continue
         candidates = misspelt(view, word)
+        if not text.is_latin(word):
+            sound = _sound(word)
+            candidates = {candidate for candidate in candidates if _sound(candidate) == sound}
         if candidates:
-            # Chinese typos are mostly homophones from a pinyin keyboard (航斑 for 航班): prefer those.
-            sound = lazy_pinyin(word)
+            exact = lazy_pinyin(word)
             replacements[word] = max(
                 candidates,
                 key=lambda c: (
-                    lazy_pinyin(c) == sound,
+                    lazy_pinyin(c) == exact,
                     view.doc_frequency("body", c) + view.doc_frequency("title", c),
                     c,
                 ),
             )
     if not replacements:
         return None
-    original = text.normalize(parsed.raw)
-    suggestion = original
+    typed = parsed.raw
+    normalized = text.normalize(typed)
+    suggestion = typed if len(normalized) == len(typed) else normalized
     for wrong, right in replacements.items():
-        suggestion = suggestion.replace(wrong, right)
-    return suggestion if suggestion != original else None
+        # The normalised text has the typed text's length: replace at the same places in what was typed.
+        start = normalized.find(wrong)
+        while start != -1:
+            suggestion = suggestion[:start] + right + suggestion[start + len(wrong) :]
+            start = normalized.find(wrong, start + len(wrong))
+    return suggestion if suggestion != typed else None
+
+
+# Sounds a pinyin keyboard user easily mixes up (z/zh, c/ch, s/sh, n/l, -n/-ng): one key for each pair.
+_FUZZY_SOUNDS = (("zh", "z"), ("ch", "c"), ("sh", "s"), ("ang", "an"), ("eng", "en"), ("ing", "in"))
+
+
+def _sound(word: str) -> tuple[str, ...]:
+    """The word's pinyin with the sounds that are easily mixed up folded together."""
+    folded = []
+    for syllable in lazy_pinyin(word):
+        for sound, plain in _FUZZY_SOUNDS:
+            syllable = syllable.replace(sound, plain)
+        if syllable.startswith("l"):
+            syllable = "n" + syllable[1:]
+        folded.append(syllable)
+    return tuple(folded)
 
 
 def misspelt(view: IndexView, word: str) -> set[str]:

@@ -336,7 +336,10 @@ class IndexSyncer:
     def catch_up(self) -> None:
         """At start: rebuild an index that is missing or disagrees with the database, else drain."""
         if not self.index.is_current():
-            log.warning("search index built by another version: rebuilding it")
+            if self.index.exists():
+                log.warning("search index built by another version: rebuilding it")
+            else:
+                log.info("no search index yet: building it")
             rebuild(self.engine, self.index, lock_timeout=self.lock_timeout * 5, limitmb=SERVER_POOL_MB)
         elif self.pending() == 0 and self.index.doc_count() != count_searchable(self.engine):
             log.warning("search index out of step with the database: rebuilding it")

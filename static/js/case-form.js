@@ -82,6 +82,42 @@
   });
   form.addEventListener("input", changed);
 
+  // Characters as the server counts them (code points), per part and for the whole story, which holds
+  // each written part under its marker, the parts a blank line apart.
+  var story = document.getElementById("story-fields");
+  var total = document.getElementById("story-total");
+  function length(text) {
+    return Array.from(text).length;
+  }
+  function fill(template, values) {
+    return template.replace(/\{(\w+)\}/g, function (all, name) {
+      return name in values ? String(values[name]) : all;
+    });
+  }
+  function count() {
+    var sum = 0;
+    var written = 0;
+    story.querySelectorAll(".char-count").forEach(function (counter) {
+      var box = document.getElementById("f-" + counter.dataset.part);
+      var text = box.value.trim();
+      counter.textContent = fill(story.dataset.count, { count: length(text) });
+      if (text) {
+        sum += length(text) + parseInt(counter.dataset.marker, 10);
+        written += 1;
+      }
+    });
+    if (!total) return;
+    sum += Math.max(0, written - 1) * 2;
+    var max = parseInt(story.dataset.max, 10);
+    var over = sum - max;
+    total.textContent = fill(over > 0 ? story.dataset.over : story.dataset.total, { count: sum, over: over });
+    total.classList.toggle("over", over > 0);
+  }
+  if (story) {
+    story.addEventListener("input", count);
+    count();
+  }
+
   form.addEventListener("submit", function () {
     submitting = true;
     if (timer) clearTimeout(timer);

@@ -1,5 +1,7 @@
-/* The dashboard's charts, drawn by Chart.js from the figures the server put in #dashboard-data.
-   Every chart has the same figures in a table next to it, so nothing depends on this script. */
+/* The dashboard's and "my impact"'s charts, drawn by Chart.js from the figures the server put in
+   #dashboard-data. Every chart has the same figures in a table next to it, so nothing depends on this
+   script. Each chart has one scale (figures of one size together), straight lines between the real
+   counts (a curve would bulge past them), and a legend whose swatches are the bars' own colours. */
 (function () {
   "use strict";
   var source = document.getElementById("dashboard-data");
@@ -9,10 +11,9 @@
   var css = getComputedStyle(document.documentElement);
   function color(name, fallback) { return (css.getPropertyValue(name) || "").trim() || fallback; }
   var palette = {
-    submissions: color("--brand", "#c2410c"), approved: color("--ok", "#166534"),
-    views: color("--e", "#0369a1"), impressions: "#94a3b8", opened: color("--t", "#047857"), featured: "#7c3aed"
+    submissions: color("--brand", "#c2410c"), approved: color("--ok", "#166534"), featured: "#7c3aed",
+    views: color("--e", "#0369a1"), opened: color("--t", "#047857")
   };
-  var valueColors = [color("--h", "#be185d"), color("--e", "#0369a1"), color("--a", "#b45309"), color("--t", "#047857")];
   Chart.defaults.font.family = css.fontFamily;
   Chart.defaults.maintainAspectRatio = false;
   Chart.defaults.animation = false;
@@ -22,68 +23,64 @@
     if (canvas) new Chart(canvas, config);
   }
 
-  if (data.months) {
-    draw("chart-months", {
-      type: "bar",
+  function axis(title) {
+    return { beginAtZero: true, ticks: { precision: 0 }, title: { display: Boolean(title), text: title } };
+  }
+
+  function lines(id, labels, series, keys) {
+    draw(id, {
+      type: "line",
       data: {
-        labels: data.months.labels,
-        datasets: [
-          { label: names.submissions, data: data.months.submissions, backgroundColor: palette.submissions, yAxisID: "cases" },
-          { label: names.views, data: data.months.views, backgroundColor: palette.views, yAxisID: "activity" }
-        ]
+        labels: labels,
+        datasets: keys.map(function (key) {
+          return {
+            label: names[key], data: series[key], borderColor: palette[key], backgroundColor: palette[key],
+            tension: 0, pointRadius: labels.length > 40 ? 0 : 2
+          };
+        })
       },
-      options: {
-        scales: {
-          cases: { position: "left", beginAtZero: true, ticks: { precision: 0 } },
-          activity: { position: "right", beginAtZero: true, grid: { drawOnChartArea: false }, ticks: { precision: 0 } }
-        }
-      }
+      options: { interaction: { mode: "index", intersect: false }, scales: { y: axis("") } }
     });
   }
 
   var trend = data.trend;
-  if (trend) draw("chart-trend", {
-    type: "line",
-    data: {
-      labels: trend.labels,
-      datasets: ["submissions", "approved", "featured", "views", "impressions", "opened"].map(function (key) {
-        var right = key === "views" || key === "impressions" || key === "opened";
-        return {
-          label: names[key], data: trend.series[key], borderColor: palette[key], backgroundColor: palette[key],
-          yAxisID: right ? "activity" : "cases", tension: 0.25, pointRadius: trend.labels.length > 40 ? 0 : 2,
-          borderDash: right ? [] : [4, 3]
-        };
-      })
-    },
-    options: {
-      interaction: { mode: "index", intersect: false },
-      scales: {
-        cases: { position: "left", beginAtZero: true, ticks: { precision: 0 } },
-        activity: { position: "right", beginAtZero: true, grid: { drawOnChartArea: false }, ticks: { precision: 0 } }
-      }
-    }
-  });
+  if (trend) {
+    lines("chart-trend-cases", trend.labels, trend.series, ["submissions", "approved", "featured"]);
+    lines("chart-trend-reading", trend.labels, trend.series, ["views", "opened"]);
+  }
 
-  function bars(id, group, colors) {
+  function bars(id, group) {
     draw(id, {
       type: "bar",
       data: {
         labels: group.labels,
-        datasets: [
-          { label: names.submissions, data: group.submissions, backgroundColor: colors || palette.submissions, xAxisID: "x" },
-          { label: names.views, data: group.views, backgroundColor: palette.views, xAxisID: "x2" }
-        ]
+        datasets: ["submissions", "approved"].map(function (key) {
+          return { label: names[key], data: group[key], backgroundColor: palette[key] };
+        })
       },
-      options: {
-        indexAxis: "y",
-        scales: {
-          x: { position: "bottom", beginAtZero: true, ticks: { precision: 0 }, title: { display: true, text: names.submissions } },
-          x2: { position: "top", beginAtZero: true, grid: { drawOnChartArea: false }, ticks: { precision: 0 },
-                title: { display: true, text: names.views } }
-        }
-      }
+      options: { indexAxis: "y", scales: { x: axis("") } }
     });
   }
-  if (data.values) bars("chart-values", data.values, valueColors);
+  if (data.values) bars("chart-values", data.values);
   if (data.teams) bars("chart-teams", data.teams);
+
+  var mine = data.mine;
+  if (mine) draw("chart-mine", {
+    type: "bar",
+    data: {
+      labels: mine.labels,
+      datasets: [
+        { type: "bar", label: names.submissions, data: mine.submissions, backgroundColor: palette.submissions, yAxisID: "cases" },
+        { type: "line", label: names.views, data: mine.views, borderColor: palette.views, backgroundColor: palette.views,
+          tension: 0, pointRadius: 2, yAxisID: "views" }
+      ]
+    },
+    options: {
+      interaction: { mode: "index", intersect: false },
+      scales: {
+        cases: Object.assign(axis(names.submissions), { position: "left" }),
+        views: Object.assign(axis(names.views), { position: "right", grid: { drawOnChartArea: false } })
+      }
+    }
+  });
 })();

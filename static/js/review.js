@@ -23,9 +23,24 @@
     card.scrollIntoView({ block: "nearest" });
   }
 
+  var problem = document.getElementById("queue-error");
+
+  // Two sentences in a row: no space after a full-width stop (Chinese), one after any other.
+  function joined(first, second) {
+    return /[。！？]$/.test(first) ? first + second : first + " " + second;
+  }
+
   function announce(text) {
+    problem.hidden = true;
     status.textContent = text;
     status.hidden = false;
+  }
+
+  // A decision that did not go through is an error, shown in the error style, never in the green banner.
+  function alarm(text) {
+    status.hidden = true;
+    problem.textContent = text;
+    problem.hidden = false;
   }
 
   function setCount(name, value) {
@@ -46,7 +61,8 @@
     setCount("all", answer.pending);
     document.getElementById("queue-count").textContent = String(answer.pending);
     card.remove();
-    announce(answer.message + " " + queue.dataset.left.replace("{count}", answer.pending));
+    if (answer.oldest !== undefined) document.getElementById("queue-oldest").textContent = answer.oldest;
+    announce(joined(answer.message, queue.dataset.left.replace("{count}", answer.pending)));
     if (next) {
       focusCard(next);
     } else if (answer.pending > 0) {
@@ -96,21 +112,21 @@
         if (result.ok) {
           done(card, result.answer);
         } else if (result.status === 422) {
-          announce(result.answer.message);
+          alarm(result.answer.message);
           showError(card, form, result.answer.message);
         } else if (result.status === 409 || result.status === 404) {
           // Someone else decided first, or the case is gone: it leaves this queue either way.
           var left = Math.max(0, parseInt(document.getElementById("queue-count").textContent, 10) - 1);
           done(card, { message: result.answer.message, pending: left });
         } else {
-          announce(result.answer.message || queue.dataset.failed);
+          alarm(result.answer.message || queue.dataset.failed);
         }
       })
       .catch(function () {
         buttons.forEach(function (b) {
           b.disabled = false;
         });
-        announce(queue.dataset.failed);
+        alarm(queue.dataset.failed);
       });
   }
 

@@ -60,6 +60,7 @@ class TestAgentAfterACall:
         page.get_by_label("心得").fill("先安顿好人，再解决票。")
         page.get_by_label("换位思考").check()  # a behaviour brings its value along
         assert page.get_by_label("H · 用心").is_checked()
+        page.get_by_label("业务线").select_option(label="机票")  # a choice to make, not a default
 
         preview = page.locator("#mask-list")
         preview.get_by_text("138****5678").wait_for()
@@ -73,8 +74,11 @@ class TestAgentAfterACall:
         assert page.locator("h1").inner_text() == title
         assert page.locator(".flash").inner_text() == "案例已提交，等待主管审核。"
         assert page.locator(".badge-pending").inner_text() == "待审核"
-        assert "13812345678" not in page.locator(".story").inner_text()
-        assert "138****5678" in page.locator(".story").inner_text()
+        story = page.locator(".story-parts").inner_text()
+        assert "13812345678" not in story and "138****5678" in story
+        # The story reads under its parts' headings, not its stored markers.
+        assert page.locator(".story-heading").all_inner_texts() == ["情况", "我的做法", "结果", "心得"]
+        assert "【" not in story
         assert "手机号" in page.locator(".notice").inner_text()
         assert elapsed < 60, f"the journey took {elapsed:.1f} s"
 
@@ -131,7 +135,8 @@ class TestSupervisorAtTheQueue:
         first = page.locator(f"#case-{ids[0]}")
         first.focus()
         page.keyboard.press("o")
-        assert first.locator(".story").is_visible()
+        assert first.locator(".story-details .story").first.is_visible()
+        assert not first.locator(".excerpt").is_visible()  # the excerpt gives way to the whole story
         page.keyboard.press("a")
         first.wait_for(state="detached")
         assert count(page, "#queue-count") == waiting - 1

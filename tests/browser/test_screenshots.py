@@ -19,7 +19,7 @@ PAGES = [
     ("home", "trainee_xu", "/", ".value-grid"),
     ("library", "trainee_xu", "/cases", ".cards"),
     ("search", "trainee_xu", "/search?q=老人 航班取消", ".hit"),
-    ("case", "trainee_xu", "/cases/1", ".story"),
+    ("case", "trainee_xu", "/cases/1", ".story-parts"),
     ("submit", "agent_wu", "/cases/new", "#case-form"),  # its draft stays: a user no other test writes as
     ("my-cases", "agent_li", "/cases/mine", ".cards"),
     ("review", "sup_zhang", "/review", ".review-card"),

@@ -184,7 +184,8 @@ class TestReviewQueue:
         web = browser("sup_zhang")
         response = post_form(web, "/review", f"/cases/{first['id']}/review", headers=JSON, decision="approve_feature")
         assert response.status_code == 200
-        assert response.json() == {"message": "案例已设为精选。", "pending": 1}
+        # The queue's head follows: how many wait, and how long the oldest has waited.
+        assert response.json() == {"message": "案例已设为精选。", "pending": 1, "oldest": "最早的已等待 0 天。"}
         assert supervisor.get(f"/api/cases/{first['id']}").json()["featured"] is True
 
         refused = post_form(web, "/review", f"/cases/{second['id']}/review", headers=JSON, decision="reject")

@@ -56,9 +56,37 @@ class TestSubmitForm:
         assert response.status_code == 422
         page = soup(response)
         problems = [a["href"] for a in page.select(".error a")]
-        assert problems == ["#f-title", "#f-body", "#f-tags"]
+        assert problems == ["#f-title", "#f-body", "#f-tags", "#f-business_line"]  # the line is a choice to make
         assert page.select_one("#f-body").get_text() == "太短"
         assert agent.get("/api/cases?mine=true").json()["total"] == 0
+
+    def test_a_story_too_long_names_the_part_and_by_how_much_and_marks_it_alone(self, agent, browser):
+        web = browser("agent_li")
+        form = web.get("/cases/new")
+        pasted = "长" * 30000
+        data = form_data(form, title="很长的一段经过", situation=pasted, action="我先安抚客人，再改签航班。",
+                         tags=["heartwarming"], business_line="flight", channel="phone")  # fmt: skip
+        response = web.post("/cases/new", data=data)
+        assert response.status_code == 422
+        page = soup(response)
+        (problem,) = page.select("#form-errors li")
+        # 30,000 + 13 characters, the markers 【情况】 and 【我的做法】 and the blank line between: 10,025 over
+        assert problem.get_text(strip=True) == "案例经过最多 20000 字，现在多了 10025 字：请删减“情况”部分。"
+        assert problem.a["href"] == "#f-situation"
+        assert [part.textarea["id"] for part in page.select(".story-part.has-error")] == ["f-situation"]
+        assert page.select_one("#f-situation").get_text() == pasted  # kept whole to shorten, not cut
+        assert page.select_one("#c-situation").get_text(strip=True) == "30000 字"
+        assert agent.get("/api/cases?mine=true").json()["total"] == 0
+
+    def test_the_business_line_is_a_choice_not_a_default(self, agent, browser):
+        web = browser("agent_li")
+        form = web.get("/cases/new")
+        chosen = soup(form).select_one("#f-business_line option[selected]")
+        assert chosen["value"] == "" and chosen.get_text() == "请选择业务线"
+        data = form_data(form, title="雨天帮客人提前入住", situation=STORY, tags=["trust"], channel="phone")
+        response = web.post("/cases/new", data=data)
+        assert response.status_code == 422
+        assert [a.get_text() for a in soup(response).select("#form-errors a")] == ["请选择业务线。"]
 
     def test_form_without_csrf_token_is_refused(self, agent, browser):
         web = browser("agent_li")
@@ -104,6 +132,11 @@ class TestMyCases:
         assert titles == ["待审核的案例", "被退回的案例"]
         assert page.select_one(".badge-rejected") and page.select_one(".badge-pending")
         assert "缺少结果" in page.select_one(".review-note").get_text()
+        # A rejected case offers the way back from where the author reads the comment (and only that one).
+        edits = [a["href"] for a in page.select(".card a.button")]
+        assert (
+            edits == [f"/cases/{case['id']}/edit"] and page.select_one(".card a.button").get_text() == "修改并重新提交"
+        )
 
 
 class TestReviewQueue:
@@ -154,7 +187,8 @@ class TestCasePage:
         chips = [chip.get_text(strip=True) for chip in page.select(".chips .chip")]
         assert any("用心" in chip for chip in chips) and any("换位思考" in chip for chip in chips)
         history = [item.get_text(" ", strip=True) for item in page.select(".timeline li")]
-        assert len(history) == 2 and "agent_li" in history[0] and "sup_zhang" in history[1]
+        # People by their names, as everywhere else on the page.
+        assert len(history) == 2 and "李客服 提交" in history[0] and "张主管 通过" in history[1]
         assert not page.select(".actions-panel")
 
     def test_opening_the_page_counts_a_view(self, approved_case, trainee, browser):

@@ -45,7 +45,7 @@ class TestDashboard:
         data = json.loads(page.select_one("#dashboard-data").string)
         assert data["trend"]["labels"] == ["2026-10-10"] and data["trend"]["series"]["views"] == [1]
         assert {script["src"] for script in page.select("script[src]")} == {
-            "/static/vendor/chart-4.6.1.umd.min.js", "/static/js/dashboard.js",
+            "/static/vendor/chart-4.6.1.umd.min.js", "/static/js/dashboard.js", "/static/js/page.js",
         }  # fmt: skip
 
     def test_presets_and_the_default_period(self, browser, supervisor):
@@ -56,6 +56,8 @@ class TestDashboard:
         assert page.select_one(".presets .chip-on").get_text(strip=True) == "近 7 天"
         for preset in ("30d", "90d", "month", "quarter"):
             assert web.get(f"/dashboard?preset={preset}").status_code == 200
+        # Without a choice the dashboard shows the last 30 days, and says so on the preset.
+        assert soup(web.get("/dashboard")).select_one(".presets .chip-on").get_text(strip=True) == "近 30 天"
 
     def test_bad_dates_show_a_message_not_a_crash(self, browser, supervisor):
         response = browser(supervisor.username).get("/dashboard?from=2026-02-30&to=x")
@@ -135,7 +137,11 @@ class TestMyPages:
             "1",
             "1",
         ]  # all time: views, readers
-        assert len(page.select("#my-months tbody tr")) == 12
+        # The chart covers the period chosen (90 days: by week), not a year of empty months.
+        weeks = page.select("#my-periods tbody tr")
+        assert 13 <= len(weeks) <= 14
+        assert "Asia/Shanghai" not in page.get_text()  # the server's time zone is nothing to an agent
+        assert page.find(string=lambda text: text and "打开率：" in text)
 
     def test_my_impact_with_no_cases(self, make_actor, browser):
         page = soup(browser(make_actor("agent").username).get("/me/impact"))

@@ -115,6 +115,21 @@ class TestFinding:
         assert trainee.get("/api/search", params={"q": "航班"}).json()["suggestion"] is None
         # a pinyin-keyboard homophone typo
         assert trainee.get("/api/search", params={"q": "该签 老人"}).json()["suggestion"] == "改签 老人"
+        # what was typed around the word stays as typed (full-width question marks too)
+        assert trainee.get("/api/search", params={"q": "航斑取消了？？"}).json()["suggestion"] == "航班取消了？？"
+
+    def test_no_suggestion_that_only_looks_alike_or_finds_no_more(self, trainee, library):
+        # 协调 is one character from 空调 and in the library, but sounds nothing like it: another word
+        assert trainee.get("/api/search", params={"q": "酒店 空调坏了"}).json()["suggestion"] is None
+        # 损失 for 丢失: the same, and the question's punctuation is never rewritten
+        assert trainee.get("/api/search", params={"q": "行李 丢失 了怎么办？？？"}).json()["suggestion"] is None
+
+    @pytest.mark.parametrize("q", ["！！？？。。。", "😀🎉👍", "%%% ''' ---", "的"])
+    def test_a_query_with_nothing_to_search_lists_nothing_and_says_so(self, trainee, library, q):
+        body = trainee.get("/api/search", params={"q": q}).json()
+        assert body["unsearchable"] is True and body["total"] == 0 and body["hits"] == []
+        listing = trainee.get("/api/search", params={"q": ""}).json()
+        assert listing["unsearchable"] is False and listing["total"] == len(library)
 
 
 class TestVisibility:
@@ -251,6 +266,13 @@ def test_any_text_is_a_valid_query(trainee, library, q):
     response = trainee.get("/api/search", params={"q": q})
     assert response.status_code == 200, response.text
     assert {"total", "hits", "facets", "suggestion"} <= set(response.json())
+
+
+def test_snippets_leave_out_the_part_markers(trainee, library):
+    """A story's 【情况】 markers are not its words: a search for 情况 does not mark them, no snippet shows them."""
+    for q in ("情况", "改签"):
+        for hit in trainee.get("/api/search", params={"q": q}).json()["hits"]:
+            assert "【" not in hit["snippet"] and "<mark>情况</mark>" not in hit["snippet"], hit["snippet"]
 
 
 def test_snippets_escape_story_text_but_keep_the_marks(trainee, agent, supervisor, submit):

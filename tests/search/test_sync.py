@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import shutil
 import time
 
@@ -15,6 +17,23 @@ from heatcases.cli import app as cli
 from heatcases.models import IndexTask
 from heatcases.search.index import SearchIndex
 from heatcases.search.sync import SYNCER_ATTRIBUTE
+
+
+@contextlib.contextmanager
+def logged(name: str):
+    """The messages a logger writes meanwhile (whatever another test did to the logging configuration)."""
+    messages: list[str] = []
+    handler = logging.Handler(logging.INFO)
+    handler.emit = lambda record: messages.append(record.getMessage())
+    logger = logging.getLogger(name)
+    level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        yield messages
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
 
 
 def tasks(app) -> list[IndexTask]:
@@ -131,9 +150,12 @@ class TestRebuild:
         approve(supervisor, case["id"])
         shutil.rmtree(app.state.search.index.path)
         restarted = create_app(settings)
-        with TestClient(restarted) as web:
+        with logged("heatcases.search") as messages, TestClient(restarted) as web:
             assert wait_for_hits(web, trainee, "独门秘籍") == [case["id"]]
         restarted.state.engine.dispose()
+        # A first start has no index yet: the log says so, not that another version built one.
+        assert "no search index yet: building it" in messages
+        assert not [message for message in messages if "another version" in message]
 
 
 def test_an_index_from_another_version_is_rebuilt_at_start(app, settings, trainee, agent, supervisor, submit):

@@ -260,9 +260,14 @@ class TestMetrics:
         (row,) = [row for row in summary["by_agent"] if row["author"] == "agent_a"]
         assert (row["submissions"], row["approved"], row["rejected"], row["featured"]) == (4, 2, 1, 2)
 
-        for response in (people[role].get("/api/metrics/summary.csv"), webs[role].get("/dashboard/export/agents.csv")):
+        # The API's file names its columns by code, the dashboard's download in the page's language.
+        files = (
+            (people[role].get("/api/metrics/summary.csv"), "author", "submissions", "rejected"),
+            (webs[role].get("/dashboard/export/agents.csv"), "用户名", "提交案例", "退回"),
+        )
+        for response, author, submissions, rejected in files:
             assert response.status_code == 200
             assert response.headers["content-type"].startswith("text/csv")
-            rows = {row["author"]: row for row in csv.DictReader(io.StringIO(response.text.lstrip("\ufeff")))}
-            assert rows["agent_a"]["submissions"] == "4"
-            assert rows["agent_a"]["rejected"] == "1"
+            rows = {row[author]: row for row in csv.DictReader(io.StringIO(response.text.lstrip("\ufeff")))}
+            assert rows["agent_a"][submissions] == "4"
+            assert rows["agent_a"][rejected] == "1"
