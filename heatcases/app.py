@@ -171,6 +171,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from heatcases.accounts import pages as accounts_pages
     from heatcases.cases import api as cases_api
     from heatcases.cases import pages as cases_pages
+    from heatcases.health import api as health_api
     from heatcases.metrics import api as metrics_api
     from heatcases.metrics import pages as metrics_pages
     from heatcases.search import api as search_api
@@ -178,6 +179,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from heatcases.synonyms import api as synonyms_api
     from heatcases.synonyms import pages as synonyms_pages
 
+    app.include_router(health_api.router)
     app.include_router(accounts_api.router)
     app.include_router(cases_api.router)
     app.include_router(synonyms_api.router)

@@ -24,8 +24,10 @@ from heatcases.search import sync as _index_queue  # noqa: F401  (every case cha
 app = typer.Typer(help="HEAT Case Library.", no_args_is_help=True, add_completion=False)
 user_app = typer.Typer(help="Manage users.", no_args_is_help=True)
 team_app = typer.Typer(help="Manage teams.", no_args_is_help=True)
+index_app = typer.Typer(help="This server's search index.", no_args_is_help=True)
 app.add_typer(user_app, name="user")
 app.add_typer(team_app, name="team")
+app.add_typer(index_app, name="index")
 
 KEEP_ALIVE_SECONDS = 75  # as nginx's default keepalive_timeout
 
@@ -273,6 +275,26 @@ def search_status() -> None:
     progress = embedding_progress(engine, model)
     share = progress.embedded / progress.listed if progress.listed else 1.0
     out.print(f"search by meaning ({model}): {progress.embedded} of {progress.listed} cases embedded ({share:.0%})")
+
+
+@index_app.command("status")
+def index_status() -> None:
+    """The word index of this data folder: its cases, and the changes of the database not yet in it (and how old
+    the oldest is). Exit status 1 when the index is missing or was built by another version."""
+    from heatcases.search.index import SearchIndex
+    from heatcases.search.sync import IndexSyncer
+
+    settings = _settings()
+    engine = db.make_engine(settings)
+    index = SearchIndex(settings.data_dir / "index")
+    changes, seconds = IndexSyncer(engine, index).lag()
+    if not index.is_current():
+        out.print(f"word index in {index.path}: missing or built by another version (the server rebuilds it at start)")
+    else:
+        out.print(f"word index in {index.path}: {index.doc_count()} cases")
+    out.print(f"changes not yet in it: {changes}" + (f" (the oldest waiting {seconds:.1f} s)" if changes else ""))
+    if not index.is_current():
+        raise typer.Exit(1)
 
 
 @app.command()

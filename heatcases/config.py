@@ -60,6 +60,9 @@ class Settings(BaseSettings):
     max_queued_requests: int = Field(
         1000, ge=0, description="Requests allowed to wait for their turn; beyond this, 503 with Retry-After at once."
     )
+    ready_max_lag_seconds: float = Field(
+        5, ge=0, description="GET /readyz says ready while the changes not yet in the search index are this young."
+    )
 
     @field_validator("timezone")
     @classmethod

@@ -58,7 +58,8 @@ class ConcurrencyLimitMiddleware:
 
     The server slows down instead of failing: a burst queues here rather than in the thread pool and the
     database pool (sized for ``limit``). A request that waited ``timeout`` seconds, or that arrives while
-    ``max_waiting`` others wait, is answered 503 with Retry-After (never a 500). Static files skip the line.
+    ``max_waiting`` others wait, is answered 503 with Retry-After (never a 500). Static files and the liveness
+    check (``/healthz``: "the process answers", even when busy) skip the line.
     """
 
     RETRY_AFTER_SECONDS = 5
@@ -78,7 +79,7 @@ class ConcurrencyLimitMiddleware:
         return self._semaphores[loop]
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] != "http" or scope["path"].startswith("/static/"):
+        if scope["type"] != "http" or scope["path"].startswith("/static/") or scope["path"] == "/healthz":
             await self.app(scope, receive, send)
             return
         semaphore = self._semaphore()

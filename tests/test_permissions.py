@@ -87,6 +87,9 @@ API = [
     ("POST", "/api/search/pins", None, NEW_PIN, expect(401, 403, 403, 403, 201, 201)),
     ("DELETE", "/api/search/pins/{pin_id}", None, None, expect(401, 403, 403, 403, 204, 204)),
     ("GET", "/api/search/attention", None, None, SUPERVISORS_API),
+    # a load balancer's checks: anyone, logged in or not
+    ("GET", "/healthz", None, None, expect(200, 200, 200, 200, 200, 200)),
+    ("GET", "/readyz", None, None, expect(200, 200, 200, 200, 200, 200)),
 ]
 
 # (path, which case, expected per role) for GET pages.

@@ -222,6 +222,7 @@ class IndexSyncer:
         self._passes = threading.Condition()
         self._passes_started = 0
         self._passes_done = 0
+        self.caught_up = threading.Event()  # set once the index has caught up with the database since start
 
     def drain(self, *, limit: int | None = None) -> DrainReport:
         """Apply queued tasks in batches until none is left (or ``limit`` tasks are done)."""
@@ -312,6 +313,18 @@ class IndexSyncer:
         with Session(db.reader(self.engine)) as session:
             return session.exec(select(func.count()).select_from(self._queued().subquery())).one()
 
+    def lag(self) -> tuple[int, float]:
+        """(changes waiting to reach the index, seconds the oldest of them has waited)."""
+        with Session(db.reader(self.engine)) as session:
+            waiting, oldest = session.exec(
+                select(func.count(), func.min(IndexTask.enqueued_at)).where(IndexTask.attempts < MAX_ATTEMPTS)
+            ).one()
+        if not waiting or oldest is None:
+            return 0, 0.0
+        if oldest.tzinfo is None:  # SQLite hands back naive UTC
+            oldest = oldest.replace(tzinfo=utcnow().tzinfo)
+        return waiting, max(0.0, (utcnow() - oldest).total_seconds())
+
     # --- the background thread --------------------------------------------------------------------
 
     def attach(self) -> None:
@@ -345,6 +358,7 @@ class IndexSyncer:
             log.warning("search index out of step with the database: rebuilding it")
             rebuild(self.engine, self.index, lock_timeout=self.lock_timeout * 5, limitmb=SERVER_POOL_MB)
         self.drain()
+        self.caught_up.set()
 
     def _run(self) -> None:
         try:
@@ -367,6 +381,8 @@ class IndexSyncer:
             number = self._passes_started
         try:
             self.drain()
+            if self.index.is_current():  # (another process may have rebuilt it while this one waited)
+                self.caught_up.set()
         except IndexBusy:
             self._wake.set()  # try again soon, not at the next poll
             self._stop.wait(0.2)

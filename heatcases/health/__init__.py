@@ -1,0 +1,1 @@
+"""Health checks for a load balancer and an operator: is the process alive, is it ready to serve."""
