@@ -69,7 +69,7 @@ def pytest_collection_modifyitems(config, items):
     reason = _skip_reason()
     if reason:
         for item in items:
-            if "slapd" in getattr(item, "fixturenames", ()):
+            if {"slapd", "tls_slapd"} & set(getattr(item, "fixturenames", ())):
                 item.add_marker(pytest.mark.skip(reason=reason))
 
 
@@ -99,19 +99,43 @@ def _ldif() -> str:
     return "\n".join(entries)
 
 
+def _make_certificates(folder: Path) -> Path:
+    """A throw-away CA and a certificate for 127.0.0.1 signed by it (openssl); returns the CA's file."""
+
+    def openssl(*args: str) -> None:
+        subprocess.run(["openssl", *args], check=True, capture_output=True, cwd=folder)
+
+    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+    openssl("req", "-x509", *ec, "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=HEAT test CA")
+    openssl("req", *ec, "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=127.0.0.1")
+    (folder / "san.ext").write_text("subjectAltName=IP:127.0.0.1\n")
+    openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+            "-out", "server.pem", "-days", "2", "-extfile", "san.ext")  # fmt: skip
+    (folder / "server.key").chmod(0o644)  # slapd may run as another user
+    return folder / "ca.pem"
+
+
 class Slapd:
     """One slapd process with its own configuration and database in a temporary folder."""
 
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, *, tls: bool = False):
         self.folder = folder
         self.port = _free_port()
         self.url = f"ldap://127.0.0.1:{self.port}"
+        self.tls_port = _free_port() if tls else None
         self.process: subprocess.Popen | None = None
         (folder / "db").mkdir(parents=True)
+        self.ca_file = _make_certificates(folder) if tls else None
+        tls_lines = [
+            f"TLSCACertificateFile {folder / 'ca.pem'}",
+            f"TLSCertificateFile {folder / 'server.pem'}",
+            f"TLSCertificateKeyFile {folder / 'server.key'}",
+        ] if tls else []  # fmt: skip
         self.conf = folder / "slapd.conf"
         self.conf.write_text(
             "\n".join(
                 [f"include {SCHEMA_DIR / name}.schema" for name in ("core", "cosine", "inetorgperson")]
+                + tls_lines
                 + [
                     f"pidfile {folder / 'slapd.pid'}",
                     f"modulepath {MODULE_DIR}",
@@ -135,8 +159,9 @@ class Slapd:
         subprocess.run([SLAPADD, "-f", str(self.conf), "-l", str(ldif)], check=True, capture_output=True)
 
     def start(self) -> None:
+        urls = f"{self.url}/" + (f" ldaps://127.0.0.1:{self.tls_port}/" if self.tls_port else "")
         self.process = subprocess.Popen(
-            [SLAPD, "-f", str(self.conf), "-h", f"{self.url}/", "-d", "0"],
+            [SLAPD, "-f", str(self.conf), "-h", urls, "-d", "0"],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
@@ -200,6 +225,18 @@ def slapd(tmp_path):
     if shutil.which(SLAPD) is None:
         pytest.skip("no slapd")
     server = Slapd(tmp_path / "slapd")
+    server.start()
+    server.add_groups()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def tls_slapd(tmp_path):
+    """A slapd with a certificate from a throw-away CA, answering StartTLS on ldap:// and on ldaps://."""
+    if shutil.which("openssl") is None:
+        pytest.skip("no openssl to make the test certificates")
+    server = Slapd(tmp_path / "tls-slapd", tls=True)
     server.start()
     server.add_groups()
     yield server

@@ -190,3 +190,30 @@ class TestGroupSearch:
             assert token(other, "zhang.hua", BY_UID["zhang.hua"].password).json()["role"] == "supervisor"
             assert token(other, "xu.ming", BY_UID["xu.ming"].password).json()["role"] == "trainee"
             assert token(other, "chen.jing", BY_UID["chen.jing"].password).status_code == 403
+
+
+class TestEncryptedConnections:
+    """StartTLS and ldaps:// against a slapd with a certificate from a throw-away CA; the certificate is checked."""
+
+    @pytest.fixture
+    def settings(self, settings, tls_slapd):
+        return settings.model_copy(update=ldap_settings(tls_slapd.url, ldap_start_tls=True,
+                                                        ldap_ca_file=str(tls_slapd.ca_file)))  # fmt: skip
+
+    def test_starttls_with_the_directory_ca(self, client):
+        assert token(client, "li.wei", BY_UID["li.wei"].password).json()["role"] == "agent"
+
+    def test_ldaps_with_the_directory_ca(self, settings, tls_slapd):
+        from heatcases.app import create_app
+
+        url = f"ldaps://127.0.0.1:{tls_slapd.tls_port}"
+        ldaps = create_app(settings.model_copy(update={"ldap_url": url, "ldap_start_tls": False}))
+        with TestClient(ldaps) as other:
+            assert token(other, "xu.ming", BY_UID["xu.ming"].password).json()["role"] == "trainee"
+
+    def test_a_certificate_from_another_ca_is_refused(self, settings, tls_slapd):
+        from heatcases.app import create_app
+
+        untrusted = create_app(settings.model_copy(update={"ldap_ca_file": ""}))  # the system's CAs only
+        with TestClient(untrusted) as other:
+            assert token(other, "li.wei", BY_UID["li.wei"].password).status_code == 503
