@@ -14,7 +14,7 @@ import ssl
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from ldap3 import BASE, FIRST, NONE, SUBTREE, Connection, Server, ServerPool, Tls
+from ldap3 import BASE, NONE, SUBTREE, Connection, Server, Tls
 from ldap3.core.exceptions import LDAPException
 from ldap3.utils.conv import escape_filter_chars
 from ldap3.utils.dn import safe_dn
@@ -124,25 +124,34 @@ class Directory:
         tls = None
         if config.start_tls or any(url.lower().startswith("ldaps://") for url in config.urls):
             tls = Tls(validate=ssl.CERT_REQUIRED, ca_certs_file=config.ca_file or None)
-        servers = [
+        # Several servers are tried in turn here rather than with ldap3's ServerPool, which sleeps 10 s after a
+        # round in which none answered: the person would wait that long for "the directory is not answering".
+        self._servers = [
             Server(url, use_ssl=url.lower().startswith("ldaps://"), tls=tls, get_info=NONE,
                    connect_timeout=config.timeout)
             for url in config.urls
         ]  # fmt: skip
-        self._server = servers[0] if len(servers) == 1 else ServerPool(servers, FIRST, active=1, exhaust=True)
 
     def _connection(self, user: str | None, password: str | None) -> Connection:
-        """An open, bound connection (StartTLS first when configured); None for a refused bind."""
-        connection = Connection(
-            self._server,
-            user=user or None,
-            password=password or None,
-            receive_timeout=max(1, math.ceil(self.config.timeout)),  # ldap3 sets SO_RCVTIMEO in whole seconds
-            read_only=True,
-            raise_exceptions=False,
-            auto_referrals=False,
-        )
-        connection.open()
+        """An open connection to the first server that answers (StartTLS done when configured), not yet bound."""
+        failure: Exception | None = None
+        for server in self._servers:
+            connection = Connection(
+                server,
+                user=user or None,
+                password=password or None,
+                receive_timeout=max(1, math.ceil(self.config.timeout)),  # ldap3 sets SO_RCVTIMEO in whole seconds
+                read_only=True,
+                raise_exceptions=False,
+                auto_referrals=False,
+            )
+            try:
+                connection.open()
+                break
+            except (LDAPException, OSError) as error:
+                failure = error
+        else:
+            raise failure
         if self.config.start_tls and not connection.start_tls():
             connection.unbind()
             raise DirectoryUnavailable(f"StartTLS refused: {connection.result.get('description')}")

@@ -177,6 +177,20 @@ class TestDirectoryDown:
             assert token(other, "li.wei", BY_UID["li.wei"].password).status_code == 503
 
 
+class TestSeveralServers:
+    def test_the_next_server_answers_when_the_first_is_down(self, settings, slapd):
+        from heatcases.app import create_app
+        from tests.directory.conftest import _free_port
+
+        dead = f"ldap://127.0.0.1:{_free_port()}"  # nothing listens there
+        pooled = create_app(settings.model_copy(update={"ldap_url": f"{dead} {slapd.url}"}))
+        with TestClient(pooled) as other:
+            for _ in range(2):
+                assert token(other, "li.wei", BY_UID["li.wei"].password).json()["role"] == "agent"
+            slapd.stop()
+            assert token(other, "li.wei", BY_UID["li.wei"].password).status_code == 503
+
+
 class TestGroupSearch:
     """Groups found by searching them (member=the person), for directories without memberOf."""
 
