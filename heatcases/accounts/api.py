@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query, Request, Response
 
 from heatcases.accounts import admin, audit, service
+from heatcases.accounts.deps import PageNumber, UserFilterDep
 from heatcases.accounts.schemas import (
     BulkChange,
     BulkResult,
@@ -114,17 +115,12 @@ def change_password(request: Request, payload: PasswordChange, user: ApiUser, se
 def list_users(
     admin_user: AdminApiUser,
     session: SessionDep,
-    q: Annotated[str, Query(max_length=100)] = "",
-    role: Annotated[str, Query(max_length=20)] = "",
-    team: Annotated[str, Query(max_length=60)] = "",
-    status: Annotated[str, Query(max_length=20)] = "",
-    source: Annotated[str, Query(max_length=20)] = "",
-    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    where: UserFilterDep,
+    page: PageNumber = 1,
     per_page: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> UserPage:
     """Users by username, found by name or username and filtered by role, team ("-": none), status
     (active, disabled) and source (local, directory), a page at a time."""
-    where = admin.UserFilter(q=q, role=role, team=team, status=status, source=source)
     total, users = admin.search_users(session, where, page=page, per_page=per_page)
     return UserPage(total=total, page=page, per_page=per_page, items=[UserRow.of(user) for user in users])
 
@@ -148,7 +144,7 @@ def list_changes(
     admin_user: AdminApiUser,
     session: SessionDep,
     target: Annotated[str, Query(max_length=60)] = "",
-    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    page: PageNumber = 1,
     per_page: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> ChangePage:
     """The record of changes to accounts and teams (who, what, to whom, when), newest first."""

@@ -9,6 +9,7 @@ from fastapi.responses import RedirectResponse
 
 from heatcases.accounts import admin as user_admin
 from heatcases.accounts import audit, service
+from heatcases.accounts.deps import PageNumber, UserFilterDep
 from heatcases.deps import (
     SESSION_COOKIE,
     AdminPageUser,
@@ -168,18 +169,9 @@ PER_PAGE = 50
 
 
 @router.get("/admin/users")
-def users_page(
-    request: Request,
-    admin: AdminPageUser,
-    session: SessionDep,
-    q: Annotated[str, Query(max_length=100)] = "",
-    role: Annotated[str, Query(max_length=20)] = "",
-    team: Annotated[str, Query(max_length=60)] = "",
-    status: Annotated[str, Query(max_length=20)] = "",
-    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
-):
+def users_page(request: Request, admin: AdminPageUser, session: SessionDep, where: UserFilterDep, page: PageNumber = 1):
     """Admins: users found by name, filtered by role, team and status, a page at a time, with bulk actions."""
-    return _users_page(request, session, user_admin.UserFilter(q=q, role=role, team=team, status=status), page)
+    return _users_page(request, session, where, page)
 
 
 def _users_page(
@@ -316,7 +308,7 @@ def changes_page(
     admin: AdminPageUser,
     session: SessionDep,
     target: Annotated[str, Query(max_length=60)] = "",
-    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    page: PageNumber = 1,
 ):
     """Admins: who changed which account or team, and when."""
     total, changes = audit.list_changes(session, page=page, per_page=PER_PAGE, target=target or None)

@@ -33,9 +33,30 @@ COLUMNS = {
 ROLE_NAMES = {name.lower(): term.code for term in ROLES for name in (term.code, term.zh, term.en)}
 
 
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a roster: where (a line and a field, or the file), and why, in English for the
+    command line and the API (``str()``: ``line N: field: reason``) and as a page text (``roster.problem_<code>``
+    filled with ``line``, ``field`` (the column's name) and ``values``)."""
+
+    code: str
+    reason: str
+    line: int | None = None
+    column: str | None = None
+    values: dict = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        where = [f"line {self.line}"] if self.line else []
+        return ": ".join([*where, *([self.column] if self.column else []), self.reason])
+
+
 class RosterUnreadable(HeatcasesError):
     status_code = 422
     message_key = "roster.unreadable"
+
+    def __init__(self, problem: Problem):
+        super().__init__(str(problem))
+        self.problem = problem
 
 
 @dataclass
@@ -49,14 +70,19 @@ class Row:
 
 @dataclass
 class RosterReport:
-    errors: list[str] = field(default_factory=list)  # "line N: field: reason"
+    problems: list[Problem] = field(default_factory=list)
     created: list[tuple[str, str]] = field(default_factory=list)  # (username, one-time password)
     updated: list[str] = field(default_factory=list)
     unchanged: int = 0
 
     @property
     def ok(self) -> bool:
-        return not self.errors
+        return not self.problems
+
+    @property
+    def errors(self) -> list[str]:
+        """Every problem as ``line N: field: reason``."""
+        return [str(problem) for problem in self.problems]
 
 
 def read_rows(filename: str, data: bytes) -> list[tuple[int, dict[str, str]]]:
@@ -67,14 +93,16 @@ def read_rows(filename: str, data: bytes) -> list[tuple[int, dict[str, str]]]:
     elif name.endswith(".csv"):
         table = _csv_rows(data)
     else:
-        raise RosterUnreadable("the roster must be a .csv or .xlsx file")
+        raise RosterUnreadable(Problem("file_type", "the roster must be a .csv or .xlsx file"))
     header, *body = table or [[]]
     columns = [COLUMNS.get(str(cell or "").strip().lower()) for cell in header]
     missing = {"username", "role"} - set(columns)
     if missing:
-        raise RosterUnreadable(f"line 1: the header needs the columns {', '.join(sorted(missing))}")
+        columns = ", ".join(sorted(missing))
+        reason = f"the header needs the columns {columns}"
+        raise RosterUnreadable(Problem("header", reason, 1, None, {"columns": columns}))
     if len(body) > MAX_ROWS:
-        raise RosterUnreadable(f"at most {MAX_ROWS} rows at once")
+        raise RosterUnreadable(Problem("too_many_rows", f"at most {MAX_ROWS} rows at once", values={"rows": MAX_ROWS}))
     rows = []
     for number, cells in enumerate(body, start=2):
         values = {column: _text(cell) for column, cell in zip(columns, cells, strict=False) if column}
@@ -98,11 +126,11 @@ def _csv_rows(data: bytes) -> list[list[str]]:
         try:
             text = data.decode("gb18030")  # Excel's plain CSV on a Chinese Windows
         except UnicodeDecodeError:
-            raise RosterUnreadable("the CSV file is neither UTF-8 nor GB18030 text") from None
+            raise RosterUnreadable(Problem("encoding", "the CSV file is neither UTF-8 nor GB18030 text")) from None
     try:
         return list(csv.reader(io.StringIO(text, newline="")))
     except csv.Error as error:
-        raise RosterUnreadable(f"not a CSV file: {error}") from None
+        raise RosterUnreadable(Problem("not_csv", f"not a CSV file: {error}")) from None
 
 
 def _xlsx_rows(data: bytes) -> list[list]:
@@ -111,51 +139,54 @@ def _xlsx_rows(data: bytes) -> list[list]:
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises zipfile, KeyError and its own errors for damaged files
-        raise RosterUnreadable(f"not an Excel (.xlsx) file: {error.__class__.__name__}") from None
+        raise RosterUnreadable(Problem("not_xlsx", f"not an Excel (.xlsx) file: {error.__class__.__name__}")) from None
     try:
         return [list(row) for row in workbook.worksheets[0].iter_rows(values_only=True)]
     finally:
         workbook.close()
 
 
-def check_rows(rows: list[tuple[int, dict[str, str]]]) -> tuple[list[Row], list[str]]:
-    """The rows as people, and every problem as ``line N: field: reason``."""
-    people, errors, seen = [], [], {}
+def check_rows(rows: list[tuple[int, dict[str, str]]]) -> tuple[list[Row], list[Problem]]:
+    """The rows as people, and every problem of every row."""
+    people, problems, seen = [], [], {}
+    roles = ", ".join(term.code for term in ROLES)
     for line, values in rows:
+        found = []
         username = values.get("username", "")
-        role = ROLE_NAMES.get(values.get("role", "").lower())
-        problems = []
         try:
             accounts.check_username(username)
         except HeatcasesError as error:
-            problems.append(f"username: {error.detail}")
+            found.append(Problem("username_invalid", error.detail, line, "username"))
         if username in seen:
-            problems.append(f"username: repeats line {seen[username]}")
+            found.append(Problem("username_repeats", f"repeats line {seen[username]}", line, "username",
+                                 {"other": seen[username]}))  # fmt: skip
         seen.setdefault(username, line)
+        role = ROLE_NAMES.get(values.get("role", "").lower())
         if role is None:
-            problems.append(f"role: must be one of {', '.join(term.code for term in ROLES)}")
+            found.append(Problem("role_unknown", f"must be one of {roles}", line, "role", {"roles": roles}))
         display_name = values.get("display_name") or None  # None: no such column, or empty: keep / the username
         if display_name and (len(display_name) > 60 or not display_name.isprintable()):
-            problems.append("display_name: must be 1-60 printable characters")
+            found.append(Problem("name_invalid", "must be 1-60 printable characters", line, "display_name"))
         team = values.get("team")  # None: no such column (keep the team); "": no team
         if team and (len(team) > 60 or not team.isprintable()):
-            problems.append("team: must be 1-60 printable characters")
-        errors.extend(f"line {line}: {problem}" for problem in problems)
-        if not problems:
+            found.append(Problem("name_invalid", "must be 1-60 printable characters", line, "team"))
+        problems.extend(found)
+        if not found:
             people.append(Row(line, username, display_name, role, team))
-    return people, errors
+    return people, problems
 
 
 def import_roster(session: Session, filename: str, data: bytes, *, actor: User | None) -> RosterReport:
     """Check every row, then create and update the people in one transaction (nothing when any row is wrong)."""
     report = RosterReport()
     if len(data) > MAX_BYTES:
-        report.errors = [f"the file is larger than {MAX_BYTES // 1024} KiB"]
+        kib = MAX_BYTES // 1024
+        report.problems = [Problem("too_large", f"the file is larger than {kib} KiB", values={"kib": kib})]
         return report
     try:
-        people, report.errors = check_rows(read_rows(filename, data))
+        people, report.problems = check_rows(read_rows(filename, data))
     except RosterUnreadable as error:
-        report.errors = [error.detail]
+        report.problems = [error.problem]
         return report
     existing = {
         user.username: user
@@ -164,8 +195,9 @@ def import_roster(session: Session, filename: str, data: bytes, *, actor: User |
     for person in people:
         user = existing.get(person.username)
         if user is not None and user.source != "local":
-            report.errors.append(f"line {person.line}: username: a directory account; the directory keeps it")
-    if report.errors:
+            reason = "a directory account; the directory keeps it"
+            report.problems.append(Problem("directory_account", reason, person.line, "username"))
+    if report.problems:
         return report
     who = actor or "roster import"
     try:

@@ -174,7 +174,15 @@ class TestImportFromTheAdmin:
                        files={"file": ("r.csv", b"username,role\n<b>x</b>,agent\n", "text/csv")})  # fmt: skip
         assert bad.status_code == 422
         problem = BeautifulSoup(bad.text, "html.parser").select_one("ul.errors li").text
-        assert problem.startswith("line 2: username:") and "<b>" not in bad.text
+        assert problem.startswith("第 2 行，用户名：") and "<b>" not in bad.text
+        web.cookies.set("heat_lang", "en")
+        roster = {"file": ("r.csv", b"username,role\nagent_q,king\nagent_q,agent\n", "text/csv")}
+        english = web.post("/admin/users/import", data={"csrftoken": csrf_from(page.text)}, files=roster)
+        problems = [item.text for item in BeautifulSoup(english.text, "html.parser").select("ul.errors li")]
+        assert problems == [
+            "Line 2, role: must be one of agent, trainee, supervisor, admin, or its Chinese name.",
+            "Line 3, username: repeats line 2.",
+        ]
 
 
 class TestFirstLogin:
