@@ -163,6 +163,8 @@ def update_user(
     """Change a user; a new password or deactivation also ends their sessions and tokens."""
     user = get_user(session, username)
     if password is not None:
+        if user.source != "local":
+            raise InvalidInput("password", "a directory account signs in with the company directory's password")
         _check_password_rules(password)
         user.password_hash = hash_password(password)
         user.must_change_password = False

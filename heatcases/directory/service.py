@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from heatcases.accounts import audit
@@ -51,6 +52,17 @@ class DirectoryLogin:
         role = self.directory.config.role_for(person.groups)
         if role is None:
             raise NotInMappedGroup(f"{person.username} is in no directory group that has a role here")
+        for attempt in range(3):
+            try:
+                return self._provision(session, person, role)
+            except (IntegrityError, Conflict):  # their first login in another request at once, or a new team
+                session.rollback()
+                if attempt == 2:
+                    raise
+        return None
+
+    def _provision(self, session: Session, person: Person, role: str) -> User | None:
+        """The person's account created, or updated from the directory, and committed."""
         user = session.exec(select(User).where(User.username == person.username)).first()
         if user is None:
             try:
@@ -59,9 +71,9 @@ class DirectoryLogin:
                     team=_team_name(person), display_name=_display_name(person), actor=audit.DIRECTORY,
                     source="directory", commit=False,
                 )  # fmt: skip
-            except (InvalidInput, Conflict):
+            except InvalidInput:
                 session.rollback()
-                return None  # a username this library cannot hold, or taken meanwhile
+                return None  # a username this library cannot hold
         elif user.source != "directory" or not user.is_active:
             return None  # a local account of the same name is not the directory's; a disabled one stays so
         else:

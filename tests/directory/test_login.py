@@ -231,3 +231,26 @@ class TestEncryptedConnections:
         untrusted = create_app(settings.model_copy(update={"ldap_ca_file": ""}))  # the system's CAs only
         with TestClient(untrusted) as other:
             assert token(other, "li.wei", BY_UID["li.wei"].password).status_code == 503
+
+
+class TestFirstLoginsAtOnce:
+    def test_parallel_first_logins_make_one_account_each_and_no_error(self, app, live_server, slapd):
+        from concurrent.futures import ThreadPoolExecutor
+
+        import httpx
+
+        slapd.replace(BY_UID["xu.ming"].dn, departmentNumber=["新班组"])
+        slapd.replace(BY_UID["li.wei"].dn, departmentNumber=["新班组"])
+        attempts = [uid for uid in ("li.wei", "xu.ming", "zhang.hua") for _ in range(4)]
+
+        def sign_in(uid: str) -> int:
+            body = {"username": uid, "password": BY_UID[uid].password}
+            return httpx.post(f"{live_server}/api/auth/token", json=body, timeout=30).status_code
+
+        with ThreadPoolExecutor(max_workers=len(attempts)) as pool:
+            statuses = list(pool.map(sign_in, attempts))
+        assert statuses == [200] * len(attempts)
+        with db.session_scope(app.state.engine) as session:
+            users = session.exec(select(User)).all()
+            assert sorted(user.username for user in users) == ["li.wei", "xu.ming", "zhang.hua"]
+            assert {user.team.name for user in users if user.username != "zhang.hua"} == {"新班组"}
