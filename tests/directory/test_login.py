@@ -206,6 +206,27 @@ class TestGroupSearch:
             assert token(other, "chen.jing", BY_UID["chen.jing"].password).status_code == 403
 
 
+class TestNothingSecretIsLogged:
+    def test_no_password_reaches_the_log_whatever_happens(self, app, settings, slapd, caplog):
+        import logging
+
+        from heatcases.app import create_app
+
+        caplog.set_level(logging.DEBUG)
+        broken = create_app(settings.model_copy(update=ldap_settings(slapd.url, ldap_bind_password="wrong-service-pw")))
+        with TestClient(broken) as other:
+            token(other, "li.wei", BY_UID["li.wei"].password)
+        with TestClient(app) as client:
+            token(client, "li.wei", BY_UID["li.wei"].password)
+            token(client, "li.wei", "typed-wrong-password")
+            slapd.stop()
+            token(client, "li.wei", BY_UID["li.wei"].password)
+        logged = "\n".join(record.getMessage() for record in caplog.records)
+        assert "directory" in logged  # the outage and the refused service account were logged
+        for secret in (BY_UID["li.wei"].password, "typed-wrong-password", "wrong-service-pw", "service-secret"):
+            assert secret not in logged
+
+
 class TestEncryptedConnections:
     """StartTLS and ldaps:// against a slapd with a certificate from a throw-away CA; the certificate is checked."""
 

@@ -104,6 +104,11 @@ class TestSyncCommand:
         assert run("directory", "sync").exit_code == 0
         assert users(app)["local_agent"].is_active
 
+    def test_without_a_directory_configured_it_says_so(self, run, monkeypatch):
+        monkeypatch.setenv("HEATCASES_LDAP_URL", "")
+        result = run("directory", "sync")
+        assert result.exit_code == 2 and "no directory is configured" in result.output
+
     def test_a_directory_that_is_down_changes_nothing_and_exits_1(self, app, run, slapd, known):
         slapd.stop()
         result = run("directory", "sync")
