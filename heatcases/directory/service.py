@@ -93,12 +93,22 @@ def _display_name(person: Person) -> str:
     return " ".join(person.display_name.split())[:60] or person.username
 
 
+GONE = "gone from the directory or disabled there"
+NO_GROUP = "in no mapped group"
+REASONS = {GONE: "gone", NO_GROUP: "no_group"}
+
+
 @dataclass
 class SyncChange:
     username: str
     action: str  # "updated" or "disabled"
     changes: dict = field(default_factory=dict)  # {field: [before, after]}
-    reason: str = ""  # why disabled: "gone from the directory" or "no mapped group"
+    reason: str = ""  # why disabled: one of REASONS
+
+    @property
+    def reason_code(self) -> str:
+        """The reason as a key of the page text (directory.reason_<code>)."""
+        return REASONS.get(self.reason, "")
 
 
 def sync_directory(session: Session, directory: Directory, *, actor: User | None, dry_run: bool) -> list[SyncChange]:
@@ -115,7 +125,7 @@ def sync_directory(session: Session, directory: Directory, *, actor: User | None
         if person is None or role is None:
             if user.is_active:
                 changes = accounts.change_user(session, user, active=False, actor=who, action="directory_sync")
-                reason = "gone from the directory or disabled there" if person is None else "in no mapped group"
+                reason = GONE if person is None else NO_GROUP
                 report.append(SyncChange(user.username, "disabled", changes, reason))
             continue
         if not user.is_active:

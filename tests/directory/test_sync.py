@@ -138,6 +138,7 @@ class TestSyncFromTheAdmin:
         assert response.status_code == 200
         rows = BeautifulSoup(response.text, "html.parser").select("tbody tr")
         assert [row.select("td")[0].text for row in rows] == ["zhao.lei"]
+        assert rows[0].select("td")[1].text == "停用 (已离开公司目录或在目录中被停用)"
         assert not users(app)["zhao.lei"].is_active
 
     def test_without_a_directory_the_sync_is_a_409(self, settings, make_actor):
