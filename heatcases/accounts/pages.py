@@ -68,8 +68,7 @@ def login(
     token = service.issue_token(session, user, kind="web", ttl=ttl)
     target = "/me/profile?msg=flash.choose_password" if user.must_change_password else safe_next(next)
     response = RedirectResponse(target, status_code=303)
-    if user.language in LANGUAGES:
-        response.set_cookie(LANG_COOKIE, user.language, max_age=365 * 24 * 3600, samesite="lax")
+    _remember_language(response, user.language)
     response.set_cookie(
         SESSION_COOKIE,
         token,
@@ -92,12 +91,17 @@ def logout(request: Request, session: SessionDep):
     return response
 
 
+def _remember_language(response, code: str | None) -> None:
+    """The page language in a cookie, for a year (an unknown code changes nothing)."""
+    if code in LANGUAGES:
+        response.set_cookie(LANG_COOKIE, code, max_age=365 * 24 * 3600, samesite="lax")
+
+
 @router.get("/lang/{code}")
 def switch_language(code: str, next: str = "/"):
     """Remember the page language in a cookie."""
     response = RedirectResponse(safe_next(next), status_code=303)
-    if code in LANGUAGES:
-        response.set_cookie(LANG_COOKIE, code, max_age=365 * 24 * 3600, samesite="lax")
+    _remember_language(response, code)
     return response
 
 
@@ -132,8 +136,7 @@ def save_profile(
         session.rollback()
         return _profile(request, user, error=_message(error, "profile."), status=422)
     response = RedirectResponse("/me/profile?msg=flash.profile_saved", status_code=303)
-    if user.language in LANGUAGES:
-        response.set_cookie(LANG_COOKIE, user.language, max_age=365 * 24 * 3600, samesite="lax")
+    _remember_language(response, user.language)
     return response
 
 
