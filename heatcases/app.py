@@ -16,7 +16,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from heatcases import db
 from heatcases.config import Settings
-from heatcases.errors import HeatcasesError, InvalidInput, NotAuthenticated, error_responses
+from heatcases.deps import MULTIPART_FORMS
+from heatcases.directory import service as directory_service
+from heatcases.errors import HeatcasesError, InvalidInput, NotAuthenticated, PasswordChangeRequired, error_responses
 from heatcases.i18n import translate
 from heatcases.metrics import rollup as _view_rollup  # its listener rolls up every counted view
 from heatcases.middleware import (
@@ -70,6 +72,8 @@ def install_error_handlers(app: FastAPI) -> None:
         if isinstance(error, NotAuthenticated) and not wants_json(request):
             target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
             return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+        if isinstance(error, PasswordChangeRequired) and not wants_json(request):
+            return RedirectResponse("/me/profile?msg=flash.choose_password", status_code=303)
         return _error_page(request, error.status_code, error.message_key)
 
     @app.exception_handler(RequestValidationError)
@@ -166,11 +170,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.read_engine = db.reader(engine)
     app.state.search = SearchService(settings, engine)
     synonyms_service.install(app.state.search, every=settings.synonyms_refresh_seconds)
+    # The company directory, when configured: sign-in for its people (the accounts' external login) and the sync.
+    app.state.directory = directory_service.directory_for(settings)
+    app.state.external_login = directory_service.DirectoryLogin(app.state.directory) if app.state.directory else None
 
     from heatcases.accounts import api as accounts_api
     from heatcases.accounts import pages as accounts_pages
     from heatcases.cases import api as cases_api
     from heatcases.cases import pages as cases_pages
+    from heatcases.directory import api as directory_api
+    from heatcases.directory import pages as directory_pages
     from heatcases.health import api as health_api
     from heatcases.metrics import api as metrics_api
     from heatcases.metrics import pages as metrics_pages
@@ -181,10 +190,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(health_api.router)
     app.include_router(accounts_api.router)
+    app.include_router(directory_api.router)
     app.include_router(cases_api.router)
     app.include_router(synonyms_api.router)
     app.include_router(search_api.router)
     app.include_router(metrics_api.router)
+    app.include_router(directory_pages.router)  # before accounts': /admin/users/import is not a /admin/users/{username}
     app.include_router(accounts_pages.router)
     app.include_router(cases_pages.router)
     app.include_router(search_pages.router)
@@ -201,7 +212,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         cookie_name="heat_csrf",
         cookie_secure=settings.cookie_secure,
         always_protect={"/login"},
-        skip_if_scope=lambda scope: is_api_path(scope["path"]),  # the API takes bearer tokens, not cookies
+        # the API takes bearer tokens, not cookies; multipart forms are checked by deps.multipart_csrf
+        skip_if_scope=lambda scope: is_api_path(scope["path"]) or scope["path"] in MULTIPART_FORMS,
         send_csrf_failed=_csrf_failed,
     )
     app.add_middleware(SecurityHeadersMiddleware)

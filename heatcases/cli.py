@@ -28,6 +28,8 @@ index_app = typer.Typer(help="This server's search index.", no_args_is_help=True
 app.add_typer(user_app, name="user")
 app.add_typer(team_app, name="team")
 app.add_typer(index_app, name="index")
+directory_app = typer.Typer(help="The company directory (LDAP / Active Directory).", no_args_is_help=True)
+app.add_typer(directory_app, name="directory")
 
 KEEP_ALIVE_SECONDS = 75  # as nginx's default keepalive_timeout
 
@@ -149,6 +151,68 @@ def user_reset_password(
         except HeatcasesError as error:
             _fail(error)
         out.print(f"password of {username} changed")
+
+
+@user_app.command("import")
+def user_import(
+    file: Annotated[Path, typer.Argument(help="a .csv or .xlsx roster: username, display_name, role, team")],
+) -> None:
+    """Import a roster: new people get a one-time password (printed here, once), changed rows update people.
+
+    Every row is checked first; with any problem nothing is written and each is listed as `line N: field:
+    reason` (exit 1). Importing the same file again changes nothing."""
+    from heatcases.directory import roster
+
+    try:
+        data = file.read_bytes()
+    except OSError as error:
+        err.print(f"[red]error:[/red] cannot read {file}: {error.strerror}")
+        raise typer.Exit(2) from None
+    with _session() as session:
+        report = roster.import_roster(session, file.name, data, actor=None)
+    if not report.ok:
+        for problem in report.errors:
+            err.print(problem, markup=False, highlight=False)
+        err.print(f"[red]nothing imported:[/red] {len(report.errors)} problem(s)")
+        raise typer.Exit(1)
+    if report.created:
+        table = Table("username", "one-time password", title="new accounts: give each person their password")
+        for username, password in report.created:
+            table.add_row(username, password)
+        out.print(table)
+    for username in report.updated:
+        out.print(f"updated {username}", markup=False, highlight=False)
+    out.print(f"{len(report.created)} created, {len(report.updated)} updated, {report.unchanged} unchanged")
+
+
+@directory_app.command("sync")
+def directory_sync(
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="only print what would change")] = False,
+) -> None:
+    """Bring directory accounts in step with the directory: roles, teams and names; disable (and end the
+    sessions of) people gone from it, disabled there or in no mapped group. Prints every change."""
+    from heatcases.directory import service as directory_service
+    from heatcases.directory.ldap import DirectoryUnavailable
+
+    settings = _settings()
+    directory = directory_service.directory_for(settings)
+    if directory is None:
+        err.print(
+            "[red]error:[/red] no directory is configured (set HEATCASES_LDAP_URL and the other HEATCASES_LDAP_*)"
+        )
+        raise typer.Exit(2)
+    with _session() as session:
+        try:
+            changes = directory_service.sync_directory(session, directory, actor=None, dry_run=dry_run)
+        except DirectoryUnavailable as error:
+            err.print(f"[red]error:[/red] {error.detail}; nothing changed")
+            raise typer.Exit(1) from None
+    for change in changes:
+        detail = ", ".join(f"{name} {before!r} -> {after!r}" for name, (before, after) in change.changes.items())
+        why = f" ({change.reason})" if change.reason else ""
+        out.print(f"{change.action} {change.username}{why}: {detail}", markup=False, highlight=False)
+    prefix = "would change" if dry_run else "changed"
+    out.print(f"{prefix} {len(changes)} account(s)" + (" (dry run: nothing written)" if dry_run else ""))
 
 
 @team_app.command("add")

@@ -64,6 +64,33 @@ class Settings(BaseSettings):
         5, ge=0, description="GET /readyz says ready while the changes not yet in the search index are this young."
     )
 
+    # The company directory (LDAP / Active Directory): empty URL = local accounts only. See README, "Directory".
+    ldap_url: str = Field(
+        "", description="ldap://host:389 or ldaps://host:636; several, space-separated, are tried in turn."
+    )
+    ldap_start_tls: bool = Field(False, description="Upgrade an ldap:// connection with StartTLS before binding.")
+    ldap_ca_file: str = Field("", description="CA certificate (PEM) that the directory's certificate must chain to.")
+    ldap_bind_dn: str = Field("", description="The service account the server searches with; empty: anonymous.")
+    ldap_bind_password: str = Field("", description="The service account's password (never logged).")
+    ldap_user_base: str = Field("", description="Where people are searched, e.g. ou=people,dc=example,dc=org.")
+    ldap_user_filter: str = Field("(objectClass=person)", description="Which entries are people who may sign in.")
+    ldap_disabled_filter: str = Field(
+        "", description="Entries this filter matches are disabled accounts, e.g. AD's userAccountControl bit 2."
+    )
+    ldap_username_attribute: str = Field("uid", description="The attribute people type as their username.")
+    ldap_display_name_attribute: str = Field("displayName", description="The attribute with a person's name.")
+    ldap_team_attribute: str = Field("departmentNumber", description="The attribute whose value is the team.")
+    ldap_group_base: str = Field(
+        "", description="Search groups (member=the person) under this base; empty: read the person's memberOf."
+    )
+    ldap_admin_group: str = Field("", description="DN of the directory group whose members are admins.")
+    ldap_supervisor_group: str = Field("", description="DN of the group whose members are supervisors.")
+    ldap_agent_group: str = Field("", description="DN of the group whose members are agents.")
+    ldap_trainee_group: str = Field("", description="DN of the group whose members are trainees.")
+    ldap_timeout_seconds: float = Field(
+        5, gt=0, le=60, description="Connecting to and each answer from the directory: an error after this long."
+    )
+
     @field_validator("timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:

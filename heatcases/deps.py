@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Annotated
 
 from fastapi import Depends, Request
+from itsdangerous import BadSignature, URLSafeSerializer
 from sqlmodel import Session
 
 from heatcases import db
 from heatcases.accounts import service as accounts
 from heatcases.config import Settings
-from heatcases.errors import NotAuthenticated, PermissionDenied
+from heatcases.errors import NotAuthenticated, PasswordChangeRequired, PermissionDenied
 from heatcases.models import User
 from heatcases.vocab import AUTHOR_ROLES, REVIEWER_ROLES
 
 SESSION_COOKIE = "heat_session"
+CSRF_COOKIE = "heat_csrf"
+# Forms with a file (multipart): asgi-csrf 0.11 cannot read those with the python-multipart FastAPI needs now, so
+# it lets them through (app.py) and this dependency makes the same double-submit check: the form's csrftoken is
+# the signed token of the cookie.
+MULTIPART_FORMS = frozenset({"/admin/users/import"})
 
 
 def get_settings(request: Request) -> Settings:
@@ -54,6 +61,15 @@ def _end_lookup(session: Session) -> None:
     session.commit()
 
 
+# What a person who signed in with a one-time password may do before choosing their own password.
+PASSWORD_CHANGE_PATHS = frozenset({"/api/me", "/api/me/password", "/api/auth/token", "/me/profile", "/me/password"})
+
+
+def _must_choose_password(request: Request, user: User) -> None:
+    if user.must_change_password and request.url.path not in PASSWORD_CHANGE_PATHS:
+        raise PasswordChangeRequired("choose your own password first (POST /api/me/password)")
+
+
 def api_user(request: Request, session: SessionDep) -> User:
     """The user of a valid bearer token; 401 otherwise."""
     token = bearer_token(request)
@@ -62,6 +78,7 @@ def api_user(request: Request, session: SessionDep) -> User:
     _end_lookup(session)
     if user is None:
         raise NotAuthenticated("a valid bearer token is required")
+    _must_choose_password(request, user)
     return user
 
 
@@ -74,10 +91,12 @@ def optional_page_user(request: Request, session: SessionDep) -> User | None:
     return user
 
 
-def page_user(user: Annotated[User | None, Depends(optional_page_user)]) -> User:
-    """The logged-in user of a page; anonymous visitors are sent to the login page."""
+def page_user(request: Request, user: Annotated[User | None, Depends(optional_page_user)]) -> User:
+    """The logged-in user of a page; anonymous visitors are sent to the login page, people who must choose
+    their own password to their profile."""
     if user is None:
         raise NotAuthenticated("login required")
+    _must_choose_password(request, user)
     return user
 
 
@@ -120,5 +139,27 @@ ReviewerPageUser = Annotated[User, Depends(reviewer_page_user)]
 AdminPageUser = Annotated[User, Depends(admin_page_user)]
 
 
+def admin_api_user(user: ApiUser) -> User:
+    return require_role(user, frozenset({"admin"}))
+
+
+AdminApiUser = Annotated[User, Depends(admin_api_user)]
+
+
 def session_ttl(settings: Settings) -> timedelta:
     return timedelta(hours=settings.session_ttl_hours)
+
+
+async def multipart_csrf(request: Request) -> None:
+    """Refuse (403, the CSRF message) a multipart form whose csrftoken is not its CSRF cookie's signed token."""
+    cookie = request.cookies.get(CSRF_COOKIE, "")
+    token = (await request.form()).get("csrftoken")
+    try:
+        URLSafeSerializer(request.app.state.settings.secret_key).loads(cookie, "csrftoken")
+    except BadSignature:
+        raise PermissionDenied("CSRF check failed", message_key="error.csrf") from None
+    if not isinstance(token, str) or not secrets.compare_digest(token, cookie):
+        raise PermissionDenied("CSRF check failed", message_key="error.csrf")
+
+
+MultipartCsrf = Depends(multipart_csrf)

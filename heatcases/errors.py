@@ -27,6 +27,12 @@ class PermissionDenied(HeatcasesError):
     message_key = "error.403"
 
 
+class PasswordChangeRequired(PermissionDenied):
+    """A person signed in with a one-time password: they choose their own before anything else."""
+
+    message_key = "profile.must_change"
+
+
 class NotFound(HeatcasesError):
     status_code = 404
     message_key = "error.404"

@@ -29,8 +29,30 @@ class User(SQLModel, table=True):
     is_active: bool = Field(default=True)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
+    # "local" (a password kept here) or "directory" (signs in with the company directory, which owns
+    # their role, team and name; password_hash is then unusable).
+    source: str = Field(default="local", max_length=10, index=True)
+    must_change_password: bool = Field(default=False)  # a one-time password from a roster import
+    language: str | None = Field(default=None, max_length=5)  # chosen on the profile page; None: the site's
 
     team: Optional[Team] = Relationship(sa_relationship_kwargs={"lazy": "joined"})
+
+
+class UserChange(SQLModel, table=True):
+    """One recorded change to an account or a team: who (None: the directory sync or the command line,
+    named in ``actor_name``), what, to whom, when."""
+
+    __tablename__ = "user_change"
+
+    id: int | None = Field(default=None, primary_key=True)
+    actor_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("app_user.id", ondelete="SET NULL"), nullable=True)
+    )
+    actor_name: str = Field(max_length=40)
+    action: str = Field(max_length=30)
+    target: str = Field(max_length=60, index=True)
+    detail: dict = Field(default_factory=dict, sa_type=JSON)
+    created_at: datetime = Field(default_factory=utcnow, index=True)
 
 
 class AuthToken(SQLModel, table=True):

@@ -31,10 +31,14 @@ EVERYONE_PAGE = expect(LOGIN, 200, 200, 200, 200, 200)
 SUPERVISORS_PAGE = expect(LOGIN, 403, 403, 403, 200, 200)
 AUTHORS_PAGE = expect(LOGIN, 403, 200, 200, 200, 200)
 SUPERVISORS_FORM = expect(LOGIN, 403, 403, 403, 303, 303)
+ADMINS_API = expect(401, 403, 403, 403, 403, 200)
+ADMINS_PAGE = expect(LOGIN, 403, 403, 403, 403, 200)
 REVIEW = {"decision": "approve", "comment": "好案例"}
 CREDENTIALS = "credentials"  # the caller's own username and password (anonymous: a wrong one)
 NEW_GROUP = "new synonym group"  # words no group has yet (API body or form)
 NEW_PIN = "new pin"  # a query no pin has yet and an approved case (API body or form)
+NEW_PASSWORD = "new password"  # the caller's own password and a new one (API body or form)
+BULK = "bulk"  # move the other agent to a team (API body or form)
 
 # (method, path, which case, JSON body, expected status per role). A case state ("pending", "approved",
 # "rejected", "featured", "archived") means a fresh case in that state written by `author` for every
@@ -90,6 +94,15 @@ API = [
     # a load balancer's checks: anyone, logged in or not
     ("GET", "/healthz", None, None, expect(200, 200, 200, 200, 200, 200)),
     ("GET", "/readyz", None, None, expect(200, 200, 200, 200, 200, 200)),
+    ("PATCH", "/api/me", None, {"language": "en"}, EVERYONE_API),
+    ("POST", "/api/me/password", None, NEW_PASSWORD, expect(401, 204, 204, 204, 204, 204)),
+    ("GET", "/api/admin/users", None, None, ADMINS_API),
+    ("POST", "/api/admin/users/bulk", None, BULK, ADMINS_API),
+    ("GET", "/api/admin/teams", None, None, ADMINS_API),
+    ("GET", "/api/admin/changes", None, None, ADMINS_API),
+    # Without a file the admin's import is a 422; without a directory configured the admin's sync is a 409.
+    ("POST", "/api/admin/users/import", None, None, expect(401, 403, 403, 403, 403, 422)),
+    ("POST", "/api/admin/directory/sync", None, None, expect(401, 403, 403, 403, 403, 409)),
 ]
 
 # (path, which case, expected per role) for GET pages.
@@ -118,6 +131,9 @@ PAGES = [
     ("/cases/{case_id}/edit", "approved", expect(LOGIN, 403, 409, 403, 403, 403)),
     ("/cases/{case_id}/readers", "pending", SUPERVISORS_PAGE),
     ("/cases/{case_id}/readers", "approved", SUPERVISORS_PAGE),
+    ("/me/profile", None, EVERYONE_PAGE),
+    ("/admin/teams", None, ADMINS_PAGE),
+    ("/admin/changes", None, ADMINS_PAGE),
 ]
 
 
@@ -155,6 +171,11 @@ FORMS = [
     ("/synonyms/groups/{group_id}/remove", None, {}, SUPERVISORS_FORM),
     ("/synonyms/pins", None, NEW_PIN, SUPERVISORS_FORM),
     ("/synonyms/pins/{pin_id}/remove", None, {}, SUPERVISORS_FORM),
+    ("/me/profile", None, {"language": "zh"}, expect(LOGIN, 303, 303, 303, 303, 303)),
+    ("/me/password", None, NEW_PASSWORD, expect(LOGIN, 303, 303, 303, 303, 303)),
+    ("/admin/users/bulk", None, BULK, expect(LOGIN, 403, 403, 403, 403, 303)),
+    ("/admin/users/import", None, {}, expect(LOGIN, 403, 403, 403, 403, 422)),  # no file: 422
+    ("/admin/directory/sync", None, {}, expect(LOGIN, 403, 403, 403, 403, 409)),  # no directory: 409
 ]  # fmt: skip
 
 
@@ -235,6 +256,10 @@ def api_body(body, actors, role: str):
         return {"words": new_words()}
     if body == NEW_PIN:
         return new_pin(actors)
+    if body == NEW_PASSWORD:
+        return {"current_password": PASSWORD, "new_password": "Harbour-lantern-42"}
+    if body == BULK:
+        return {"usernames": [actors["other_agent"].username], "action": "team", "value": "二组"}
     return body
 
 
@@ -247,6 +272,14 @@ def form_fields(form, actors, role: str) -> dict:
     if form == NEW_PIN:
         pin = new_pin(actors)
         return {"query": pin["query"], "case": str(pin["case_id"])}
+    if form == NEW_PASSWORD:
+        return {
+            "current_password": PASSWORD,
+            "new_password": "Harbour-lantern-42",
+            "confirm_password": "Harbour-lantern-42",
+        }
+    if form == BULK:
+        return {"action": "team", "value": "二组", "user": actors["other_agent"].username}
     return form
 
 

@@ -1,15 +1,25 @@
-"""Account pages: login, logout, language switch, user management for admins."""
+"""Account pages: login, logout, language switch, one's profile, user administration for admins."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse
 
-from heatcases.accounts import service
-from heatcases.deps import SESSION_COOKIE, AdminPageUser, OptionalPageUser, SessionDep, SettingsDep, session_ttl
-from heatcases.errors import Conflict, InvalidInput
+from heatcases.accounts import admin as user_admin
+from heatcases.accounts import audit, service
+from heatcases.accounts.deps import PageNumber, UserFilterDep
+from heatcases.deps import (
+    SESSION_COOKIE,
+    AdminPageUser,
+    OptionalPageUser,
+    PageUser,
+    SessionDep,
+    SettingsDep,
+    session_ttl,
+)
+from heatcases.errors import Conflict, HeatcasesError, InvalidInput, PermissionDenied
 from heatcases.i18n import LANGUAGES
 from heatcases.templating import LANG_COOKIE, render, safe_next
 
@@ -42,17 +52,23 @@ def login(
             password=password,
             client_ip=request.client.host if request.client else "",
             policy=service.LoginPolicy.from_settings(settings),
+            external=request.app.state.external_login,
         )
     except service.LoginThrottled as refusal:
         context = {**context, "failed": False, "throttled_minutes": refusal.minutes}
         response = render(request, "accounts/login.html", context, status_code=429)
         response.headers["Retry-After"] = str(refusal.retry_after)
         return response
+    except HeatcasesError as refusal:  # the directory is down, or gives this person no role here
+        context = {**context, "failed": False, "refusal": refusal.message_key}
+        return render(request, "accounts/login.html", context, status_code=refusal.status_code)
     if user is None:
         return render(request, "accounts/login.html", context, status_code=401)
     ttl = session_ttl(settings)
     token = service.issue_token(session, user, kind="web", ttl=ttl)
-    response = RedirectResponse(safe_next(next), status_code=303)
+    target = "/me/profile?msg=flash.choose_password" if user.must_change_password else safe_next(next)
+    response = RedirectResponse(target, status_code=303)
+    _remember_language(response, user.language)
     response.set_cookie(
         SESSION_COOKIE,
         token,
@@ -75,27 +91,114 @@ def logout(request: Request, session: SessionDep):
     return response
 
 
+def _remember_language(response, code: str | None) -> None:
+    """The page language in a cookie, for a year (an unknown code changes nothing)."""
+    if code in LANGUAGES:
+        response.set_cookie(LANG_COOKIE, code, max_age=365 * 24 * 3600, samesite="lax")
+
+
 @router.get("/lang/{code}")
 def switch_language(code: str, next: str = "/"):
     """Remember the page language in a cookie."""
     response = RedirectResponse(safe_next(next), status_code=303)
-    if code in LANGUAGES:
-        response.set_cookie(LANG_COOKIE, code, max_age=365 * 24 * 3600, samesite="lax")
+    _remember_language(response, code)
     return response
 
 
+# --- one's profile ---------------------------------------------------------------------------------
+
+
+@router.get("/me/profile")
+def profile_page(request: Request, user: PageUser):
+    """One's role and team, language, display name and (local accounts) password."""
+    return _profile(request, user)
+
+
+def _profile(request: Request, user, *, error: str | None = None, status: int = 200):
+    context = {"error": error, "directory_account": user.source == "directory"}
+    return render(request, "accounts/profile.html", context, status_code=status)
+
+
+@router.post("/me/profile")
+def save_profile(
+    request: Request,
+    user: PageUser,
+    session: SessionDep,
+    language: Annotated[str, Form(max_length=5)] = "",
+    display_name: Annotated[str | None, Form(max_length=200)] = None,
+):
+    """Save one's language (and a local account's display name)."""
+    try:
+        service.update_profile(
+            session, user, language=language or None, display_name=display_name.strip() if display_name else None
+        )
+    except InvalidInput as error:
+        session.rollback()
+        return _profile(request, user, error=_message(error, "profile."), status=422)
+    response = RedirectResponse("/me/profile?msg=flash.profile_saved", status_code=303)
+    _remember_language(response, user.language)
+    return response
+
+
+@router.post("/me/password")
+def change_password(
+    request: Request,
+    user: PageUser,
+    session: SessionDep,
+    current_password: Annotated[str, Form(max_length=1000)] = "",
+    new_password: Annotated[str, Form(max_length=1000)] = "",
+    confirm_password: Annotated[str, Form(max_length=1000)] = "",
+):
+    """Change one's own password with the current one; one's other sessions and tokens end."""
+    if new_password != confirm_password:
+        return _profile(request, user, error="profile.password_mismatch", status=422)
+    try:
+        service.change_own_password(
+            session, user, current=current_password, new=new_password, keep_token=request.cookies.get(SESSION_COOKIE)
+        )
+    except (InvalidInput, PermissionDenied) as error:
+        session.rollback()
+        return _profile(request, user, error=_message(error, "profile."), status=error.status_code)
+    return RedirectResponse("/me/profile?msg=flash.password_changed", status_code=303)
+
+
+def _message(error: HeatcasesError, prefix: str) -> str:
+    return error.message_key if error.message_key.startswith(prefix) else "error.422"
+
+
+# --- user administration (admins) ------------------------------------------------------------------------
+
+PER_PAGE = 50
+
+
 @router.get("/admin/users")
-def users_page(request: Request, admin: AdminPageUser, session: SessionDep):
-    """Admins: every user, with forms to add, disable and reset passwords."""
-    return _users_page(request, session)
+def users_page(request: Request, admin: AdminPageUser, session: SessionDep, where: UserFilterDep, page: PageNumber = 1):
+    """Admins: users found by name, filtered by role, team and status, a page at a time, with bulk actions."""
+    return _users_page(request, session, where, page)
 
 
-def _users_page(request: Request, session, *, error: str | None = None, form: dict | None = None, status: int = 200):
+def _users_page(
+    request: Request,
+    session,
+    where: user_admin.UserFilter | None = None,
+    page: int = 1,
+    *,
+    error: str | None = None,
+    form: dict | None = None,
+    status: int = 200,
+):
+    where = where or user_admin.UserFilter()
+    total, users = user_admin.search_users(session, where, page=page, per_page=PER_PAGE)
     context = {
-        "users": service.list_users(session),
+        "users": users,
+        "total": total,
+        "page": page,
+        "pages": max(1, -(-total // PER_PAGE)),
+        "where": where,
         "teams": service.list_teams(session),
         "error": error,
         "form": form or {},
+        "directory_configured": request.app.state.directory is not None,
     }
     return render(request, "accounts/users.html", context, status_code=status)
 
@@ -120,6 +223,7 @@ def add_user(
             role=role,
             team=team.strip() or None,
             display_name=display_name.strip() or None,
+            actor=admin,
         )
     except (InvalidInput, Conflict) as error:
         session.rollback()
@@ -139,6 +243,28 @@ def add_user(
             request, session, error=key, form=form, status=422 if isinstance(error, InvalidInput) else 409
         )
     return RedirectResponse("/admin/users?msg=flash.user_saved", status_code=303)
+
+
+@router.post("/admin/users/bulk")
+def bulk_change(
+    request: Request,
+    admin: AdminPageUser,
+    session: SessionDep,
+    action: Annotated[str, Form(max_length=20)] = "",
+    value: Annotated[str, Form(max_length=200)] = "",
+    role_value: Annotated[str, Form(max_length=20)] = "",
+    back: Annotated[str, Form(max_length=2000)] = "/admin/users",
+    user: Annotated[list[str], Form(max_length=1000)] = [],
+):
+    """Move the ticked users to a team, give them a role, disable or enable them."""
+    try:
+        user_admin.bulk_change(session, admin, user, action, role_value if action == "role" else value.strip())
+    except (InvalidInput, PermissionDenied) as error:
+        session.rollback()
+        key = error.message_key if error.message_key.startswith(("users.", "admin.")) else "error.422"
+        return _users_page(request, session, error=key, status=error.status_code)
+    back = safe_next(back) if back.startswith("/admin/users") else "/admin/users"
+    return RedirectResponse(back + ("&" if "?" in back else "?") + "msg=flash.users_changed", status_code=303)
 
 
 @router.post("/admin/users/{username}")
@@ -163,9 +289,37 @@ def change_user(
             active=None if active is None else active == "1",
             role=role or None,
             team=team,
+            actor=admin,
         )
     except InvalidInput as error:
         session.rollback()
         key = error.message_key if error.message_key.startswith("user.") else "error.422"
         return _users_page(request, session, error=key, status=422)
     return RedirectResponse("/admin/users?msg=flash.user_saved", status_code=303)
+
+
+@router.get("/admin/teams")
+def teams_page(request: Request, admin: AdminPageUser, session: SessionDep):
+    """Admins: every team with its members and their roles."""
+    teams, no_team = user_admin.team_overview(session)
+    return render(request, "accounts/teams.html", {"teams": teams, "no_team": no_team})
+
+
+@router.get("/admin/changes")
+def changes_page(
+    request: Request,
+    admin: AdminPageUser,
+    session: SessionDep,
+    target: Annotated[str, Query(max_length=60)] = "",
+    page: PageNumber = 1,
+):
+    """Admins: who changed which account or team, and when."""
+    total, changes = audit.list_changes(session, page=page, per_page=PER_PAGE, target=target or None)
+    context = {
+        "changes": changes,
+        "total": total,
+        "page": page,
+        "pages": max(1, -(-total // PER_PAGE)),
+        "target": target,
+    }
+    return render(request, "accounts/changes.html", context)

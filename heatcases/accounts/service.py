@@ -9,15 +9,18 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, func, literal_column, text, union_all, update
 from sqlmodel import Session, select
 
+from heatcases.accounts import audit, passwords
 from heatcases.config import Settings
 from heatcases.db import utcnow
-from heatcases.errors import Conflict, HeatcasesError, InvalidInput, NotFound
+from heatcases.errors import Conflict, HeatcasesError, InvalidInput, NotFound, PermissionDenied
+from heatcases.i18n import LANGUAGES
 from heatcases.models import AuthToken, LoginFailure, Team, User
 from heatcases.vocab import ROLE_CODES
 
@@ -78,13 +81,21 @@ def create_user(
     role: str,
     team: str | None = None,
     display_name: str | None = None,
+    actor: User | str | None = None,
+    commit: bool = True,
+    password_hash: str | None = None,
+    must_change_password: bool = False,
+    source: str = "local",
 ) -> User:
-    """Create a user (and its team when new); raises Conflict if the username is taken."""
-    if not USERNAME_RE.match(username):
-        raise InvalidInput("username", "2-40 letters, digits, '.', '_' or '-', starting with a letter or digit")
-    if role not in ROLE_CODES:
-        raise InvalidInput("role", f"must be one of {', '.join(ROLE_CODES)}")
-    _check_password_rules(password)
+    """Create a user (and its team when new); raises Conflict if the username is taken.
+
+    ``password_hash`` replaces ``password`` for accounts whose password is made elsewhere (a one-time
+    password, or none: the directory's); ``commit=False`` leaves the transaction to the caller."""
+    check_username(username)
+    check_role(role)
+    if password_hash is None:
+        _check_password_rules(password)
+        password_hash = hash_password(password)
     display_name = _clean_name("display_name", display_name or username)
     if session.exec(select(User).where(User.username == username)).first():
         raise Conflict(f"user {username!r} already exists")
@@ -93,12 +104,27 @@ def create_user(
         display_name=display_name,
         role=role,
         team_id=get_or_create_team(session, team).id if team else None,
-        password_hash=hash_password(password),
+        password_hash=password_hash,
+        must_change_password=must_change_password,
+        source=source,
     )
     session.add(user)
-    session.commit()
-    session.refresh(user)
+    session.flush()
+    audit.record(session, actor, "user_created", username, {"role": role, "team": team, "source": source})
+    if commit:
+        session.commit()
+        session.refresh(user)
     return user
+
+
+def check_username(username: str) -> None:
+    if not USERNAME_RE.match(username):
+        raise InvalidInput("username", "2-40 letters, digits, '.', '_' or '-', starting with a letter or digit")
+
+
+def check_role(role: str) -> None:
+    if role not in ROLE_CODES:
+        raise InvalidInput("role", f"must be one of {', '.join(ROLE_CODES)}")
 
 
 def get_user(session: Session, username: str) -> User:
@@ -132,46 +158,131 @@ def update_user(
     team: str | None = None,
     display_name: str | None = None,
     active: bool | None = None,
+    actor: User | str | None = None,
 ) -> User:
     """Change a user; a new password or deactivation also ends their sessions and tokens."""
     user = get_user(session, username)
-    end_sessions = False
     if password is not None:
+        if user.source != "local":
+            raise InvalidInput("password", "a directory account signs in with the company directory's password")
         _check_password_rules(password)
         user.password_hash = hash_password(password)
-        end_sessions = True
-    if role is not None:
-        if role not in ROLE_CODES:
-            raise InvalidInput("role", f"must be one of {', '.join(ROLE_CODES)}")
-        user.role = role
-    if team is not None:
-        user.team_id = get_or_create_team(session, team).id if team.strip() else None
-    if display_name is not None:
-        user.display_name = _clean_name("display_name", display_name)
-    if active is not None:
-        user.is_active = active
-        end_sessions = end_sessions or not active
-    user.updated_at = utcnow()
-    session.add(user)
-    if end_sessions:
+        user.must_change_password = False
+        user.updated_at = utcnow()
+        session.add(user)
         _revoke_all(session, user.id)
+        audit.record(session, actor, "password_reset", user.username)
+    change_user(session, user, role=role, team=team, display_name=display_name, active=active, actor=actor)
     session.commit()
     session.refresh(user)
     return user
 
 
-def authenticate(session: Session, username: str, password: str) -> User | None:
-    """The active user with these credentials, or None; as slow for unknown users as for known ones."""
+def change_user(
+    session: Session,
+    user: User,
+    *,
+    role: str | None = None,
+    team: str | None = None,
+    display_name: str | None = None,
+    active: bool | None = None,
+    actor: User | str | None = None,
+    action: str = "user_changed",
+) -> dict:
+    """Change what differs (None: keep; team "": none), record it, and end the user's sessions and tokens
+    when disabled; in the caller's transaction. Returns the changes as {field: [before, after]}."""
+    changes: dict = {}
+    if role is not None and role != user.role:
+        check_role(role)
+        changes["role"] = [user.role, role]
+        user.role = role
+    if team is not None:
+        before = user.team.name if user.team else None
+        new_team = get_or_create_team(session, team) if team.strip() else None
+        if (new_team.name if new_team else None) != before:
+            changes["team"] = [before, new_team.name if new_team else None]
+            user.team_id = new_team.id if new_team else None
+            user.team = new_team
+    if display_name is not None:
+        display_name = _clean_name("display_name", display_name)
+        if display_name != user.display_name:
+            changes["display_name"] = [user.display_name, display_name]
+            user.display_name = display_name
+    if active is not None and active != user.is_active:
+        changes["active"] = [user.is_active, active]
+        user.is_active = active
+        if not active:
+            _revoke_all(session, user.id)
+    if changes:
+        user.updated_at = utcnow()
+        session.add(user)
+        audit.record(session, actor, action, user.username, changes)
+    return changes
+
+
+def change_own_password(session: Session, user: User, *, current: str, new: str, keep_token: str | None) -> None:
+    """A local account's own password change: the current password, then the new one's rules; every other
+    session and token of the person ends (``keep_token``, the one in use, stays)."""
+    if user.source != "local":
+        raise PermissionDenied("a directory account's password is changed in the company directory")
+    try:
+        _hasher.verify(user.password_hash, current)
+    except (VerificationError, InvalidHashError):
+        raise InvalidInput("current_password", "is not right", message_key="profile.current_wrong") from None
+    if new == current:
+        raise InvalidInput("new_password", "must differ from the current one", message_key="profile.password_same")
+    passwords.check_chosen_password(new, username=user.username, display_name=user.display_name)
+    user.password_hash = hash_password(new)
+    user.must_change_password = False
+    user.updated_at = utcnow()
+    session.add(user)
+    _revoke_all(session, user.id, keep=keep_token)
+    audit.record(session, user, "password_changed", user.username)
+    session.commit()
+
+
+def update_profile(
+    session: Session, user: User, *, language: str | None = None, display_name: str | None = None
+) -> User:
+    """A person's own settings: the page language, and (local accounts) their display name."""
+    if language is not None:
+        if language not in LANGUAGES:
+            raise InvalidInput("language", f"must be one of {', '.join(LANGUAGES)}")
+        user.language = language
+    if display_name is not None and display_name != user.display_name:
+        if user.source != "local":
+            raise InvalidInput(
+                "display_name", "comes from the company directory", message_key="profile.name_from_directory"
+            )
+        change_user(session, user, display_name=display_name, actor=user)
+    session.add(user)
+    session.commit()
+    return user
+
+
+class ExternalLogin(Protocol):
+    """Another place that checks passwords (the company directory: heatcases.directory.service)."""
+
+    def sign_in(self, session: Session, username: str, password: str) -> User | None: ...
+
+
+def authenticate(session: Session, username: str, password: str, external: ExternalLogin | None = None) -> User | None:
+    """The active user with these credentials, or None; as slow for unknown users as for known ones.
+
+    Local accounts are checked here, first, so a local admin signs in while the directory is down; a username
+    unknown here, or a directory account, is checked by ``external`` when there is one."""
     if "\x00" in username or len(username) > 200:
         username = ""  # cannot exist; still verify below so the answer takes as long
     user = session.exec(select(User).where(User.username == username)).first()
+    if external is not None and username and (user is None or user.source == "directory"):
+        return external.sign_in(session, username, password)
     try:
-        _hasher.verify(user.password_hash if user else _dummy_hash(), password)
+        _hasher.verify(user.password_hash if user and user.source == "local" else _dummy_hash(), password)
     except (VerificationError, InvalidHashError):
         return None
-    if user is None or not user.is_active:
+    if user is None or not user.is_active or user.source != "local":
         return None
-    if _hasher.check_needs_rehash(user.password_hash):
+    if _hasher.check_needs_rehash(user.password_hash) and not user.must_change_password:
         user.password_hash = hash_password(password)
         session.add(user)
         session.commit()
@@ -225,7 +336,15 @@ class LoginThrottled(HeatcasesError):
         return math.ceil(self.retry_after / 60)
 
 
-def log_in(session: Session, *, username: str, password: str, client_ip: str, policy: LoginPolicy) -> User | None:
+def log_in(
+    session: Session,
+    *,
+    username: str,
+    password: str,
+    client_ip: str,
+    policy: LoginPolicy,
+    external: ExternalLogin | None = None,
+) -> User | None:
     """The active user with these credentials, or None; raises LoginThrottled, before the password is
     looked at, while the username or the client address has too many recent failures.
 
@@ -233,10 +352,17 @@ def log_in(session: Session, *, username: str, password: str, client_ip: str, po
     failures; a failure stays recorded, and rows too old to matter are deleted.
     """
     if not policy.enabled:
-        return authenticate(session, username, password)
+        return authenticate(session, username, password, external)
     key = hmac.new(policy.secret.encode(), username.encode("utf-8", "replace"), hashlib.sha256).hexdigest()
-    _claim_attempt(session, key, (client_ip or "")[:64], policy)
-    user = authenticate(session, username, password)
+    attempt_id = _claim_attempt(session, key, (client_ip or "")[:64], policy)
+    try:
+        user = authenticate(session, username, password, external)
+    except HeatcasesError:
+        # The directory did not answer, or refused a person whose password it accepted: not a guess.
+        session.rollback()
+        session.execute(delete(LoginFailure).where(LoginFailure.id == attempt_id))
+        session.commit()
+        raise
     if user is not None:
         session.execute(delete(LoginFailure).where(LoginFailure.username_key == key))
     else:
@@ -245,7 +371,7 @@ def log_in(session: Session, *, username: str, password: str, client_ip: str, po
     return user
 
 
-def _claim_attempt(session: Session, key: str, client_ip: str, policy: LoginPolicy) -> None:
+def _claim_attempt(session: Session, key: str, client_ip: str, policy: LoginPolicy) -> int:
     """Record this attempt as a failure and refuse it when the failures before it lock the username or
     the address.
 
@@ -283,6 +409,7 @@ def _claim_attempt(session: Session, key: str, client_ip: str, policy: LoginPoli
         session.rollback()  # a refused attempt is not a failure: the lock ends on time
         raise LoginThrottled(max(1, math.ceil((until - now).total_seconds())))
     session.commit()
+    return attempt.id
 
 
 def _locked_until(failures: list[datetime], limit: int, policy: LoginPolicy) -> datetime | None:
@@ -333,9 +460,9 @@ def revoke_token(session: Session, token: str) -> None:
     session.commit()
 
 
-def _revoke_all(session: Session, user_id: int) -> None:
-    session.execute(
-        update(AuthToken)
-        .where(AuthToken.user_id == user_id, AuthToken.revoked_at.is_(None))
-        .values(revoked_at=utcnow())
-    )
+def _revoke_all(session: Session, user_id: int, *, keep: str | None = None) -> None:
+    """End every session and token of the user (but ``keep``, the one they are using)."""
+    query = update(AuthToken).where(AuthToken.user_id == user_id, AuthToken.revoked_at.is_(None))
+    if keep:
+        query = query.where(AuthToken.token_hash != _digest(keep))
+    session.execute(query.values(revoked_at=utcnow()))

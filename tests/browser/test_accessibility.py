@@ -41,6 +41,9 @@ PAGES = {
     "impact": ("agent_li", "/me/impact"),
     "progress": ("trainee_xu", "/me/progress"),
     "users": ("admin", "/admin/users"),
+    "teams": ("admin", "/admin/teams"),
+    "changes": ("admin", "/admin/changes"),
+    "profile": ("agent_li", "/me/profile"),
 }
 
 # Where the keyboard is and whether it shows: an outline or a box-shadow, on screen.

@@ -604,7 +604,16 @@ POSTS = {
     "/synonyms/groups/{group_id}/remove": ("supervisor", None, {}),
     "/synonyms/pins": ("supervisor", None, {"query": "改签", "case": "{approved}"}),  # the approved case's id
     "/synonyms/pins/{pin_id}/remove": ("supervisor", None, {}),
-}
+    "/me/profile": ("agent", None, {"language": "en"}),
+    "/me/password": ("agent", None, {"current_password": PASSWORD, "new_password": "Harbour-lantern-42",
+                                     "confirm_password": "Harbour-lantern-42"}),
+    "/admin/users/bulk": ("admin", None, {"action": "team", "value": "跨站组", "user": "agent_li"}),
+    "/admin/users/import": ("admin", None, {"file": ("r.csv", b"username,role\ncsrf_new,agent\n", "text/csv")}),
+    "/admin/directory/sync": ("admin", None, {}),
+}  # fmt: skip
+# Forms whose accepted post answers otherwise than 200 or 303 here: no directory is configured in these tests
+# (tests/directory/test_sync.py posts the sync with its token to a real directory).
+ACCEPTED = {"/admin/directory/sync": 409}
 
 
 def snapshot(engine) -> dict:
@@ -630,6 +639,8 @@ class TestCsrf:
         url = path.replace("{username}", "agent_li").replace("{case_id}", str(cases.get(state, 0)))
         url = url.replace("{group_id}", str(cases["group"])).replace("{pin_id}", str(cases["pin"]))
         form = {name: str(cases["approved"]) if value == "{approved}" else value for name, value in form.items()}
+        files = {name: value for name, value in form.items() if isinstance(value, tuple)} or None  # multipart
+        form = {name: value for name, value in form.items() if not isinstance(value, tuple)}
         if path.endswith("/draft/discard"):
             draft = {"title": "写了一半", "csrftoken": web.cookies.get("heat_csrf")}
             assert web.post(url.removesuffix("/discard"), data=draft).status_code == 200
@@ -637,13 +648,16 @@ class TestCsrf:
         assert other_sessions_token != web.cookies.get("heat_csrf")
         for attempt in ({}, {"csrftoken": ""}, {"csrftoken": other_sessions_token}):
             before = snapshot(app.state.engine)
-            refused = web.post(url, data={**form, **attempt})
+            refused = web.post(url, data={**form, **attempt}, files=files)
             assert refused.status_code == 403, (path, attempt)
             assert "页面已过期" in refused.text
             assert snapshot(app.state.engine) == before, (path, attempt)
         # The same post with the page's token goes through, so the 403 was the token's doing.
         before = snapshot(app.state.engine)
-        accepted = web.post(url, data={**form, "csrftoken": web.cookies.get("heat_csrf")})
+        accepted = web.post(url, data={**form, "csrftoken": web.cookies.get("heat_csrf")}, files=files)
+        if path in ACCEPTED:
+            assert accepted.status_code == ACCEPTED[path], (path, accepted.status_code)
+            return
         assert accepted.status_code in (200, 303), (path, accepted.status_code)
         assert snapshot(app.state.engine) != before, path
 
