@@ -33,7 +33,8 @@ OVERFLOW = """
   for (const box of boxes) {
     const outer = box.getBoundingClientRect();
     for (const el of box.querySelectorAll('*')) {
-      const wrap = el.closest('.table-wrap, .sr-only, .nav-inner');
+      if (el.closest('.sr-only')) continue;  // clipped to nothing: seen by no one
+      const wrap = el.closest('.table-wrap, .nav-inner');
       if (wrap && wrap !== el) continue;
       const r = el.getBoundingClientRect();
       if (!r.width || !r.height) continue;
