@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from heatcases.errors import NotFound
-from heatcases.metrics import reading, search_analytics, summary, top_cases, trend
+from heatcases.metrics import lessons, reading, search_analytics, summary, top_cases, trend
 from heatcases.metrics.periods import Period
 from heatcases.metrics.scope import Scope
 
@@ -102,6 +102,15 @@ def _progress(session, tz, period, scope) -> Table:
     return Table(header, [[getattr(row, key) for key in header] for row in rows])
 
 
+def _lesson_groups(attribute: str, key: str) -> Callable:
+    def build(session, tz, period, scope) -> Table:
+        groups = getattr(lessons.lesson_metrics(session, tz, period, scope), attribute)
+        header = [key, "lessons", "value_at_risk", "previous_lessons", "previous_value_at_risk", "change_pct"]
+        return Table(header, [[getattr(group, name) for name in header] for group in groups])
+
+    return build
+
+
 TABLES: dict[str, Callable[[Session, ZoneInfo, Period, Scope], Table]] = {
     "agents": _agents,
     "teams": _teams,
@@ -114,6 +123,10 @@ TABLES: dict[str, Callable[[Session, ZoneInfo, Period, Scope], Table]] = {
     "zero-result-queries": _queries("zero_results"),
     "top-cases": _top_cases,
     "progress": _progress,
+    "lessons-teams": _lesson_groups("by_team", "team"),
+    "lessons-business-lines": _lesson_groups("by_business_line", "business_line"),
+    "lessons-servqual": _lesson_groups("by_servqual", "servqual"),
+    "lessons-partners": _lesson_groups("by_partner", "partner"),
 }
 
 
