@@ -170,6 +170,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from heatcases.accounts import api as accounts_api
     from heatcases.accounts import pages as accounts_pages
     from heatcases.cases import api as cases_api
+    from heatcases.cases import lesson_pages
     from heatcases.cases import pages as cases_pages
     from heatcases.lessons import api as lessons_api
     from heatcases.lessons import pages as lessons_pages
@@ -187,6 +188,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(metrics_api.router)
     app.include_router(lessons_api.router)
     app.include_router(accounts_pages.router)
+    app.include_router(lesson_pages.router)
     app.include_router(cases_pages.router)
     app.include_router(search_pages.router)
     app.include_router(metrics_pages.router)

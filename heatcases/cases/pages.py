@@ -242,6 +242,8 @@ def _editable(session, case_id: int, user) -> Case:
 def edit_case_form(request: Request, case_id: CaseId, user: AuthorPageUser, session: SessionDep):
     """The form, filled in (or with the author's draft), for the author of a pending or rejected case."""
     case = _editable(session, case_id, user)
+    if case.kind == "lesson":  # a lesson has its own form
+        return RedirectResponse(f"/lessons/{case.id}/edit", status_code=303)
     draft = drafts.get_draft(session, user, drafts.slot_for(case.id))
     values = draft.fields if draft else service.to_public(case).model_dump(include=set(CASE_FIELDS))
     return _form(request, case=case, values=values, draft=draft)
@@ -332,8 +334,24 @@ def _case_page(request: Request, session, user, case, *, review_error: str | Non
         "can_review": service.is_reviewer(user),
         "can_edit": case.author_id == user.id and case.status in service.EDITABLE,
         "review_error": review_error,
+        "should_have_gone": _exemplars_of_missing_values(session, user, case),
     }
     return render(request, "cases/case.html", context, status_code=422 if review_error else 200)
+
+
+def _exemplars_of_missing_values(session, user, case) -> dict[str, list[Case]]:
+    """A lesson's "how it should have gone": per HEAT value it shows missing, a few exemplars of it (featured
+    first)."""
+    if case.kind != "lesson":
+        return {}
+    exemplars = {}
+    for tag in service.to_public(case).tags:
+        shown = []
+        for featured in (True, None):
+            filters = listing.CaseFilters(status="approved", archived=False, kind="exemplar", tags=[tag], featured=featured)
+            shown += [c for c in listing.find_cases(session, user, filters, limit=3) if c not in shown]
+        exemplars[tag] = shown[:3]
+    return exemplars
 
 
 def _back(next_url: str | None, case_id: CaseId, msg: str) -> RedirectResponse:

@@ -99,7 +99,8 @@ Body = Annotated[str, Field(max_length=BODY_MAX * 2), AfterValidator(_clean_body
 Tags = Annotated[list[Tag], Field(min_length=1, max_length=4), AfterValidator(_unique_tags)]
 Behaviors = Annotated[list[Behavior], Field(max_length=12), AfterValidator(_unique_behaviors)]
 # A lesson names the HEAT values whose absence it shows: none to four (an exemplar needs one at least).
-AnyTags = Annotated[list[Tag], Field(max_length=4, validate_default=True), AfterValidator(_unique_tags)]
+TagList = Annotated[list[Tag], Field(max_length=4), AfterValidator(_unique_tags)]
+AnyTags = Annotated[TagList, Field(validate_default=True)]
 LessonText = Annotated[str, Field(max_length=LESSON_MAX * 2), AfterValidator(_clean_lesson)]
 ServqualList = Annotated[list[Servqual], Field(min_length=1, max_length=5), AfterValidator(canonical_servqual)]
 Partner = Annotated[str, Field(max_length=PARTNER_MAX * 4), AfterValidator(_clean_partner)]
@@ -196,7 +197,7 @@ class CaseUpdate(BaseModel):
 
     title: Title | None = None
     body: Body | None = None
-    tags: Tags | None = None
+    tags: TagList | None = None  # none only on a lesson (the service checks it against the kind)
     behaviors: Behaviors | None = None
     business_line: BusinessLine | None = None
     channel: Channel | None = None

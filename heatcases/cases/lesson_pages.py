@@ -1,0 +1,178 @@
+"""Lesson pages: the lessons of the library (by class and service-quality element), and the lesson form that guides
+the writer (what happened → the result → the lesson, the class explained with the seed's examples).
+
+A lesson is a case: it is submitted, edited and reviewed by the same service as every case, and shown by the case
+page; only its form differs, and that difference is the fields it asks for."""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import RedirectResponse
+from pydantic import BaseModel, Field, ValidationError
+
+from heatcases.accounts import service as accounts_service
+from heatcases.cases import listing, service, story
+from heatcases.cases.schemas import BODY_MIN, CaseCreate, CaseId, CaseUpdate, DefectClass, Servqual
+from heatcases.deps import AuthorPageUser, PageUser, SessionDep
+from heatcases.errors import InvalidInput, InvalidTransition, PermissionDenied
+from heatcases.search import service as search_service
+from heatcases.templating import render, request_language
+from heatcases.vocab import LESSON_PARTS
+
+router = APIRouter(include_in_schema=False)
+
+PER_PAGE = 20
+# What a form error can name, in the order the form shows it (body_short: the two parts are too short).
+FORM_ERRORS = ("title", "body_short", "body", "lesson", "defect_class", "defect_kind", "servqual", "found_by",
+               "partner", "team", "tags", "behaviors", "business_line", "channel", "occurred_on")  # fmt: skip
+FORM_FIELDS = ("title", "body", "lesson", "defect_class", "defect_kind", "servqual", "found_by", "partner", "team",
+               "tags", "business_line", "channel", "occurred_on")  # fmt: skip
+
+
+@router.get("/lessons")
+def lessons_page(
+    request: Request,
+    user: PageUser,
+    session: SessionDep,
+    defect_class: DefectClass | None = None,
+    servqual: Servqual | None = None,
+    page: Annotated[int, Query(ge=1, le=100000)] = 1,
+):
+    """Approved lessons, newest first, by defect class and service-quality element."""
+    filters = listing.CaseFilters(
+        status="approved", archived=False, kind="lesson", defect_class=defect_class, servqual=[servqual] if servqual else []
+    )
+    total, cases = listing.list_cases(session, user, filters, page=page, per_page=PER_PAGE)
+    search_service.record_listing(session, user, cases, source="lessons")
+    context = {
+        "cases": cases,
+        "total": total,
+        "page": page,
+        "pages": max(1, math.ceil(total / PER_PAGE)),
+        "defect_class": defect_class,
+        "servqual": servqual,
+    }
+    return render(request, "cases/lessons.html", context)
+
+
+class LessonForm(BaseModel):
+    """The lesson form as posted; CaseCreate / CaseUpdate then apply the real rules. What happened and the result
+    come as two parts (or as one ``body`` when an edited lesson's text was not written in parts)."""
+
+    title: str = Field("", max_length=1000)
+    body: str = Field("", max_length=40000)
+    happened: str = Field("", max_length=40000)
+    result: str = Field("", max_length=40000)
+    lesson: str = Field("", max_length=20000)
+    defect_class: str = Field("", max_length=10)
+    defect_kind: str = Field("", max_length=20)
+    servqual: list[str] = Field([], max_length=10)
+    found_by: str = Field("", max_length=40)
+    partner: str = Field("", max_length=1000)
+    team: str = Field("", max_length=240)
+    tags: list[str] = Field([], max_length=20)
+    business_line: str = Field("", max_length=40)
+    channel: str = Field("", max_length=40)
+    occurred_on: str = Field("", max_length=40)
+
+    def fields(self) -> dict:
+        """The fields as posted, an empty choice meaning "not given"."""
+        return {key: value for key, value in self.model_dump().items() if value not in ("", [])}
+
+    def parts(self) -> dict[str, str]:
+        return {code: getattr(self, code) for code in story.LESSON_PART_CODES if getattr(self, code).strip()}
+
+    def values(self, lang: str) -> dict:
+        """The fields as the schemas take them: a lesson, the parts composed into the body."""
+        values = {key: value for key, value in self.fields().items() if key not in story.LESSON_PART_CODES}
+        if self.parts():
+            values["body"] = story.compose(self.parts(), lang, LESSON_PARTS)
+        values["kind"] = "lesson"
+        for name in ("partner", "team", "occurred_on"):  # optional: an empty field clears it
+            values.setdefault(name, None)
+        values.setdefault("tags", [])
+        return values
+
+
+LessonFormDep = Annotated[LessonForm, Form()]
+
+
+def _errors(error: ValidationError, form: LessonForm) -> list[str]:
+    fields = {str(item["loc"][0]) for item in error.errors() if item.get("loc")}
+    if form.parts() and "body" in fields and story.content_length(form.parts()) < BODY_MIN:
+        fields = (fields - {"body"}) | {"body_short"}  # the markers counted towards the length: say it plainly
+    return [field for field in FORM_ERRORS if field in fields] or ["body"]
+
+
+def _form(request: Request, session, *, case=None, values: dict | None = None, errors=None):
+    """The form; what happened in its two parts unless an edited lesson's text is free."""
+    values = dict(values or {})
+    if "body" in values and not any(values.get(code) for code in story.LESSON_PART_CODES):
+        parts = story.split(values["body"], LESSON_PARTS)
+        if parts is not None:
+            values.update(parts)
+            del values["body"]
+    context = {
+        "case": case,
+        "values": values,
+        "errors": errors or [],
+        "free_story": "body" in values,
+        "teams": [team.name for team, _members in accounts_service.list_teams(session)],
+    }
+    return render(request, "cases/lesson_form.html", context, status_code=422 if errors else 200)
+
+
+@router.get("/lessons/new")
+def new_lesson_form(request: Request, user: AuthorPageUser, session: SessionDep):
+    """The lesson form, each choice explained where it is made."""
+    values = {"business_line": "flight", "channel": "phone", "found_by": "complaint", "defect_kind": "fault"}
+    return _form(request, session, values=values)
+
+
+@router.post("/lessons/new")
+def submit_lesson(request: Request, user: AuthorPageUser, session: SessionDep, form: LessonFormDep):
+    """Submit a lesson for review; on invalid input show the form again with every problem named."""
+    try:
+        data = CaseCreate.model_validate(form.values(request_language(request)))
+        case = service.submit_case(session, user, data)
+    except ValidationError as error:
+        return _form(request, session, values=form.fields(), errors=_errors(error, form))
+    except InvalidInput as error:
+        return _form(request, session, values=form.fields(), errors=[error.field])
+    return RedirectResponse(f"/cases/{case.id}?msg=flash.submitted", status_code=303)
+
+
+def editable_lesson(session, case_id: int, user):
+    case = service.get_case(session, case_id, user)
+    if case.author_id != user.id:
+        raise PermissionDenied("only the author can edit a case")
+    if case.status not in service.EDITABLE:
+        raise InvalidTransition(f"cannot edit a case that is {case.status}", message_key="transition.edit")
+    return case
+
+
+@router.get("/lessons/{case_id}/edit")
+def edit_lesson_form(request: Request, case_id: CaseId, user: AuthorPageUser, session: SessionDep):
+    """The form, filled in, for the author of a pending or rejected lesson."""
+    case = editable_lesson(session, case_id, user)
+    values = service.to_public(case).model_dump(include=set(FORM_FIELDS))
+    values["team"] = case.team.name if case.team else None
+    return _form(request, session, case=case, values={k: v for k, v in values.items() if v not in (None, "", [])})
+
+
+@router.post("/lessons/{case_id}/edit")
+def edit_lesson(request: Request, case_id: CaseId, user: AuthorPageUser, session: SessionDep, form: LessonFormDep):
+    """Save the author's changes and send the lesson back to review."""
+    case = editable_lesson(session, case_id, user)
+    values = form.values(request_language(request))
+    try:
+        CaseCreate.model_validate(values)  # the form sends every field: hold it to the submit rules
+        service.edit_case(session, case_id, user, CaseUpdate.model_validate(values))
+    except ValidationError as error:
+        return _form(request, session, case=case, values=form.fields(), errors=_errors(error, form))
+    except InvalidInput as error:
+        return _form(request, session, case=case, values=form.fields(), errors=[error.field])
+    return RedirectResponse(f"/cases/{case_id}?msg=flash.resubmitted", status_code=303)
