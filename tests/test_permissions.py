@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 
 from heatcases.i18n import translate
 from tests.conftest import PASSWORD, case_payload, csrf_from
+from tests.lessons.conftest import lesson_payload
 
 ROLES = ("anonymous", "trainee", "author", "other_agent", "supervisor", "admin")
 LOGIN = "login"  # a page's answer to anonymous visitors: 303 to /login?next=...
@@ -31,6 +32,7 @@ EVERYONE_PAGE = expect(LOGIN, 200, 200, 200, 200, 200)
 SUPERVISORS_PAGE = expect(LOGIN, 403, 403, 403, 200, 200)
 AUTHORS_PAGE = expect(LOGIN, 403, 200, 200, 200, 200)
 SUPERVISORS_FORM = expect(LOGIN, 403, 403, 403, 303, 303)
+ADMINS_API = expect(401, 403, 403, 403, 403, 200)
 REVIEW = {"decision": "approve", "comment": "好案例"}
 CREDENTIALS = "credentials"  # the caller's own username and password (anonymous: a wrong one)
 NEW_GROUP = "new synonym group"  # words no group has yet (API body or form)
@@ -87,6 +89,12 @@ API = [
     ("POST", "/api/search/pins", None, NEW_PIN, expect(401, 403, 403, 403, 201, 201)),
     ("DELETE", "/api/search/pins/{pin_id}", None, None, expect(401, 403, 403, 403, 204, 204)),
     ("GET", "/api/search/attention", None, None, SUPERVISORS_API),
+    ("POST", "/api/cases", None, lesson_payload(), expect(401, 403, 201, 201, 201, 201)),
+    ("PATCH", "/api/cases/{case_id}", "lesson_pending", {"defect_class": "C"}, expect(401, 404, 200, 404, 403, 403)),
+    ("GET", "/api/metrics/lessons", None, None, SUPERVISORS_API),
+    ("GET", "/api/settings/customer-value", None, None, EVERYONE_API),
+    ("GET", "/api/settings/customer-value/history", None, None, ADMINS_API),
+    ("PUT", "/api/settings/customer-value", None, {"shares": {"A": 1.0}}, ADMINS_API),
 ]
 
 # (path, which case, expected per role) for GET pages.
@@ -115,12 +123,29 @@ PAGES = [
     ("/cases/{case_id}/edit", "approved", expect(LOGIN, 403, 409, 403, 403, 403)),
     ("/cases/{case_id}/readers", "pending", SUPERVISORS_PAGE),
     ("/cases/{case_id}/readers", "approved", SUPERVISORS_PAGE),
+    ("/lessons", None, EVERYONE_PAGE),
+    ("/lessons/new", None, AUTHORS_PAGE),
+    ("/lessons/{case_id}/edit", "lesson_pending", expect(LOGIN, 403, 200, 404, 403, 403)),
+    ("/lessons/{case_id}/edit", "lesson_approved", expect(LOGIN, 403, 409, 403, 403, 403)),
+    ("/settings/customer-value", None, expect(LOGIN, 403, 403, 403, 403, 200)),
 ]
 
 
 def case_form(**overrides) -> dict:
     """The submit / edit form's fields for a valid case."""
     return {key: value for key, value in case_payload(**overrides).items() if value is not None}
+
+
+def lesson_form() -> dict:
+    """The lesson form's fields for a valid lesson."""
+    return {key: value for key, value in lesson_payload().items() if key != "kind"}
+
+
+VALUE_FORM = {
+    **{f"{line}-{key}": "5" for line in ("flight", "hotel", "vacation", "train", "car", "attraction", "other")
+       for key in ("revenue_per_order", "orders_per_year", "years")},
+    **{f"shares-{code}": "0.5" for code in "ABC"},
+}  # fmt: skip
 
 
 # (path, which case, form fields, expected per role) for POST page forms; success is a 303 redirect.
@@ -152,6 +177,9 @@ FORMS = [
     ("/synonyms/groups/{group_id}/remove", None, {}, SUPERVISORS_FORM),
     ("/synonyms/pins", None, NEW_PIN, SUPERVISORS_FORM),
     ("/synonyms/pins/{pin_id}/remove", None, {}, SUPERVISORS_FORM),
+    ("/lessons/new", None, lesson_form(), expect(LOGIN, 403, 303, 303, 303, 303)),
+    ("/lessons/{case_id}/edit", "lesson_rejected", lesson_form(), expect(LOGIN, 403, 303, 404, 403, 403)),
+    ("/settings/customer-value", None, VALUE_FORM, expect(LOGIN, 403, 403, 403, 403, 303)),
 ]  # fmt: skip
 
 
@@ -177,7 +205,9 @@ def fresh_case(actors, state: str | None) -> int | None:
     """A new case written by the author, brought into ``state`` by the supervisor."""
     if state is None:
         return None
-    case = actors["author"].post("/api/cases", json=case_payload()).json()
+    lesson = state.startswith("lesson_")  # a lesson in that state
+    state = state.removeprefix("lesson_")
+    case = actors["author"].post("/api/cases", json=lesson_payload() if lesson else case_payload()).json()
     supervisor, case_id = actors["supervisor"], case["id"]
     steps = {
         "pending": [],

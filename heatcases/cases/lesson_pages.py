@@ -158,6 +158,8 @@ def editable_lesson(session, case_id: int, user):
 def edit_lesson_form(request: Request, case_id: CaseId, user: AuthorPageUser, session: SessionDep):
     """The form, filled in, for the author of a pending or rejected lesson."""
     case = editable_lesson(session, case_id, user)
+    if case.kind != "lesson":  # an exemplar has its own form
+        return RedirectResponse(f"/cases/{case.id}/edit", status_code=303)
     values = service.to_public(case).model_dump(include=set(FORM_FIELDS))
     values["team"] = case.team.name if case.team else None
     return _form(request, session, case=case, values={k: v for k, v in values.items() if v not in (None, "", [])})
