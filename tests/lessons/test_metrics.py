@@ -101,3 +101,25 @@ class TestLessonMetrics:
     def test_only_supervisors_and_admins(self, agent, trainee):
         assert agent.get("/api/metrics/lessons").status_code == 403
         assert trainee.get("/api/metrics/lessons").status_code == 403
+
+
+class TestDemoLessons:
+    def test_the_demo_has_a_dozen_lessons_over_ninety_days_and_the_metrics_show_them(self, app, client):
+        from heatcases import db
+        from heatcases.demo import DEMO_PASSWORD, load_demo
+
+        with db.session_scope(app.state.engine) as session:
+            load_demo(session)
+        token = client.post("/api/auth/token", json={"username": "sup_zhang", "password": DEMO_PASSWORD}).json()
+        headers = {"Authorization": f"Bearer {token['access_token']}"}
+        lessons = client.get("/api/cases", params={"kind": "lesson", "per_page": 100}, headers=headers).json()["items"]
+        approved = [case for case in lessons if case["status"] == "approved"]
+        assert len(approved) >= 12
+        assert {case["defect_class"] for case in approved} == {"A", "B", "C"}
+        assert all(case["value_at_risk"] in (1000, 2000, 5000) for case in approved)
+        body = client.get("/api/metrics/lessons", params=_period(90), headers=headers).json()
+        assert body["current"]["lessons"] == len(approved)
+        assert body["current"]["value_at_risk"] == sum(case["value_at_risk"] for case in approved)
+        recent = client.get("/api/metrics/lessons", params=_period(30), headers=headers).json()
+        assert recent["current"]["lessons"] and recent["previous"]["lessons"]  # a change to show on first start
+        assert recent["by_team"] and recent["by_partner"]
