@@ -22,7 +22,7 @@ AXE_OPTIONS = {
 }
 WIDTHS = {"laptop": LAPTOP, "phone": PHONE}
 
-# name -> (user, path); "{case}" is the first featured case linked from the home page.
+# name -> (user, path); "{case}" is the first featured case linked from the home page, "{lesson}" the newest lesson.
 PAGES = {
     "login": (None, "/login"),
     "home-trainee": ("trainee_xu", "/"),
@@ -41,6 +41,10 @@ PAGES = {
     "impact": ("agent_li", "/me/impact"),
     "progress": ("trainee_xu", "/me/progress"),
     "users": ("admin", "/admin/users"),
+    "lessons": ("trainee_xu", "/lessons"),
+    "lesson": ("trainee_xu", "/cases/{lesson}"),
+    "new-lesson": ("agent_li", "/lessons/new"),
+    "customer-value": ("admin", "/settings/customer-value"),
 }
 
 # Where the keyboard is and whether it shows: an outline or a box-shadow, on screen.
@@ -77,6 +81,7 @@ class Tabs:
         self.browsing = browsing
         self.pages = {}
         self.case_id = None
+        self.lesson_id = None
 
     def open(self, user: str | None, width: str, path: str):
         """The page at ``path`` and the list its console and network problems go to."""
@@ -89,6 +94,11 @@ class Tabs:
                 page.goto("/")
                 self.case_id = page.locator(".value-case a").first.get_attribute("href").removeprefix("/cases/")
             path = path.format(case=self.case_id)
+        if "{lesson}" in path:
+            if self.lesson_id is None:
+                page.goto("/lessons")
+                self.lesson_id = page.locator(".card-title a").first.get_attribute("href").removeprefix("/cases/")
+            path = path.format(lesson=self.lesson_id)
         problems.clear()
         page.goto(path)
         return page, problems
