@@ -270,10 +270,22 @@ DEFECT_KINDS: tuple[Term, ...] = (
 )
 SERVQUAL: tuple[Term, ...] = (
     Term("reliability", "可靠性", "Reliability", "准时准确、确认保证。", "On time, accurate, confirmed."),
-    Term("responsiveness", "责任心", "Responsiveness", "帮客解困，勇担责任。", "Helps the customer out, takes responsibility."),
+    Term(
+        "responsiveness",
+        "责任心",
+        "Responsiveness",
+        "帮客解困，勇担责任。",
+        "Helps the customer out, takes responsibility.",
+    ),
     Term("assurance", "接触感受", "Assurance", "礼貌服务，回复速度。", "Courteous, quick to reply."),
     Term("empathy", "个人关注", "Empathy", "定制服务。", "Personal, tailored service."),
-    Term("tangibles", "可见设施", "Tangibles", "房屋装修，纸张信封。", "What the customer sees: premises, paper, envelopes."),
+    Term(
+        "tangibles",
+        "可见设施",
+        "Tangibles",
+        "房屋装修，纸张信封。",
+        "What the customer sees: premises, paper, envelopes.",
+    ),
 )
 FOUND_BY: tuple[Term, ...] = (
     Term("complaint", "客人投诉", "Customer complaint"),

@@ -7,17 +7,18 @@ page; only its form differs, and that difference is the fields it asks for."""
 from __future__ import annotations
 
 import math
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import Field, ValidationError
 
 from heatcases.accounts import service as accounts_service
-from heatcases.cases import listing, service, story
-from heatcases.cases.schemas import BODY_MIN, CaseCreate, CaseId, CaseUpdate, DefectClass, Servqual
+from heatcases.cases import listing, service
+from heatcases.cases.forms import PartsForm, in_parts
+from heatcases.cases.schemas import CaseCreate, CaseId, CaseUpdate, DefectClass, Servqual
 from heatcases.deps import AuthorPageUser, PageUser, SessionDep
-from heatcases.errors import InvalidInput, InvalidTransition, PermissionDenied
+from heatcases.errors import InvalidInput
 from heatcases.search import service as search_service
 from heatcases.templating import render, request_language
 from heatcases.vocab import LESSON_PARTS
@@ -43,7 +44,11 @@ def lessons_page(
 ):
     """Approved lessons, newest first, by defect class and service-quality element."""
     filters = listing.CaseFilters(
-        status="approved", archived=False, kind="lesson", defect_class=defect_class, servqual=[servqual] if servqual else []
+        status="approved",
+        archived=False,
+        kind="lesson",
+        defect_class=defect_class,
+        servqual=[servqual] if servqual else [],
     )
     total, cases = listing.list_cases(session, user, filters, page=page, per_page=PER_PAGE)
     search_service.record_listing(session, user, cases, source="lessons")
@@ -58,7 +63,7 @@ def lessons_page(
     return render(request, "cases/lessons.html", context)
 
 
-class LessonForm(BaseModel):
+class LessonForm(PartsForm):
     """The lesson form as posted; CaseCreate / CaseUpdate then apply the real rules. What happened and the result
     come as two parts (or as one ``body`` when an edited lesson's text was not written in parts)."""
 
@@ -78,18 +83,11 @@ class LessonForm(BaseModel):
     channel: str = Field("", max_length=40)
     occurred_on: str = Field("", max_length=40)
 
-    def fields(self) -> dict:
-        """The fields as posted, an empty choice meaning "not given"."""
-        return {key: value for key, value in self.model_dump().items() if value not in ("", [])}
-
-    def parts(self) -> dict[str, str]:
-        return {code: getattr(self, code) for code in story.LESSON_PART_CODES if getattr(self, code).strip()}
+    PARTS: ClassVar = LESSON_PARTS
 
     def values(self, lang: str) -> dict:
         """The fields as the schemas take them: a lesson, the parts composed into the body."""
-        values = {key: value for key, value in self.fields().items() if key not in story.LESSON_PART_CODES}
-        if self.parts():
-            values["body"] = story.compose(self.parts(), lang, LESSON_PARTS)
+        values = super().values(lang)
         values["kind"] = "lesson"
         for name in ("partner", "team", "occurred_on"):  # optional: an empty field clears it
             values.setdefault(name, None)
@@ -101,20 +99,12 @@ LessonFormDep = Annotated[LessonForm, Form()]
 
 
 def _errors(error: ValidationError, form: LessonForm) -> list[str]:
-    fields = {str(item["loc"][0]) for item in error.errors() if item.get("loc")}
-    if form.parts() and "body" in fields and story.content_length(form.parts()) < BODY_MIN:
-        fields = (fields - {"body"}) | {"body_short"}  # the markers counted towards the length: say it plainly
-    return [field for field in FORM_ERRORS if field in fields] or ["body"]
+    return form.errors(error, FORM_ERRORS, "body_short")
 
 
 def _form(request: Request, session, *, case=None, values: dict | None = None, errors=None):
     """The form; what happened in its two parts unless an edited lesson's text is free."""
-    values = dict(values or {})
-    if "body" in values and not any(values.get(code) for code in story.LESSON_PART_CODES):
-        parts = story.split(values["body"], LESSON_PARTS)
-        if parts is not None:
-            values.update(parts)
-            del values["body"]
+    values = in_parts(values, LESSON_PARTS)
     context = {
         "case": case,
         "values": values,
@@ -145,19 +135,10 @@ def submit_lesson(request: Request, user: AuthorPageUser, session: SessionDep, f
     return RedirectResponse(f"/cases/{case.id}?msg=flash.submitted", status_code=303)
 
 
-def editable_lesson(session, case_id: int, user):
-    case = service.get_case(session, case_id, user)
-    if case.author_id != user.id:
-        raise PermissionDenied("only the author can edit a case")
-    if case.status not in service.EDITABLE:
-        raise InvalidTransition(f"cannot edit a case that is {case.status}", message_key="transition.edit")
-    return case
-
-
 @router.get("/lessons/{case_id}/edit")
 def edit_lesson_form(request: Request, case_id: CaseId, user: AuthorPageUser, session: SessionDep):
     """The form, filled in, for the author of a pending or rejected lesson."""
-    case = editable_lesson(session, case_id, user)
+    case = service.get_editable_case(session, case_id, user)
     if case.kind != "lesson":  # an exemplar has its own form
         return RedirectResponse(f"/cases/{case.id}/edit", status_code=303)
     values = service.to_public(case).model_dump(include=set(FORM_FIELDS))
@@ -168,7 +149,7 @@ def edit_lesson_form(request: Request, case_id: CaseId, user: AuthorPageUser, se
 @router.post("/lessons/{case_id}/edit")
 def edit_lesson(request: Request, case_id: CaseId, user: AuthorPageUser, session: SessionDep, form: LessonFormDep):
     """Save the author's changes and send the lesson back to review."""
-    case = editable_lesson(session, case_id, user)
+    case = service.get_editable_case(session, case_id, user)
     values = form.values(request_language(request))
     try:
         CaseCreate.model_validate(values)  # the form sends every field: hold it to the submit rules

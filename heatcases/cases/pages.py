@@ -7,19 +7,20 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import Field, ValidationError
 
-from heatcases.cases import drafts, listing, service, story
-from heatcases.cases.schemas import BODY_MIN, BusinessLine, CaseCreate, CaseId, CaseUpdate, ReviewIn, Tag
+from heatcases.cases import drafts, listing, service
+from heatcases.cases.forms import PartsForm, in_parts
+from heatcases.cases.schemas import BusinessLine, CaseCreate, CaseId, CaseUpdate, ReviewIn, Tag
 from heatcases.db import utcnow
 from heatcases.deps import AuthorPageUser, PageUser, ReviewerPageUser, SessionDep, SettingsDep
-from heatcases.errors import InvalidInput, InvalidTransition, PermissionDenied
+from heatcases.errors import InvalidInput
 from heatcases.i18n import translate
 from heatcases.metrics import reading as metrics_reading
 from heatcases.models import Case
 from heatcases.search import service as search_service
 from heatcases.templating import local_time, render, request_language, safe_next, wants_json
-from heatcases.vocab import TAGS, label
+from heatcases.vocab import STORY_PARTS, TAGS, label
 
 router = APIRouter(include_in_schema=False)
 
@@ -145,7 +146,7 @@ def review_queue(
 # --- the submit / edit form ---------------------------------------------------------------------
 
 
-class CaseForm(BaseModel):
+class CaseForm(PartsForm):
     """The submit and edit form as posted; CaseCreate / CaseUpdate then apply the real rules.
 
     The story comes in its four parts (situation, what I did, outcome, takeaway), or as one ``body``
@@ -164,39 +165,17 @@ class CaseForm(BaseModel):
     occurred_on: str = Field("", max_length=40)
     praise: str = Field("", max_length=40)
 
-    def fields(self) -> dict:
-        """The fields as posted, an empty choice meaning "not given" (what a draft keeps)."""
-        return {key: value for key, value in self.model_dump().items() if value not in ("", [])}
-
-    def parts(self) -> dict[str, str]:
-        return {code: getattr(self, code) for code in story.PART_CODES if getattr(self, code).strip()}
-
-    def values(self, lang: str) -> dict:
-        """The fields as the schemas take them: the parts composed into the body."""
-        values = {key: value for key, value in self.fields().items() if key not in story.PART_CODES}
-        if self.parts():
-            values["body"] = story.compose(self.parts(), lang)
-        return values
-
 
 CaseFormDep = Annotated[CaseForm, Form()]
 
 
 def _field_errors(error: ValidationError, form: CaseForm) -> list[str]:
-    fields = {str(item["loc"][0]) for item in error.errors() if item.get("loc")}
-    if form.parts() and "body" in fields and story.content_length(form.parts()) < BODY_MIN:
-        fields = (fields - {"body"}) | {"story_short"}  # the markers counted towards the length: say it plainly
-    return [field for field in FORM_ERRORS if field in fields] or ["body"]
+    return form.errors(error, FORM_ERRORS, "story_short")
 
 
 def _form(request: Request, *, case=None, values: dict | None = None, errors=None, draft=None):
     """The form; the story in parts unless an edited case's story is free text."""
-    values = dict(values or {})
-    if "body" in values and not any(values.get(code) for code in story.PART_CODES):
-        parts = story.split(values["body"])
-        if parts is not None:
-            values.update(parts)
-            del values["body"]
+    values = in_parts(values, STORY_PARTS)
     context = {
         "case": case,
         "values": values,
@@ -229,19 +208,10 @@ def submit_case(request: Request, user: AuthorPageUser, session: SessionDep, for
     return RedirectResponse(f"/cases/{case.id}?msg=flash.submitted", status_code=303)
 
 
-def _editable(session, case_id: int, user) -> Case:
-    case = service.get_case(session, case_id, user)
-    if case.author_id != user.id:
-        raise PermissionDenied("only the author can edit a case")
-    if case.status not in service.EDITABLE:
-        raise InvalidTransition(f"cannot edit a case that is {case.status}", message_key="transition.edit")
-    return case
-
-
 @router.get("/cases/{case_id}/edit")
 def edit_case_form(request: Request, case_id: CaseId, user: AuthorPageUser, session: SessionDep):
     """The form, filled in (or with the author's draft), for the author of a pending or rejected case."""
-    case = _editable(session, case_id, user)
+    case = service.get_editable_case(session, case_id, user)
     if case.kind == "lesson":  # a lesson has its own form
         return RedirectResponse(f"/lessons/{case.id}/edit", status_code=303)
     draft = drafts.get_draft(session, user, drafts.slot_for(case.id))
@@ -302,7 +272,7 @@ def discard_new_draft(user: AuthorPageUser, session: SessionDep):
 @router.post("/cases/{case_id}/draft")
 def save_edit_draft(request: Request, case_id: CaseId, user: AuthorPageUser, session: SessionDep, form: CaseFormDep):
     """Keep the author's unsaved changes to their case (masked)."""
-    case = _editable(session, case_id, user)
+    case = service.get_editable_case(session, case_id, user)
     return _save_draft(request, session, user, drafts.slot_for(case.id), form)
 
 
@@ -348,7 +318,9 @@ def _exemplars_of_missing_values(session, user, case) -> dict[str, list[Case]]:
     for tag in service.to_public(case).tags:
         shown = []
         for featured in (True, None):
-            filters = listing.CaseFilters(status="approved", archived=False, kind="exemplar", tags=[tag], featured=featured)
+            filters = listing.CaseFilters(
+                status="approved", archived=False, kind="exemplar", tags=[tag], featured=featured
+            )
             shown += [c for c in listing.find_cases(session, user, filters, limit=3) if c not in shown]
         exemplars[tag] = shown[:3]
     return exemplars

@@ -55,22 +55,22 @@ def _clean_title(value: str) -> str:
     return value
 
 
-def _clean_body(value: str) -> str:
-    value = clean_text(value)
-    if len(value) < BODY_MIN:
-        raise ValueError(f"body must be at least {BODY_MIN} characters")
-    if len(value) > BODY_MAX:
-        raise ValueError(f"body must be at most {BODY_MAX} characters")
-    return value
+def _long_text(name: str, least: int, most: int):
+    """A cleaner for a text field of ``least`` to ``most`` characters, its errors naming the field."""
+
+    def clean(value: str) -> str:
+        value = clean_text(value)
+        if len(value) < least:
+            raise ValueError(f"{name} must be at least {least} characters")
+        if len(value) > most:
+            raise ValueError(f"{name} must be at most {most} characters")
+        return value
+
+    return clean
 
 
-def _clean_lesson(value: str) -> str:
-    value = clean_text(value)
-    if len(value) < LESSON_MIN:
-        raise ValueError(f"lesson must be at least {LESSON_MIN} characters")
-    if len(value) > LESSON_MAX:
-        raise ValueError(f"lesson must be at most {LESSON_MAX} characters")
-    return value
+_clean_body = _long_text("body", BODY_MIN, BODY_MAX)
+_clean_lesson = _long_text("lesson", LESSON_MIN, LESSON_MAX)
 
 
 def _clean_partner(value: str) -> str | None:

@@ -130,6 +130,16 @@ def get_case(session: Session, case_id: int, user: User, *, for_update: bool = F
     return case
 
 
+def get_editable_case(session: Session, case_id: int, user: User) -> Case:
+    """The case if ``user`` wrote it and may edit it now (pending or rejected): for the edit forms."""
+    case = get_case(session, case_id, user)
+    if case.author_id != user.id:
+        raise PermissionDenied("only the author can edit a case")
+    if case.status not in EDITABLE:
+        raise InvalidTransition(f"cannot edit a case that is {case.status}", message_key="transition.edit")
+    return case
+
+
 def _read_back(session: Session, case_id: int, user: User) -> Case:
     """The case as stored, read after the change committed: in a reader transaction, so the write lock is
     not held while the answer is built and sent, and ended at once."""

@@ -38,9 +38,7 @@ class CustomerValue:
 
 
 def defaults() -> CustomerValue:
-    return CustomerValue(
-        lines={line: dict(DEFAULT_LINE) for line in BUSINESS_LINE_CODES}, shares=dict(DEFAULT_SHARES)
-    )
+    return CustomerValue(lines={line: dict(DEFAULT_LINE) for line in BUSINESS_LINE_CODES}, shares=dict(DEFAULT_SHARES))
 
 
 def merged(base: CustomerValue, lines: dict | None, shares: dict | None) -> CustomerValue:

@@ -47,8 +47,16 @@ class _Lesson:
 def _lessons(session: Session, bounds: tuple[datetime, datetime], previous: tuple[datetime, datetime],
              scope: Scope) -> list[_Lesson]:  # fmt: skip
     rows = session.execute(
-        select(Case.id, Case.reviewed_at, Case.defect_class, Case.defect_kind, Case.value_at_risk, Team.name,
-               Case.business_line, Case.partner)  # fmt: skip
+        select(
+            Case.id,
+            Case.reviewed_at,
+            Case.defect_class,
+            Case.defect_kind,
+            Case.value_at_risk,
+            Team.name,
+            Case.business_line,
+            Case.partner,
+        )  # fmt: skip
         .outerjoin(Team, Team.id == Case.team_id)
         .where(
             Case.kind == "lesson",
@@ -127,7 +135,9 @@ def _reading(session: Session, bounds, scope: Scope) -> tuple[int, int]:
         .select_from(CaseView)
         .join(Case, Case.id == CaseView.case_id)
         .join(User, User.id == CaseView.user_id)
-        .where(Case.kind == "lesson", User.role == "trainee", within(CaseView.viewed_at, bounds), *scope.case_conditions())
+        .where(
+            Case.kind == "lesson", User.role == "trainee", within(CaseView.viewed_at, bounds), *scope.case_conditions()
+        )
     ).one()
     return views, readers
 

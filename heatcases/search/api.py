@@ -53,9 +53,9 @@ def search(
     """Approved cases matching `q` (words; "a phrase"; -excluded) and the filters; `tag` may repeat.
 
     `kind` chooses exemplars or lessons (both without it); `defect_class` and `servqual` (may repeat: a hit has
-    every element given) filter lessons. An empty `q` lists by the filters, newest first unless `sort` says otherwise. `mode` matches by words
-    and meaning together (the default), or by one of them alone. Every hit shown counts an impression for
-    the caller.
+    every element given) filter lessons. An empty `q` lists by the filters, newest first unless `sort` says
+    otherwise. `mode` matches by words and meaning together (the default), or by one of them alone. Every hit
+    shown counts an impression for the caller.
     """
     check_dates(date_from, date_to)
     if not q.strip() and sort == "relevance":

@@ -263,11 +263,16 @@ class Engine:
             # A choice's own facet counts the other choices too (the filters but that one).
             **{
                 name: self._facet(view, matched, filters, name, codes)
-                for name, codes in (("business_line", BUSINESS_LINE_CODES), ("kind", CASE_KIND_CODES),
-                                    ("defect_class", DEFECT_CLASS_CODES))  # fmt: skip
+                for name, codes in (
+                    ("business_line", BUSINESS_LINE_CODES),
+                    ("kind", CASE_KIND_CODES),
+                    ("defect_class", DEFECT_CLASS_CODES),
+                )  # fmt: skip
             },
             "servqual": {
-                code: count for code in SERVQUAL_CODES if (count := int(np.count_nonzero(final & view.mask("servqual", code))))
+                code: count
+                for code in SERVQUAL_CODES
+                if (count := int(np.count_nonzero(final & view.mask("servqual", code))))
             },
         }
         total = int(np.count_nonzero(final))

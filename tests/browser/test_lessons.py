@@ -19,7 +19,9 @@ class TestLessonJourney:
         page.get_by_label("标题").fill(title)
         page.get_by_label("经过").fill("客人订了早上8点的航班，约好前一晚送票，送票员第二天早上才送到客人家。")
         page.get_by_label("结果").fill("客人赶到机场时已停止值机，只能改签下午的航班，投诉至客服。")
-        page.locator("#f-lesson").fill("早班机的机票必须在前一晚送到；送票员有变化要提前告诉我们，由我们联系客人另作安排。")
+        page.locator("#f-lesson").fill(
+            "早班机的机票必须在前一晚送到；送票员有变化要提前告诉我们，由我们联系客人另作安排。"
+        )
         page.get_by_label("B 类 · 忠诚度重伤").check()
         page.get_by_label("故障", exact=True).check()
         page.get_by_label("可靠性").check()

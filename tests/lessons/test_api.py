@@ -44,7 +44,9 @@ class TestSubmitLesson:
         assert submit_lesson(agent, team="二组")["team"] == "二组"
 
     def test_personal_data_in_the_lesson_and_partner_is_masked(self, agent, submit_lesson):
-        case = submit_lesson(agent, lesson="请回电客人 13812345678 说明改签规则，以后先核对再出票。", partner="票台 a@b.com")
+        case = submit_lesson(
+            agent, lesson="请回电客人 13812345678 说明改签规则，以后先核对再出票。", partner="票台 a@b.com"
+        )
         assert "13812345678" not in case["lesson"] and "a@b.com" not in case["partner"]
         assert case["masked"] == ["phone", "email"]
 
@@ -95,9 +97,13 @@ class TestLessonValidation:
 class TestLessonReview:
     def test_review_flow_reject_edit_resubmit_approve(self, agent, supervisor, submit_lesson):
         case = submit_lesson(agent, defect_class="B")
-        rejected = supervisor.post(f"/api/cases/{case['id']}/review", json={"decision": "reject", "comment": "写清楚结果"})
+        rejected = supervisor.post(
+            f"/api/cases/{case['id']}/review", json={"decision": "reject", "comment": "写清楚结果"}
+        )
         assert rejected.status_code == 200 and rejected.json()["status"] == "rejected"
-        edited = agent.patch(f"/api/cases/{case['id']}", json={"lesson": "票台应先和航空公司确认正确的处理方法，再告知我们联系客人。"})
+        edited = agent.patch(
+            f"/api/cases/{case['id']}", json={"lesson": "票台应先和航空公司确认正确的处理方法，再告知我们联系客人。"}
+        )
         assert edited.status_code == 200, edited.text
         assert edited.json()["status"] == "pending" and edited.json()["lesson"].startswith("票台应先")
         assert edited.json()["defect_class"] == "B"  # fields not sent keep their value
@@ -122,7 +128,9 @@ class TestLessonReview:
         assert response.status_code == 200 and response.json()["kind"] == "lesson"
 
     @pytest.mark.parametrize(("defect_class", "expected"), [("A", 5000), ("B", 2000), ("C", 1000)])
-    def test_value_at_risk_with_the_seed_defaults(self, agent, supervisor, submit_lesson, approve, defect_class, expected):
+    def test_value_at_risk_with_the_seed_defaults(
+        self, agent, supervisor, submit_lesson, approve, defect_class, expected
+    ):
         case = submit_lesson(agent, defect_class=defect_class)
         assert approve(supervisor, case["id"])["value_at_risk"] == expected
 
@@ -135,7 +143,10 @@ class TestCustomerValueSettings:
         assert set(settings["lines"]) == {"flight", "hotel", "vacation", "train", "car", "attraction", "other"}
 
     def test_admin_changes_a_line_and_a_share_the_rest_keeps_its_values(self, admin):
-        change = {"lines": {"hotel": {"revenue_per_order": 1200, "orders_per_year": 2, "years": 3}}, "shares": {"B": 0.5}}
+        change = {
+            "lines": {"hotel": {"revenue_per_order": 1200, "orders_per_year": 2, "years": 3}},
+            "shares": {"B": 0.5},
+        }
         response = admin.put("/api/settings/customer-value", json=change)
         assert response.status_code == 200, response.text
         settings = admin.get("/api/settings/customer-value").json()
@@ -167,7 +178,10 @@ class TestCustomerValueSettings:
     ):
         before = approve(supervisor, submit_lesson(agent, defect_class="B", business_line="hotel")["id"])
         assert before["value_at_risk"] == 2000
-        change = {"lines": {"hotel": {"revenue_per_order": 2000, "orders_per_year": 2, "years": 5}}, "shares": {"B": 0.5}}
+        change = {
+            "lines": {"hotel": {"revenue_per_order": 2000, "orders_per_year": 2, "years": 5}},
+            "shares": {"B": 0.5},
+        }
         assert admin.put("/api/settings/customer-value", json=change).status_code == 200
         after = approve(supervisor, submit_lesson(agent, defect_class="B", business_line="hotel")["id"])
         assert after["value_at_risk"] == 10000  # 2,000 × 2 × 5 × 50 %

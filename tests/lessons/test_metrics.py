@@ -30,8 +30,14 @@ def fixtures(app, agent, make_actor, supervisor, submit, submit_lesson, approve)
     make_actor("agent", "agent_two", team="二组")
     now = [
         submit_lesson(agent, defect_class="A"),
-        submit_lesson(agent, defect_class="B", defect_kind="hazard", business_line="hotel", team="二组",
-                      servqual=["reliability", "assurance"]),  # fmt: skip
+        submit_lesson(
+            agent,
+            defect_class="B",
+            defect_kind="hazard",
+            business_line="hotel",
+            team="二组",
+            servqual=["reliability", "assurance"],
+        ),  # fmt: skip
         submit_lesson(agent, defect_class="C", servqual=["empathy"], partner=None),
     ]
     for case in now:
@@ -68,7 +74,10 @@ class TestLessonMetrics:
 
     def test_breakdowns_most_recurring_first(self, supervisor, fixtures):
         body = supervisor.get("/api/metrics/lessons", params=_period()).json()
-        teams = {row["team"]: (row["lessons"], row["value_at_risk"], row["previous_value_at_risk"]) for row in body["by_team"]}
+        teams = {
+            row["team"]: (row["lessons"], row["value_at_risk"], row["previous_value_at_risk"])
+            for row in body["by_team"]
+        }
         assert teams == {"一组": (2, 6000, 2000), "二组": (1, 2000, 0)}
         assert [row["team"] for row in body["by_team"]][0] == "一组"
         assert body["by_team"][0]["change_pct"] == 200.0

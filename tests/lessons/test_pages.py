@@ -48,7 +48,11 @@ class TestLessonForm:
         assert response.status_code == 303, response.text
         case_url = response.headers["location"].split("?")[0]
         case = agent.get("/api" + case_url).json()
-        assert case["kind"] == "lesson" and case["defect_class"] == "B" and case["servqual"] == ["reliability", "responsiveness"]
+        assert (
+            case["kind"] == "lesson"
+            and case["defect_class"] == "B"
+            and case["servqual"] == ["reliability", "responsiveness"]
+        )
         assert case["body"].startswith("【经过】客人信用卡担保订单") and "【结果】信用卡扣款失败" in case["body"]
         page = _soup(web.get(case_url))
         assert "B 类" in page.select_one(".lesson-class").get_text()
@@ -65,7 +69,9 @@ class TestLessonForm:
 
     def test_an_unknown_team_is_named(self, agent, browser):
         response = _post_form(browser(agent.username), "/lessons/new", team="没有这个组")
-        assert response.status_code == 422 and [a["href"] for a in _soup(response).select("#form-errors a")] == ["#f-team"]
+        assert response.status_code == 422 and [a["href"] for a in _soup(response).select("#form-errors a")] == [
+            "#f-team"
+        ]
 
     def test_edit_a_rejected_lesson_and_resubmit(self, agent, supervisor, browser):
         web = browser(agent.username)
@@ -85,8 +91,12 @@ class TestLessonForm:
 
 
 class TestLessonPage:
-    def test_value_at_risk_and_how_it_should_have_gone(self, agent, supervisor, trainee, browser, submit, submit_lesson, approve):
-        exemplar = approve(supervisor, submit(agent, tags=["trust"], behaviors=[], title="帮客人核对证件，避免误机")["id"])
+    def test_value_at_risk_and_how_it_should_have_gone(
+        self, agent, supervisor, trainee, browser, submit, submit_lesson, approve
+    ):
+        exemplar = approve(
+            supervisor, submit(agent, tags=["trust"], behaviors=[], title="帮客人核对证件，避免误机")["id"]
+        )
         lesson = approve(supervisor, submit_lesson(agent, tags=["trust"])["id"])
         page = _soup(browser(trainee.username).get(f"/cases/{lesson['id']}"))
         assert "5,000 元" in page.select_one(".lesson-value").get_text()
@@ -104,11 +114,15 @@ class TestListsAndSearch:
         approve(supervisor, submit_lesson(agent, title="A 类教训一")["id"])
         approve(supervisor, submit_lesson(agent, title="C 类教训二", defect_class="C")["id"])
         web = browser(trainee.username)
-        titles = [a.get_text() for a in _soup(web.get("/lessons", params={"defect_class": "C"})).select(".card-title a")]
+        titles = [
+            a.get_text() for a in _soup(web.get("/lessons", params={"defect_class": "C"})).select(".card-title a")
+        ]
         assert titles == ["C 类教训二"]
         assert web.get("/lessons", params={"defect_class": "Z"}).status_code == 422
 
-    def test_search_page_lets_a_trainee_choose_lessons(self, agent, supervisor, trainee, browser, submit, submit_lesson, approve):
+    def test_search_page_lets_a_trainee_choose_lessons(
+        self, agent, supervisor, trainee, browser, submit, submit_lesson, approve
+    ):
         approve(supervisor, submit(agent)["id"])
         approve(supervisor, submit_lesson(agent)["id"])
         page = _soup(browser(trainee.username).get("/search", params={"kind": "lesson"}))
