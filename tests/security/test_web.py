@@ -29,7 +29,9 @@ from heatcases.accounts import service as accounts
 from heatcases.app import create_app
 from heatcases.cli import app as cli
 from heatcases.models import LoginFailure
+from heatcases.vocab import BUSINESS_LINE_CODES
 from tests.conftest import PASSWORD, ROOT, STORY, TEST_SECRET, csrf_from
+from tests.lessons.conftest import lesson_payload
 
 WRONG = "wrong-password-1"
 
@@ -585,6 +587,12 @@ CASE_FORM = {
 }
 
 # Every page route that changes something: who posts it, on which case, with a form that would work.
+LESSON_FORM = {key: value for key, value in lesson_payload().items() if key != "kind"}
+VALUE_FORM = {
+    **{f"{line}-{key}": "3" for line in BUSINESS_LINE_CODES for key in ("revenue_per_order", "orders_per_year",
+                                                                          "years")},  # fmt: skip
+    **{f"shares-{code}": "0.5" for code in "ABC"},
+}
 POSTS = {
     "/login": ("admin", None, {"username": "agent_li", "password": PASSWORD}),
     "/logout": ("agent", None, {}),
@@ -604,6 +612,9 @@ POSTS = {
     "/synonyms/groups/{group_id}/remove": ("supervisor", None, {}),
     "/synonyms/pins": ("supervisor", None, {"query": "改签", "case": "{approved}"}),  # the approved case's id
     "/synonyms/pins/{pin_id}/remove": ("supervisor", None, {}),
+    "/lessons/new": ("agent", None, LESSON_FORM),
+    "/lessons/{case_id}/edit": ("agent", "pending", LESSON_FORM),  # an exemplar written up again as a lesson
+    "/settings/customer-value": ("admin", None, VALUE_FORM),
 }
 
 
