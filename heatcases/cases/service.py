@@ -263,15 +263,13 @@ def team_id_of(session: Session, author: User, name: str | None) -> int | None:
     return team.id
 
 
-def _apply_lesson(session: Session, case: Case, author: User, fields: dict) -> None:
+def _apply_lesson(case: Case, fields: dict) -> None:
     """Set a lesson's fields (or clear them on an exemplar); ``fields`` as the schemas give them."""
     is_lesson = case.kind == "lesson"
     case.defect_class = fields.get("defect_class") if is_lesson else None
     case.defect_kind = fields.get("defect_kind") if is_lesson else None
     case.found_by = fields.get("found_by") if is_lesson else None
     _set_servqual(case, (fields.get("servqual") or []) if is_lesson else [])
-    if is_lesson and "team" in fields:
-        case.team_id = team_id_of(session, author, fields["team"])
 
 
 def submit_case(session: Session, author: User, data: CaseCreate) -> Case:
@@ -279,6 +277,7 @@ def submit_case(session: Session, author: User, data: CaseCreate) -> Case:
     if author.role not in AUTHOR_ROLES:
         raise PermissionDenied("trainees cannot submit cases", message_key="error.403")
     begin_write(session)
+    team_id = team_id_of(session, author, data.team if data.kind == "lesson" else None)
     case = Case(
         kind=data.kind,
         title="",
@@ -289,12 +288,12 @@ def submit_case(session: Session, author: User, data: CaseCreate) -> Case:
         praise=data.praise,
         status=_next_status("submit", None),
         author_id=author.id,
-        team_id=author.team_id,
+        team_id=team_id,
         masked=[],
     )
     _mask_case(case, data.title, data.body, data.lesson, data.partner)
     _set_tags(case, data.tags, data.behaviors)
-    _apply_lesson(session, case, author, data.model_dump())
+    _apply_lesson(case, data.model_dump())
     session.add(case)
     session.flush()
     _record(session, case, author, "submit", case.status)
@@ -310,14 +309,15 @@ def edit_case(session: Session, case_id: int, author: User, data: CaseUpdate) ->
         raise PermissionDenied("only the author can edit a case")
     to_status = _next_status("edit", case)
     changes = data.model_dump(exclude_unset=True)
-    if changes.get("kind"):
-        case.kind = changes["kind"]
-    lesson = _edited_lesson(case, changes)
+    # Every rule is checked before anything changes: a refused edit leaves the case as it was.
+    kind = changes.get("kind") or case.kind
+    lesson = _edited_lesson(case, changes, kind)
+    team_id = team_id_of(session, author, changes["team"]) if kind == "lesson" and "team" in changes else case.team_id
     tags = changes.pop("tags", None)
     if tags is None:
         tags = canonical_tags(row.tag for row in case.tag_rows)
     try:
-        check_tags_for_kind(tags, case.kind)
+        check_tags_for_kind(tags, kind)
     except ValueError as error:
         raise InvalidInput("tags", str(error)) from None
     behaviors = changes.pop("behaviors", None)
@@ -330,6 +330,7 @@ def edit_case(session: Session, case_id: int, author: User, data: CaseUpdate) ->
             check_behaviors_fit_tags(behaviors, tags)
         except ValueError as error:
             raise InvalidInput("behaviors", str(error)) from None
+    case.kind, case.team_id = kind, team_id
     for name in ("business_line", "channel"):
         if changes.get(name) is not None:
             setattr(case, name, changes[name])
@@ -340,7 +341,7 @@ def edit_case(session: Session, case_id: int, author: User, data: CaseUpdate) ->
     body = changes.get("body") or case.body
     _mask_case(case, title, body, lesson.get("lesson"), lesson.get("partner"))
     _set_tags(case, tags, behaviors)
-    _apply_lesson(session, case, author, lesson)
+    _apply_lesson(case, lesson)
     _record(session, case, author, "edit", to_status)
     case.status = to_status
     case.updated_at = utcnow()
@@ -349,14 +350,15 @@ def edit_case(session: Session, case_id: int, author: User, data: CaseUpdate) ->
     return _read_back(session, case.id, author)
 
 
-def _edited_lesson(case: Case, changes: dict) -> dict:
-    """A lesson's fields after the edit: those changed over those stored, held to the submit rules."""
+def _edited_lesson(case: Case, changes: dict, kind: str) -> dict:
+    """A lesson's fields after the edit (of a case of ``kind`` now): those changed over those stored, held to
+    the submit rules."""
     stored = lesson_fields(case)
     fields = {name: stored[name] for name in LESSON_FIELDS}
-    fields.update({name: changes[name] for name in (*LESSON_FIELDS, "team") if name in changes})
+    fields.update({name: changes[name] for name in LESSON_FIELDS if name in changes})
     for name in LESSON_FIELDS:
         try:
-            fields[name] = check_lesson_field(name, fields[name], case.kind)
+            fields[name] = check_lesson_field(name, fields[name], kind)
         except ValueError as error:
             raise InvalidInput(name, str(error)) from None
     return fields

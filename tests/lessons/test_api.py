@@ -116,8 +116,10 @@ class TestLessonReview:
         case = submit_lesson(agent)
         response = agent.patch(f"/api/cases/{case['id']}", json={"servqual": []})
         assert response.status_code == 422 and "servqual" in _fields(response)
-        response = agent.patch(f"/api/cases/{case['id']}", json={"team": "没有这个组"})
+        response = agent.patch(f"/api/cases/{case['id']}", json={"defect_class": "C", "team": "没有这个组"})
         assert response.status_code == 422 and _fields(response) == {"team"}
+        unchanged = agent.get(f"/api/cases/{case['id']}").json()  # a refused edit changes nothing
+        assert unchanged["defect_class"] == "A" and unchanged["team"] == "一组"
 
     def test_an_exemplar_edited_into_a_lesson_needs_its_fields(self, agent, submit):
         case = submit(agent)
