@@ -167,3 +167,13 @@ class TestDashboard:
         row = [cell.get_text(strip=True) for cell in page.select("#lessons-team-table tbody tr")[0].select("td")]
         assert row[:3] == ["一组", "1", "2,000"]
         assert page.select_one("a[href^='/dashboard/export/lessons-teams.csv']")
+
+
+class TestReviewQueue:
+    def test_a_lesson_waits_in_the_same_queue_with_its_class_and_lesson(
+        self, agent, supervisor, browser, submit_lesson
+    ):
+        submit_lesson(agent, defect_class="C")
+        card = _soup(browser(supervisor.username).get("/review")).select_one(".review-card")
+        assert "C 类" in card.select_one(".badge-lesson").parent.get_text()
+        assert "出票员在出票时" in card.select_one(".story-details").get_text()
