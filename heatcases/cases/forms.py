@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from heatcases.cases import story
 from heatcases.cases.schemas import BODY_MIN
@@ -17,6 +17,14 @@ class PartsForm(BaseModel):
     edited case's text was not written in parts (an import, the API)."""
 
     PARTS: ClassVar[tuple[Term, ...]] = STORY_PARTS
+
+    # The fields every case has (the parts and a kind's own fields are declared by the subclass).
+    title: str = Field("", max_length=1000)
+    body: str = Field("", max_length=40000)
+    tags: list[str] = Field([], max_length=20)
+    business_line: str = Field("", max_length=40)
+    channel: str = Field("", max_length=40)
+    occurred_on: str = Field("", max_length=40)
 
     def fields(self) -> dict:
         """The fields as posted, an empty choice meaning "not given" (what a draft keeps)."""

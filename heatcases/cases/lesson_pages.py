@@ -67,8 +67,6 @@ class LessonForm(PartsForm):
     """The lesson form as posted; CaseCreate / CaseUpdate then apply the real rules. What happened and the result
     come as two parts (or as one ``body`` when an edited lesson's text was not written in parts)."""
 
-    title: str = Field("", max_length=1000)
-    body: str = Field("", max_length=40000)
     happened: str = Field("", max_length=40000)
     result: str = Field("", max_length=40000)
     lesson: str = Field("", max_length=20000)
@@ -78,10 +76,6 @@ class LessonForm(PartsForm):
     found_by: str = Field("", max_length=40)
     partner: str = Field("", max_length=1000)
     team: str = Field("", max_length=240)
-    tags: list[str] = Field([], max_length=20)
-    business_line: str = Field("", max_length=40)
-    channel: str = Field("", max_length=40)
-    occurred_on: str = Field("", max_length=40)
 
     PARTS: ClassVar = LESSON_PARTS
 

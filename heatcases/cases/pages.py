@@ -152,17 +152,11 @@ class CaseForm(PartsForm):
     The story comes in its four parts (situation, what I did, outcome, takeaway), or as one ``body``
     when an edited case's story was not written in parts (an import, the API)."""
 
-    title: str = Field("", max_length=1000)
-    body: str = Field("", max_length=40000)
     situation: str = Field("", max_length=40000)
     action: str = Field("", max_length=40000)
     outcome: str = Field("", max_length=40000)
     takeaway: str = Field("", max_length=40000)
-    tags: list[str] = Field([], max_length=20)
     behaviors: list[str] = Field([], max_length=20)
-    business_line: str = Field("", max_length=40)
-    channel: str = Field("", max_length=40)
-    occurred_on: str = Field("", max_length=40)
     praise: str = Field("", max_length=40)
 
 
