@@ -177,10 +177,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from heatcases.accounts import api as accounts_api
     from heatcases.accounts import pages as accounts_pages
     from heatcases.cases import api as cases_api
+    from heatcases.cases import lesson_pages
     from heatcases.cases import pages as cases_pages
     from heatcases.directory import api as directory_api
     from heatcases.directory import pages as directory_pages
     from heatcases.health import api as health_api
+    from heatcases.lessons import api as lessons_api
+    from heatcases.lessons import pages as lessons_pages
     from heatcases.metrics import api as metrics_api
     from heatcases.metrics import pages as metrics_pages
     from heatcases.search import api as search_api
@@ -196,11 +199,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(search_api.router)
     app.include_router(metrics_api.router)
     app.include_router(directory_pages.router)  # before accounts': /admin/users/import is not a /admin/users/{username}
+    app.include_router(lessons_api.router)
     app.include_router(accounts_pages.router)
+    app.include_router(lesson_pages.router)
     app.include_router(cases_pages.router)
     app.include_router(search_pages.router)
     app.include_router(metrics_pages.router)
     app.include_router(synonyms_pages.router)
+    app.include_router(lessons_pages.router)
     app.mount("/static", StaticFiles(directory=db.ROOT / "static"), name="static")
     install_error_handlers(app)
     document_common_errors(app)

@@ -132,11 +132,16 @@ def admin_page_user(user: PageUser) -> User:
     return require_role(user, frozenset({"admin"}))
 
 
+def admin_api_user(user: ApiUser) -> User:
+    return require_role(user, frozenset({"admin"}))
+
+
 AuthorApiUser = Annotated[User, Depends(author_api_user)]
 ReviewerApiUser = Annotated[User, Depends(reviewer_api_user)]
 AuthorPageUser = Annotated[User, Depends(author_page_user)]
 ReviewerPageUser = Annotated[User, Depends(reviewer_page_user)]
 AdminPageUser = Annotated[User, Depends(admin_page_user)]
+AdminApiUser = Annotated[User, Depends(admin_api_user)]
 
 
 def admin_api_user(user: ApiUser) -> User:

@@ -115,6 +115,16 @@ class Case(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
     reviewed_at: datetime | None = None
     featured_at: datetime | None = None
+    # An exemplary case, or a lesson from a complaint (PRODUCT.md, "Lessons from complaints"): the lesson
+    # columns are null on exemplars; a lesson's tags are the HEAT values whose absence it shows.
+    kind: str = Field(default="exemplar", max_length=10, index=True, sa_column_kwargs={"server_default": "exemplar"})
+    lesson: str | None = None
+    defect_class: str | None = Field(default=None, max_length=1)
+    defect_kind: str | None = Field(default=None, max_length=10)
+    found_by: str | None = Field(default=None, max_length=20)
+    partner: str | None = Field(default=None, max_length=200)
+    # Customer value lost, in 元, computed from the settings when the lesson was approved (kept as it was).
+    value_at_risk: int | None = None
 
     author: User = Relationship(sa_relationship_kwargs={"lazy": "joined"})
     team: Optional[Team] = Relationship(sa_relationship_kwargs={"lazy": "joined"})
@@ -122,6 +132,9 @@ class Case(SQLModel, table=True):
         sa_relationship_kwargs={"lazy": "selectin", "cascade": "all, delete-orphan"}
     )
     behavior_rows: list["CaseBehavior"] = Relationship(
+        sa_relationship_kwargs={"lazy": "selectin", "cascade": "all, delete-orphan"}
+    )
+    servqual_rows: list["CaseServqual"] = Relationship(
         sa_relationship_kwargs={"lazy": "selectin", "cascade": "all, delete-orphan"}
     )
 
@@ -155,6 +168,32 @@ class CaseBehavior(SQLModel, table=True):
 
     case_id: int = Field(sa_column=Column(Integer, ForeignKey("service_case.id", ondelete="CASCADE"), primary_key=True))
     behavior: str = Field(sa_column=Column(String(30), primary_key=True, index=True))
+
+
+class CaseServqual(SQLModel, table=True):
+    """A service-quality element (SERVQUAL) that failed in a lesson."""
+
+    __tablename__ = "case_servqual"
+
+    case_id: int = Field(sa_column=Column(Integer, ForeignKey("service_case.id", ondelete="CASCADE"), primary_key=True))
+    element: str = Field(sa_column=Column(String(20), primary_key=True, index=True))
+
+
+class CustomerValueSetting(SQLModel, table=True):
+    """One version of the customer-value settings; the latest is in force, the earlier ones are its history.
+
+    ``lines``: per business line ``{"revenue_per_order", "orders_per_year", "years"}``; ``shares``: per defect
+    class the share of a customer's value it loses. A lesson keeps the value computed at its approval."""
+
+    __tablename__ = "customer_value_setting"
+
+    id: int | None = Field(default=None, primary_key=True)
+    lines: dict = Field(default_factory=dict, sa_type=JSON)
+    shares: dict = Field(default_factory=dict, sa_type=JSON)
+    changed_by_id: int = Field(foreign_key="app_user.id")
+    changed_at: datetime = Field(default_factory=utcnow, index=True)
+
+    changed_by: User = Relationship(sa_relationship_kwargs={"lazy": "joined"})
 
 
 class CaseEvent(SQLModel, table=True):
@@ -389,6 +428,8 @@ __all__ = [
     "Case",
     "CaseBehavior",
     "CaseEvent",
+    "CaseServqual",
+    "CustomerValueSetting",
     "CaseTag",
     "CaseView",
     "CaseViewer",

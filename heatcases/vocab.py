@@ -226,6 +226,90 @@ STORY_PARTS: tuple[Term, ...] = (
         "What can colleagues learn from this case?",
     ),
 )
+# Lessons from complaints (the second seed): a case's kind, the defect's class and kind, the service-quality
+# elements (SERVQUAL) that failed, where the defect was found.
+CASE_KINDS: tuple[Term, ...] = (
+    Term("exemplar", "优秀案例", "Exemplar", "做得好的服务故事。", "A service story that went well."),
+    Term("lesson", "教训案例", "Lesson", "投诉中学到的教训。", "A lesson learnt from a complaint."),
+)
+DEFECT_CLASSES: tuple[Term, ...] = (
+    Term(
+        "A",
+        "A 类 · 忠诚度杀手",
+        "A · loyalty killer",
+        "没有满足基本质量：价格错、日期或姓名订错（如：记录编号订成 10 月 19 日，出票前未核对）。",
+        "Basic quality not met: a wrong price, a wrong date or name booked (e.g. booked for 19 October, "
+        "issued without checking).",
+    ),
+    Term(
+        "B",
+        "B 类 · 忠诚度重伤",
+        "B · loyalty badly hurt",
+        "没有满足期望质量：送票不及时、态度不好、回复不及时（如：客人未取票，航班起飞后才通知）。",
+        "Expected quality not met: a ticket delivered late, a poor attitude, a slow reply (e.g. told that "
+        "the customer had not collected the ticket only after take-off).",
+    ),
+    Term(
+        "C",
+        "C 类 · 忠诚度小恙",
+        "C · loyalty slightly hurt",
+        "没有满足较高质量：卡号不正确、积分信息错误。",
+        "Higher quality not met: a wrong card number, wrong points information.",
+    ),
+)
+DEFECT_KINDS: tuple[Term, ...] = (
+    Term("fault", "故障", "Fault", "客户感觉到的缺陷。", "A defect the customer felt."),
+    Term(
+        "hazard",
+        "隐患",
+        "Hidden hazard",
+        "客户可能没有感觉到，但可能造成严重后果（改签退条件未说明，未按照流程操作）。",
+        "The customer may not have felt it, but it could have serious consequences (change or refund "
+        "conditions not explained, a procedure not followed).",
+    ),
+)
+SERVQUAL: tuple[Term, ...] = (
+    Term("reliability", "可靠性", "Reliability", "准时准确、确认保证。", "On time, accurate, confirmed."),
+    Term(
+        "responsiveness",
+        "责任心",
+        "Responsiveness",
+        "帮客解困，勇担责任。",
+        "Helps the customer out, takes responsibility.",
+    ),
+    Term("assurance", "接触感受", "Assurance", "礼貌服务，回复速度。", "Courteous, quick to reply."),
+    Term("empathy", "个人关注", "Empathy", "定制服务。", "Personal, tailored service."),
+    Term(
+        "tangibles",
+        "可见设施",
+        "Tangibles",
+        "房屋装修，纸张信封。",
+        "What the customer sees: premises, paper, envelopes.",
+    ),
+)
+FOUND_BY: tuple[Term, ...] = (
+    Term("complaint", "客人投诉", "Customer complaint"),
+    Term("feedback", "意见反馈", "Feedback from another department"),
+    Term("qa_sampling", "抽查", "Quality sampling"),
+)
+# The two parts of what happened in a lesson, stored as its body under their markers like a story's parts.
+LESSON_PARTS: tuple[Term, ...] = (
+    Term(
+        "happened",
+        "经过",
+        "What happened",
+        "客人订了什么、遇到了什么？各方（客服、票台、航空公司）做了什么？",
+        "What had the customer booked, what went wrong? What did each side (agents, ticket desk, airline) do?",
+    ),
+    Term(
+        "result",
+        "结果",
+        "Result",
+        "对客人造成了什么后果？客人怎么做、投诉了什么？",
+        "What did it cost the customer? What did they do, what did they complain about?",
+    ),
+)
+
 PII_LABELS: dict[str, Term] = {
     term.code: term
     for term in (
@@ -241,6 +325,11 @@ BUSINESS_LINE_CODES = tuple(term.code for term in BUSINESS_LINES)
 CHANNEL_CODES = tuple(term.code for term in CHANNELS)
 PRAISE_CODES = tuple(term.code for term in PRAISE_KINDS)
 ROLE_CODES = tuple(term.code for term in ROLES)
+CASE_KIND_CODES = tuple(term.code for term in CASE_KINDS)
+DEFECT_CLASS_CODES = tuple(term.code for term in DEFECT_CLASSES)
+DEFECT_KIND_CODES = tuple(term.code for term in DEFECT_KINDS)
+SERVQUAL_CODES = tuple(term.code for term in SERVQUAL)
+FOUND_BY_CODES = tuple(term.code for term in FOUND_BY)
 REVIEWER_ROLES = frozenset({"supervisor", "admin"})
 AUTHOR_ROLES = frozenset({"agent", "supervisor", "admin"})
 
@@ -253,7 +342,12 @@ TERMS: dict[str, dict[str, Term]] = {
     "role": {term.code: term for term in ROLES},
     "status": {term.code: term for term in STATUSES},
     "pii": PII_LABELS,
-    "story_part": {term.code: term for term in STORY_PARTS},
+    "story_part": {term.code: term for term in STORY_PARTS + LESSON_PARTS},
+    "kind": {term.code: term for term in CASE_KINDS},
+    "defect_class": {term.code: term for term in DEFECT_CLASSES},
+    "defect_kind": {term.code: term for term in DEFECT_KINDS},
+    "servqual": {term.code: term for term in SERVQUAL},
+    "found_by": {term.code: term for term in FOUND_BY},
 }
 
 
@@ -269,6 +363,12 @@ def canonical_tags(tags) -> list[str]:
     """Tags in the H-E-A-T order, each once."""
     chosen = set(tags)
     return [tag for tag in TAGS if tag in chosen]
+
+
+def canonical_servqual(elements) -> list[str]:
+    """Service-quality elements in the SERVQUAL order, each once."""
+    chosen = set(elements)
+    return [code for code in SERVQUAL_CODES if code in chosen]
 
 
 def canonical_behaviors(behaviors) -> list[str]:

@@ -148,6 +148,10 @@ CONTENT = {
         "search": {"hits": "hotel", "none": "zebra", "typo": "hotal"},
         "new_user": ("carol", "Carol King", "East Desk"),
         "synonyms": "hotel inn",
+        "lesson": ("Ticket issued for the wrong date",
+                   "The customer booked a flight for 20 October but the record said 19 October, and the desk issued "
+                   "it without checking. She could not board and complained.",
+                   "Before issuing a ticket, check it against the order, every time.", "Changchun ticket desk"),
     },
     "zh": {
         "names": {"agent": "李客服", "other": "王客服", "trainee": "徐学员", "supervisor": "张主管", "admin": "赵管理"},
@@ -167,6 +171,9 @@ CONTENT = {
         "search": {"hits": "酒店", "none": "鸭嘴兽", "typo": "航斑"},
         "new_user": ("chen", "陈新人", "三组"),
         "synonyms": "酒店 宾馆",
+        "lesson": ("机票日期订错，客人无法登机",
+                   "客人订了10月20日的机票，但记录编号订成10月19日，出票员也未核对就直接出票送票。客人无法登机，投诉至客服。",
+                   "出票员在出票时应先核对机票和订单内容是否相符，再将机票送出。", "长春票台"),
     },
 }  # fmt: skip
 
@@ -208,10 +215,20 @@ def build_world(make_actor, submit):
             assert trainee.get(f"/api/cases/{case_id}").status_code == 200
         for query in content["search"].values():
             assert trainee.get("/api/search", params={"q": query}).status_code == 200
+        lesson_title, lesson_body, lesson_text, partner = content["lesson"]
+        lesson_fields = {"kind": "lesson", "title": lesson_title, "body": lesson_body, "lesson": lesson_text,
+                         "defect_class": "A", "defect_kind": "fault", "servqual": ["reliability", "assurance"],
+                         "found_by": "complaint", "partner": partner, "tags": ["trust"], "behaviors": [],
+                         "praise": None}  # fmt: skip
+        lesson = submit(agent, **lesson_fields)["id"]
+        review = {"decision": "approve", "comment": content["approve"]}
+        assert supervisor.post(f"/api/cases/{lesson}/review", json=review).status_code == 200
+        assert trainee.get(f"/api/cases/{lesson}").status_code == 200
+        lesson_pending = submit(agent, **{**lesson_fields, "defect_class": "C", "tags": []})["id"]
         users = {"agent": agent.username, "trainee": trainee.username, "supervisor": supervisor.username,
                  "admin": "ada"}  # fmt: skip
         cases = {"featured": featured, "approved": approved, "pending": pending, "rejected": rejected,
-                 "archived": archived}  # fmt: skip
+                 "archived": archived, "lesson": lesson, "lesson_pending": lesson_pending}  # fmt: skip
         return World(lang, users, cases)
 
     return build
@@ -312,6 +329,8 @@ class Crawler:
             self.visit("trainee", "GET", f"/search?q={query}")
         self.visit("trainee", "GET", "/search?tag=trust&behavior=plain_talk&business_line=hotel&from=2020-01-01")
         self.visit("trainee", "GET", f"/search?q={content['search']['hits']}&page=2&sort=views")
+        self.visit("trainee", "GET", "/search?kind=lesson&defect_class=A&servqual=reliability")
+        self.visit("trainee", "GET", "/lessons?defect_class=A&servqual=assurance")
         # the dashboard and my impact with each period, and with input it refuses
         for preset in ("7d", "month", "quarter"):
             self.visit("supervisor", "GET", f"/dashboard?preset={preset}&interval=week")
@@ -325,6 +344,10 @@ class Crawler:
         # forms answered with their problems
         self.post_form("agent", "/cases/new", {"title": "", "body": "short"}, expect={422})
         self.post_form("agent", f"/cases/{cases['rejected']}/edit", {"title": "", "tags": ["trust"]}, expect={422})
+        self.post_form("agent", "/lessons/new", {"title": "", "happened": "short", "partner": "x" * 121}, expect={422})
+        self.post_form("agent", "/lessons/new", {"title": "t", "body": "x" * 30, "team": "Nowhere"}, expect={422})
+        self.post_form("admin", "/settings/customer-value", {"car-years": "-1"}, expect={422})
+        self.visit("admin", "GET", "/settings/customer-value?msg=flash.lesson_value_saved")
         for decision in ("reject", ""):
             self.post_form(
                 "supervisor", f"/cases/{cases['pending']}/review", {"decision": decision, "comment": ""},

@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 
 from heatcases.i18n import translate
 from tests.conftest import PASSWORD, case_payload, csrf_from
+from tests.lessons.conftest import lesson_payload
 
 ROLES = ("anonymous", "trainee", "author", "other_agent", "supervisor", "admin")
 LOGIN = "login"  # a page's answer to anonymous visitors: 303 to /login?next=...
@@ -103,6 +104,12 @@ API = [
     # Without a file the admin's import is a 422; without a directory configured the admin's sync is a 409.
     ("POST", "/api/admin/users/import", None, None, expect(401, 403, 403, 403, 403, 422)),
     ("POST", "/api/admin/directory/sync", None, None, expect(401, 403, 403, 403, 403, 409)),
+    ("POST", "/api/cases", None, lesson_payload(), expect(401, 403, 201, 201, 201, 201)),
+    ("PATCH", "/api/cases/{case_id}", "lesson_pending", {"defect_class": "C"}, expect(401, 404, 200, 404, 403, 403)),
+    ("GET", "/api/metrics/lessons", None, None, SUPERVISORS_API),
+    ("GET", "/api/settings/customer-value", None, None, EVERYONE_API),
+    ("GET", "/api/settings/customer-value/history", None, None, ADMINS_API),
+    ("PUT", "/api/settings/customer-value", None, {"shares": {"A": 1.0}}, ADMINS_API),
 ]
 
 # (path, which case, expected per role) for GET pages.
@@ -134,12 +141,29 @@ PAGES = [
     ("/me/profile", None, EVERYONE_PAGE),
     ("/admin/teams", None, ADMINS_PAGE),
     ("/admin/changes", None, ADMINS_PAGE),
+    ("/lessons", None, EVERYONE_PAGE),
+    ("/lessons/new", None, AUTHORS_PAGE),
+    ("/lessons/{case_id}/edit", "lesson_pending", expect(LOGIN, 403, 200, 404, 403, 403)),
+    ("/lessons/{case_id}/edit", "lesson_approved", expect(LOGIN, 403, 409, 403, 403, 403)),
+    ("/settings/customer-value", None, expect(LOGIN, 403, 403, 403, 403, 200)),
 ]
 
 
 def case_form(**overrides) -> dict:
     """The submit / edit form's fields for a valid case."""
     return {key: value for key, value in case_payload(**overrides).items() if value is not None}
+
+
+def lesson_form() -> dict:
+    """The lesson form's fields for a valid lesson."""
+    return {key: value for key, value in lesson_payload().items() if key != "kind"}
+
+
+VALUE_FORM = {
+    **{f"{line}-{key}": "5" for line in ("flight", "hotel", "vacation", "train", "car", "attraction", "other")
+       for key in ("revenue_per_order", "orders_per_year", "years")},
+    **{f"shares-{code}": "0.5" for code in "ABC"},
+}  # fmt: skip
 
 
 # (path, which case, form fields, expected per role) for POST page forms; success is a 303 redirect.
@@ -176,6 +200,9 @@ FORMS = [
     ("/admin/users/bulk", None, BULK, expect(LOGIN, 403, 403, 403, 403, 303)),
     ("/admin/users/import", None, {}, expect(LOGIN, 403, 403, 403, 403, 422)),  # no file: 422
     ("/admin/directory/sync", None, {}, expect(LOGIN, 403, 403, 403, 403, 409)),  # no directory: 409
+    ("/lessons/new", None, lesson_form(), expect(LOGIN, 403, 303, 303, 303, 303)),
+    ("/lessons/{case_id}/edit", "lesson_rejected", lesson_form(), expect(LOGIN, 403, 303, 404, 403, 403)),
+    ("/settings/customer-value", None, VALUE_FORM, expect(LOGIN, 403, 403, 403, 403, 303)),
 ]  # fmt: skip
 
 
@@ -201,7 +228,9 @@ def fresh_case(actors, state: str | None) -> int | None:
     """A new case written by the author, brought into ``state`` by the supervisor."""
     if state is None:
         return None
-    case = actors["author"].post("/api/cases", json=case_payload()).json()
+    lesson = state.startswith("lesson_")  # a lesson in that state
+    state = state.removeprefix("lesson_")
+    case = actors["author"].post("/api/cases", json=lesson_payload() if lesson else case_payload()).json()
     supervisor, case_id = actors["supervisor"], case["id"]
     steps = {
         "pending": [],

@@ -16,7 +16,10 @@ from heatcases.cases.schemas import (
     CaseList,
     CasePublic,
     CaseUpdate,
+    DefectClass,
+    Kind,
     ReviewIn,
+    Servqual,
     Status,
     Tag,
 )
@@ -43,10 +46,14 @@ def list_cases(
     featured: bool | None = None,
     archived: bool | None = None,
     mine: bool = False,
+    kind: Kind | None = None,
+    defect_class: DefectClass | None = None,
+    servqual: Annotated[list[Servqual], Query()] = [],
     page: Annotated[int, Query(ge=1, le=100000)] = 1,
     per_page: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> CaseList:
-    """The cases the caller may see, newest first; several `tag`s mean a case has all of them."""
+    """The cases the caller may see, newest first; several `tag`s (or `servqual`s) mean a case has all of them;
+    `kind`, `defect_class` and `servqual` pick lessons (API.md, "Lessons")."""
     filters = listing.CaseFilters(
         status=status,
         tags=tag,
@@ -55,6 +62,9 @@ def list_cases(
         featured=featured,
         archived=archived,
         mine=mine,
+        kind=kind,
+        defect_class=defect_class,
+        servqual=list(dict.fromkeys(servqual)),
     )
     total, cases = listing.list_cases(session, user, filters, page=page, per_page=per_page)
     return CaseList(total=total, page=page, per_page=per_page, items=[service.to_public(c) for c in cases])

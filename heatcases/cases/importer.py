@@ -20,14 +20,16 @@ from sqlalchemy import insert, select
 from sqlmodel import Session
 
 from heatcases.cases.schemas import CaseCreate
-from heatcases.cases.service import mask_text
+from heatcases.cases.service import mask_text, team_id_of
 from heatcases.db import utcnow
-from heatcases.models import Case, CaseBehavior, CaseEvent, CaseTag, IndexTask, User
+from heatcases.errors import InvalidInput
+from heatcases.lessons import value as customer_value
+from heatcases.models import Case, CaseBehavior, CaseEvent, CaseServqual, CaseTag, IndexTask, User
 from heatcases.vocab import AUTHOR_ROLES
 
 BATCH = 500
 STATUSES = ("approved", "pending")
-LIST_FIELDS = ("tags", "behaviors")
+LIST_FIELDS = ("tags", "behaviors", "servqual")
 
 
 @dataclass
@@ -184,15 +186,23 @@ def _prepare(importer: _Importer, number: int, record: dict, report: ImportRepor
         report.rejected.append(Rejected(number, f"status: must be one of {', '.join(STATUSES)}"))
         return None
     external_id = str(record["external_id"]).strip()[:100] if record.get("external_id") not in (None, "") else None
-    title, body, masked = mask_text(data.title, data.body)
+    try:
+        team_id = team_id_of(importer.session, author, data.team)
+    except InvalidInput as error:
+        report.rejected.append(Rejected(number, f"{error.field}: {error.detail}"))
+        return None
+    text = mask_text(data.title, data.body, data.lesson, data.partner)
     return {
         "data": data,
         "author": author,
+        "team_id": team_id,
         "status": status,
         "external_id": external_id,
-        "title": title,
-        "body": body,
-        "masked": masked,
+        "title": text.title,
+        "body": text.body,
+        "lesson": text.lesson,
+        "partner": text.partner,
+        "masked": text.masked,
         "featured": str(record.get("featured", "")).lower() in ("true", "1", "yes") and status == "approved",
     }
 
@@ -219,6 +229,7 @@ def _write_batch(importer: _Importer, batch: list[tuple[int, dict]], report: Imp
         return
     session = importer.session
     now = utcnow()
+    prices = customer_value.current(session)  # an approved lesson is priced as it is written
     ids = (
         session.execute(
             insert(Case.__table__).returning(Case.__table__.c.id, sort_by_parameter_order=True),
@@ -235,7 +246,16 @@ def _write_batch(importer: _Importer, batch: list[tuple[int, dict]], report: Imp
                     "featured": row["featured"],
                     "archived": False,
                     "author_id": row["author"].id,
-                    "team_id": row["author"].team_id,
+                    "team_id": row["team_id"],
+                    "kind": row["data"].kind,
+                    "lesson": row["lesson"],
+                    "defect_class": row["data"].defect_class,
+                    "defect_kind": row["data"].defect_kind,
+                    "found_by": row["data"].found_by,
+                    "partner": row["partner"],
+                    "value_at_risk": prices.value_at_risk(row["data"].business_line, row["data"].defect_class)
+                    if row["data"].kind == "lesson" and row["status"] == "approved"
+                    else None,
                     "views": 0,
                     "unique_viewers": 0,
                     "masked": row["masked"],
@@ -250,9 +270,10 @@ def _write_batch(importer: _Importer, batch: list[tuple[int, dict]], report: Imp
         .scalars()
         .all()
     )
-    tags, behaviors, events, tasks = [], [], [], []
+    tags, behaviors, elements, events, tasks = [], [], [], [], []
     for case_id, row in zip(ids, rows, strict=True):
         tags.extend({"case_id": case_id, "tag": tag} for tag in row["data"].tags)
+        elements.extend({"case_id": case_id, "element": code} for code in row["data"].servqual or [])
         behaviors.extend({"case_id": case_id, "behavior": code} for code in row["data"].behaviors)
         events.append(
             {
@@ -267,9 +288,9 @@ def _write_batch(importer: _Importer, batch: list[tuple[int, dict]], report: Imp
         )
         if row["status"] == "approved":
             tasks.append({"case_id": case_id, "enqueued_at": now, "attempts": 0})
-    session.execute(insert(CaseTag.__table__), tags)
-    if behaviors:
-        session.execute(insert(CaseBehavior.__table__), behaviors)
+    for table, values in ((CaseTag, tags), (CaseBehavior, behaviors), (CaseServqual, elements)):
+        if values:  # a lesson may name no HEAT value
+            session.execute(insert(table.__table__), values)
     session.execute(insert(CaseEvent.__table__), events)
     if tasks:  # the index queue, in the same transaction: an interrupted import leaves nothing unindexed
         session.execute(insert(IndexTask.__table__), tasks)

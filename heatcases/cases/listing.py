@@ -13,7 +13,7 @@ from sqlalchemy import and_, exists, func, not_, union_all
 from sqlmodel import Session, select
 
 from heatcases.cases.service import is_reviewer, require_reviewer, visible_clause
-from heatcases.models import Case, CaseBehavior, CaseTag, User
+from heatcases.models import Case, CaseBehavior, CaseServqual, CaseTag, User
 from heatcases.vocab import TAGS
 
 
@@ -27,6 +27,9 @@ class CaseFilters:
     archived: bool | None = None
     mine: bool = False
     oldest_first: bool = False
+    kind: str | None = None
+    defect_class: str | None = None
+    servqual: list[str] = field(default_factory=list)
 
 
 def _filter_conditions(filters: CaseFilters) -> list:
@@ -43,6 +46,12 @@ def _filter_conditions(filters: CaseFilters) -> list:
         conditions.append(Case.featured.is_(filters.featured))
     if filters.archived is not None:
         conditions.append(Case.archived.is_(filters.archived))
+    if filters.kind:
+        conditions.append(Case.kind == filters.kind)
+    if filters.defect_class:
+        conditions.append(Case.defect_class == filters.defect_class)
+    for element in filters.servqual:
+        conditions.append(exists().where(CaseServqual.case_id == Case.id, CaseServqual.element == element))
     return conditions
 
 

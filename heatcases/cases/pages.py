@@ -3,31 +3,28 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import Field, ValidationError
 
-from heatcases import story
 from heatcases.cases import drafts, listing, service
-from heatcases.cases.schemas import BODY_MAX, BODY_MIN, BusinessLine, CaseCreate, CaseId, CaseUpdate, ReviewIn, Tag
+from heatcases.cases.forms import PART_MAX, FormProblems, PartsForm, in_parts
+from heatcases.cases.schemas import BODY_MAX, BusinessLine, CaseCreate, CaseId, CaseUpdate, ReviewIn, Tag
 from heatcases.db import utcnow
 from heatcases.deps import AuthorPageUser, PageUser, ReviewerPageUser, SessionDep, SettingsDep
-from heatcases.errors import InvalidInput, InvalidTransition, PermissionDenied
+from heatcases.errors import InvalidInput
 from heatcases.i18n import translate
 from heatcases.metrics import reading as metrics_reading
 from heatcases.models import Case
 from heatcases.search import service as search_service
 from heatcases.templating import local_time, render, request_language, safe_next, wants_json
-from heatcases.vocab import TAGS, label
+from heatcases.vocab import STORY_PARTS, TAGS, label
 
 router = APIRouter(include_in_schema=False)
 
 PER_PAGE = 20
-# A part may be pasted far too long: the form takes it back to say by how much (the body limit refuses it).
-PART_MAX = 200_000
 CASE_FIELDS = ("title", "body", "tags", "behaviors", "business_line", "channel", "occurred_on", "praise")
 # What a form error can name, in the order the form shows it (story_short: the parts are too short).
 FORM_ERRORS = (
@@ -160,80 +157,31 @@ def review_queue(
 # --- the submit / edit form ---------------------------------------------------------------------
 
 
-class CaseForm(BaseModel):
+class CaseForm(PartsForm):
     """The submit and edit form as posted; CaseCreate / CaseUpdate then apply the real rules.
 
     The story comes in its four parts (situation, what I did, outcome, takeaway), or as one ``body``
     when an edited case's story was not written in parts (an import, the API)."""
 
-    title: str = Field("", max_length=1000)
-    body: str = Field("", max_length=PART_MAX)
     situation: str = Field("", max_length=PART_MAX)
     action: str = Field("", max_length=PART_MAX)
     outcome: str = Field("", max_length=PART_MAX)
     takeaway: str = Field("", max_length=PART_MAX)
-    tags: list[str] = Field([], max_length=20)
     behaviors: list[str] = Field([], max_length=20)
-    business_line: str = Field("", max_length=40)
-    channel: str = Field("", max_length=40)
-    occurred_on: str = Field("", max_length=40)
     praise: str = Field("", max_length=40)
-
-    def fields(self) -> dict:
-        """The fields as posted, an empty choice meaning "not given" (what a draft keeps)."""
-        return {key: value for key, value in self.model_dump().items() if value not in ("", [])}
-
-    def parts(self) -> dict[str, str]:
-        return {code: getattr(self, code) for code in story.PART_CODES if getattr(self, code).strip()}
-
-    def values(self, lang: str) -> dict:
-        """The fields as the schemas take them: the parts composed into the body."""
-        values = {key: value for key, value in self.fields().items() if key not in story.PART_CODES}
-        if self.parts():
-            values["body"] = story.compose(self.parts(), lang)
-        return values
 
 
 CaseFormDep = Annotated[CaseForm, Form()]
 
 
-@dataclass(frozen=True)
-class FormProblems:
-    """What is wrong with a posted form: the fields at fault, in the form's order, and for a story too long,
-    the part to shorten and by how many characters."""
-
-    fields: list[str]
-    story_part: str | None = None
-    over: int = 0
-
-
 def _problems(form: CaseForm, lang: str, error: ValidationError | None = None) -> FormProblems | None:
-    """Every problem of the form: the schema's (``error``) and the form's own (a business line is a choice)."""
-    fields = {str(item["loc"][0]) for item in error.errors() if item.get("loc")} if error else set()
-    if not form.business_line:
-        fields.add("business_line")
-    part, over = None, 0
-    if form.parts() and "body" in fields:
-        body = len(story.compose(form.parts(), lang))
-        if story.content_length(form.parts()) < BODY_MIN:
-            fields = (fields - {"body"}) | {"story_short"}  # the markers counted towards the length: say it plainly
-        elif body > BODY_MAX:
-            fields = (fields - {"body"}) | {"story_long"}
-            part, over = max(form.parts().items(), key=lambda item: len(item[1]))[0], body - BODY_MAX
-    if not fields and error is None:
-        return None
-    return FormProblems([field for field in FORM_ERRORS if field in fields] or ["body"], story_part=part, over=over)
+    return form.problems(lang, FORM_ERRORS, short="story_short", long="story_long", error=error)
 
 
 def _form(request: Request, *, case=None, values: dict | None = None, problems: FormProblems | None = None,
           draft=None):  # fmt: skip
     """The form; the story in parts unless an edited case's story is free text."""
-    values = dict(values or {})
-    if "body" in values and not any(values.get(code) for code in story.PART_CODES):
-        parts = story.split(values["body"])
-        if parts is not None:
-            values.update(parts)
-            del values["body"]
+    values = in_parts(values, STORY_PARTS)
     context = {
         "case": case,
         "values": values,
@@ -272,19 +220,12 @@ def submit_case(request: Request, user: AuthorPageUser, session: SessionDep, for
     return RedirectResponse(f"/cases/{case.id}?msg=flash.submitted", status_code=303)
 
 
-def _editable(session, case_id: int, user) -> Case:
-    case = service.get_case(session, case_id, user)
-    if case.author_id != user.id:
-        raise PermissionDenied("only the author can edit a case")
-    if case.status not in service.EDITABLE:
-        raise InvalidTransition(f"cannot edit a case that is {case.status}", message_key="transition.edit")
-    return case
-
-
 @router.get("/cases/{case_id}/edit")
 def edit_case_form(request: Request, case_id: CaseId, user: AuthorPageUser, session: SessionDep):
     """The form, filled in (or with the author's draft), for the author of a pending or rejected case."""
-    case = _editable(session, case_id, user)
+    case = service.get_editable_case(session, case_id, user)
+    if case.kind == "lesson":  # a lesson has its own form
+        return RedirectResponse(f"/lessons/{case.id}/edit", status_code=303)
     draft = drafts.get_draft(session, user, drafts.slot_for(case.id))
     values = draft.fields if draft else service.to_public(case).model_dump(include=set(CASE_FIELDS))
     return _form(request, case=case, values=values, draft=draft)
@@ -347,7 +288,7 @@ def discard_new_draft(user: AuthorPageUser, session: SessionDep):
 @router.post("/cases/{case_id}/draft")
 def save_edit_draft(request: Request, case_id: CaseId, user: AuthorPageUser, session: SessionDep, form: CaseFormDep):
     """Keep the author's unsaved changes to their case (masked)."""
-    case = _editable(session, case_id, user)
+    case = service.get_editable_case(session, case_id, user)
     return _save_draft(request, session, user, drafts.slot_for(case.id), form)
 
 
@@ -379,8 +320,26 @@ def _case_page(request: Request, session, user, case, *, review_error: str | Non
         "can_review": service.is_reviewer(user),
         "can_edit": case.author_id == user.id and case.status in service.EDITABLE,
         "review_error": review_error,
+        "should_have_gone": _exemplars_of_missing_values(session, user, case),
     }
     return render(request, "cases/case.html", context, status_code=422 if review_error else 200)
+
+
+def _exemplars_of_missing_values(session, user, case) -> dict[str, list[Case]]:
+    """A lesson's "how it should have gone": per HEAT value it shows missing, a few exemplars of it (featured
+    first)."""
+    if case.kind != "lesson":
+        return {}
+    exemplars = {}
+    for tag in service.to_public(case).tags:
+        shown = []
+        for featured in (True, None):
+            filters = listing.CaseFilters(
+                status="approved", archived=False, kind="exemplar", tags=[tag], featured=featured
+            )
+            shown += [c for c in listing.find_cases(session, user, filters, limit=3) if c not in shown]
+        exemplars[tag] = shown[:3]
+    return exemplars
 
 
 def _back(next_url: str | None, case_id: CaseId, msg: str) -> RedirectResponse:

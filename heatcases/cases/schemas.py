@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 from fastapi import Path
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from heatcases.vocab import VALUE_OF_BEHAVIOR, canonical_behaviors, canonical_tags
+from heatcases.vocab import VALUE_OF_BEHAVIOR, canonical_behaviors, canonical_servqual, canonical_tags
 
 Tag = Literal["heartwarming", "effortless", "active", "trust"]
 Behavior = Literal[
@@ -22,10 +22,21 @@ BusinessLine = Literal["flight", "hotel", "vacation", "train", "car", "attractio
 Channel = Literal["phone", "chat", "email", "onsite"]
 Praise = Literal["letter", "banner", "video", "online_review"]
 Status = Literal["pending", "approved", "rejected"]
+Kind = Literal["exemplar", "lesson"]
+DefectClass = Literal["A", "B", "C"]
+DefectKind = Literal["fault", "hazard"]
+Servqual = Literal["reliability", "responsiveness", "assurance", "empathy", "tangibles"]
+FoundBy = Literal["complaint", "feedback", "qa_sampling"]
 
 TITLE_MAX = 120
 BODY_MIN, BODY_MAX = 20, 20000
 COMMENT_MAX = 2000
+LESSON_MIN, LESSON_MAX = 20, 5000
+PARTNER_MAX = 120
+TEAM_MAX = 60
+# A lesson's own fields (null on exemplars), and those it must have.
+LESSON_FIELDS = ("lesson", "defect_class", "defect_kind", "servqual", "found_by", "partner")
+LESSON_REQUIRED = ("lesson", "defect_class", "defect_kind", "servqual", "found_by")
 
 # Control characters other than tab and newline: PostgreSQL refuses NUL, and none belong in a story.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -44,13 +55,33 @@ def _clean_title(value: str) -> str:
     return value
 
 
-def _clean_body(value: str) -> str:
-    value = clean_text(value)
-    if len(value) < BODY_MIN:
-        raise ValueError(f"body must be at least {BODY_MIN} characters")
-    if len(value) > BODY_MAX:
-        raise ValueError(f"body must be at most {BODY_MAX} characters")
-    return value
+def _long_text(name: str, least: int, most: int):
+    """A cleaner for a text field of ``least`` to ``most`` characters, its errors naming the field."""
+
+    def clean(value: str) -> str:
+        value = clean_text(value)
+        if len(value) < least:
+            raise ValueError(f"{name} must be at least {least} characters")
+        if len(value) > most:
+            raise ValueError(f"{name} must be at most {most} characters")
+        return value
+
+    return clean
+
+
+_clean_body = _long_text("body", BODY_MIN, BODY_MAX)
+_clean_lesson = _long_text("lesson", LESSON_MIN, LESSON_MAX)
+
+
+def _clean_partner(value: str) -> str | None:
+    value = " ".join(clean_text(value).split())
+    if len(value) > PARTNER_MAX:
+        raise ValueError(f"partner must be at most {PARTNER_MAX} characters")
+    return value or None
+
+
+def _clean_team(value: str) -> str | None:
+    return " ".join(clean_text(value).split()) or None
 
 
 def _unique_tags(value: list[str]) -> list[str]:
@@ -67,6 +98,27 @@ Title = Annotated[str, Field(max_length=TITLE_MAX * 4), AfterValidator(_clean_ti
 Body = Annotated[str, Field(max_length=BODY_MAX * 2), AfterValidator(_clean_body)]
 Tags = Annotated[list[Tag], Field(min_length=1, max_length=4), AfterValidator(_unique_tags)]
 Behaviors = Annotated[list[Behavior], Field(max_length=12), AfterValidator(_unique_behaviors)]
+# A lesson names the HEAT values whose absence it shows: none to four (an exemplar needs one at least).
+TagList = Annotated[list[Tag], Field(max_length=4), AfterValidator(_unique_tags)]
+AnyTags = Annotated[TagList, Field(validate_default=True)]
+LessonText = Annotated[str, Field(max_length=LESSON_MAX * 2), AfterValidator(_clean_lesson)]
+ServqualList = Annotated[list[Servqual], Field(min_length=1, max_length=5), AfterValidator(canonical_servqual)]
+Partner = Annotated[str, Field(max_length=PARTNER_MAX * 4), AfterValidator(_clean_partner)]
+TeamName = Annotated[str, Field(max_length=TEAM_MAX * 4), AfterValidator(_clean_team)]
+
+
+def check_tags_for_kind(tags: list[str], kind: str) -> None:
+    if kind != "lesson" and not tags:
+        raise ValueError("tags must name at least one HEAT value")
+
+
+def check_lesson_field(name: str, value, kind: str | None):
+    """A lesson field's value for the kind: required on a lesson (but the partner), dropped on an exemplar."""
+    if kind == "exemplar":
+        return None
+    if kind == "lesson" and value is None and name in LESSON_REQUIRED:
+        raise ValueError(f"{name} is required for a lesson")
+    return value
 
 
 def check_behaviors_fit_tags(behaviors: list[str], tags: list[str]) -> None:
@@ -85,17 +137,45 @@ def check_occurred_on(value: date | None) -> date | None:
     return value
 
 
+def _lesson_field(annotation, **kwargs):
+    return Annotated[annotation | None, Field(validate_default=True, **kwargs)]
+
+
 class CaseCreate(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
+    kind: Kind = "exemplar"  # first: the rules of the fields below depend on it
     title: Title
     body: Body
-    tags: Tags
+    tags: AnyTags = []
     behaviors: Behaviors = []
     business_line: BusinessLine = "other"
     channel: Channel = "phone"
     occurred_on: date | None = None
     praise: Praise | None = None
+    lesson: _lesson_field(LessonText) = None
+    defect_class: _lesson_field(DefectClass) = None
+    defect_kind: _lesson_field(DefectKind) = None
+    servqual: _lesson_field(ServqualList) = None
+    found_by: _lesson_field(FoundBy) = None
+    partner: Partner | None = None
+    team: TeamName | None = None  # a lesson's: the team whose service it was (default: the author's)
+
+    @field_validator("tags")
+    @classmethod
+    def _tags_for_kind(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        check_tags_for_kind(value, info.data.get("kind", "exemplar"))
+        return value
+
+    @field_validator(*LESSON_FIELDS)
+    @classmethod
+    def _lesson_fields(cls, value, info: ValidationInfo):
+        return check_lesson_field(info.field_name, value, info.data.get("kind"))
+
+    @field_validator("team")
+    @classmethod
+    def _team_of_lesson(cls, value: str | None, info: ValidationInfo) -> str | None:
+        return None if info.data.get("kind") == "exemplar" else value
 
     @field_validator("behaviors")
     @classmethod
@@ -117,12 +197,20 @@ class CaseUpdate(BaseModel):
 
     title: Title | None = None
     body: Body | None = None
-    tags: Tags | None = None
+    tags: TagList | None = None  # none only on a lesson (the service checks it against the kind)
     behaviors: Behaviors | None = None
     business_line: BusinessLine | None = None
     channel: Channel | None = None
     occurred_on: date | None = None
     praise: Praise | None = None
+    kind: Kind | None = None
+    lesson: LessonText | None = None
+    defect_class: DefectClass | None = None
+    defect_kind: DefectKind | None = None
+    servqual: ServqualList | None = None
+    found_by: FoundBy | None = None
+    partner: Partner | None = None
+    team: TeamName | None = None
 
     @field_validator("occurred_on")
     @classmethod
@@ -165,6 +253,14 @@ class CasePublic(BaseModel):
     updated_at: datetime
     review_comment: str | None
     masked: list[str]
+    kind: Kind = "exemplar"
+    lesson: str | None = None
+    defect_class: DefectClass | None = None
+    defect_kind: DefectKind | None = None
+    servqual: list[Servqual] | None = None
+    found_by: FoundBy | None = None
+    partner: str | None = None
+    value_at_risk: int | None = None  # 元, a lesson's, computed when it was approved
 
 
 class CaseList(BaseModel):

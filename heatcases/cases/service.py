@@ -7,18 +7,47 @@ decided here (``can_see``, ``visible_clause``); listing the cases one may see is
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import NamedTuple
 
 from sqlalchemy import and_, or_, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
-from heatcases.cases.schemas import CaseCreate, CaseEventPublic, CasePublic, CaseUpdate, check_behaviors_fit_tags
+from heatcases.cases.schemas import (
+    LESSON_FIELDS,
+    CaseCreate,
+    CaseEventPublic,
+    CasePublic,
+    CaseUpdate,
+    check_behaviors_fit_tags,
+    check_lesson_field,
+    check_tags_for_kind,
+)
 from heatcases.db import begin_read, begin_write, utcnow
 from heatcases.errors import InvalidInput, InvalidTransition, NotFound, PermissionDenied
-from heatcases.models import Case, CaseBehavior, CaseEvent, CaseTag, CaseView, CaseViewer, Impression, User
+from heatcases.lessons import value as customer_value
+from heatcases.models import (
+    Case,
+    CaseBehavior,
+    CaseEvent,
+    CaseServqual,
+    CaseTag,
+    CaseView,
+    CaseViewer,
+    Impression,
+    Team,
+    User,
+)
 from heatcases.privacy import PII_KINDS, mask_fields
-from heatcases.vocab import AUTHOR_ROLES, REVIEWER_ROLES, VALUE_OF_BEHAVIOR, canonical_behaviors, canonical_tags
+from heatcases.vocab import (
+    AUTHOR_ROLES,
+    REVIEWER_ROLES,
+    VALUE_OF_BEHAVIOR,
+    canonical_behaviors,
+    canonical_servqual,
+    canonical_tags,
+)
 
 # A view opens an impression of the case shown to the same reader within this time before it.
 IMPRESSION_OPENS_WITHIN = timedelta(hours=24)
@@ -101,6 +130,16 @@ def get_case(session: Session, case_id: int, user: User, *, for_update: bool = F
     return case
 
 
+def get_editable_case(session: Session, case_id: int, user: User) -> Case:
+    """The case if ``user`` wrote it and may edit it now (pending or rejected): for the edit forms."""
+    case = get_case(session, case_id, user)
+    if case.author_id != user.id:
+        raise PermissionDenied("only the author can edit a case")
+    if case.status not in EDITABLE:
+        raise InvalidTransition(f"cannot edit a case that is {case.status}", message_key="transition.edit")
+    return case
+
+
 def _read_back(session: Session, case_id: int, user: User) -> Case:
     """The case as stored, read after the change committed: in a reader transaction, so the write lock is
     not held while the answer is built and sent, and ended at once."""
@@ -137,7 +176,24 @@ def to_public(case: Case) -> CasePublic:
         updated_at=case.updated_at,
         review_comment=case.review_comment,
         masked=list(case.masked or []),
+        kind=case.kind,
+        **lesson_fields(case),
     )
+
+
+def lesson_fields(case: Case) -> dict:
+    """A lesson's own fields as the API shows them; null on an exemplar."""
+    if case.kind != "lesson":
+        return dict.fromkeys((*LESSON_FIELDS, "value_at_risk"))
+    return {
+        "lesson": case.lesson,
+        "defect_class": case.defect_class,
+        "defect_kind": case.defect_kind,
+        "servqual": canonical_servqual(row.element for row in case.servqual_rows),
+        "found_by": case.found_by,
+        "partner": case.partner,
+        "value_at_risk": case.value_at_risk,
+    }
 
 
 def history(session: Session, case: Case) -> list[CaseEventPublic]:
@@ -171,31 +227,74 @@ def _set_tags(case: Case, tags: list[str], behaviors: list[str]) -> None:
     ]
 
 
-def mask_text(title: str, body: str, already: list[str] | None = None) -> tuple[str, str, list[str]]:
-    (title, body), kinds = mask_fields(title, body)
+def _set_servqual(case: Case, elements: list[str]) -> None:
+    current = {row.element for row in case.servqual_rows}
+    case.servqual_rows = [row for row in case.servqual_rows if row.element in elements] + [
+        CaseServqual(element=code) for code in elements if code not in current
+    ]
+
+
+class MaskedText(NamedTuple):
+    title: str
+    body: str
+    lesson: str | None
+    partner: str | None
+    masked: list[str]  # the kinds of personal data found, in PII_KINDS order
+
+
+def mask_text(title: str, body: str, lesson: str | None = None, partner: str | None = None,
+              already: list[str] | None = None) -> MaskedText:  # fmt: skip
+    """Every text of a case (a lesson's too) with its personal data masked; ``already``: kinds found before."""
+    (title, body, lesson, partner), kinds = mask_fields(title, body, lesson or "", partner or "")
     found = set(kinds) | set(already or [])
-    return title, body, [kind for kind in PII_KINDS if kind in found]
+    return MaskedText(title, body, lesson or None, partner or None, [kind for kind in PII_KINDS if kind in found])
+
+
+def _mask_case(case: Case, title: str, body: str, lesson: str | None, partner: str | None) -> None:
+    case.title, case.body, case.lesson, case.partner, case.masked = mask_text(title, body, lesson, partner, case.masked)
+
+
+def team_id_of(session: Session, author: User, name: str | None) -> int | None:
+    """The team a lesson names (422 if there is none of that name), else the author's."""
+    if not name:
+        return author.team_id
+    team = session.exec(select(Team).where(Team.name == name)).first()
+    if team is None:
+        raise InvalidInput("team", f"there is no team named {name!r}", message_key="lesson.invalid.team")
+    return team.id
+
+
+def _apply_lesson(case: Case, fields: dict) -> None:
+    """Set a lesson's fields (or clear them on an exemplar); ``fields`` as the schemas give them."""
+    is_lesson = case.kind == "lesson"
+    case.defect_class = fields.get("defect_class") if is_lesson else None
+    case.defect_kind = fields.get("defect_kind") if is_lesson else None
+    case.found_by = fields.get("found_by") if is_lesson else None
+    _set_servqual(case, (fields.get("servqual") or []) if is_lesson else [])
 
 
 def submit_case(session: Session, author: User, data: CaseCreate) -> Case:
     """Store a new case, its personal data masked, waiting for review."""
     if author.role not in AUTHOR_ROLES:
         raise PermissionDenied("trainees cannot submit cases", message_key="error.403")
-    title, body, masked = mask_text(data.title, data.body)
     begin_write(session)
+    team_id = team_id_of(session, author, data.team if data.kind == "lesson" else None)
     case = Case(
-        title=title,
-        body=body,
+        kind=data.kind,
+        title="",
+        body="",
         business_line=data.business_line,
         channel=data.channel,
         occurred_on=data.occurred_on,
         praise=data.praise,
         status=_next_status("submit", None),
         author_id=author.id,
-        team_id=author.team_id,
-        masked=masked,
+        team_id=team_id,
+        masked=[],
     )
+    _mask_case(case, data.title, data.body, data.lesson, data.partner)
     _set_tags(case, data.tags, data.behaviors)
+    _apply_lesson(case, data.model_dump())
     session.add(case)
     session.flush()
     _record(session, case, author, "submit", case.status)
@@ -211,7 +310,17 @@ def edit_case(session: Session, case_id: int, author: User, data: CaseUpdate) ->
         raise PermissionDenied("only the author can edit a case")
     to_status = _next_status("edit", case)
     changes = data.model_dump(exclude_unset=True)
-    tags = changes.pop("tags", None) or canonical_tags(row.tag for row in case.tag_rows)
+    # Every rule is checked before anything changes: a refused edit leaves the case as it was.
+    kind = changes.get("kind") or case.kind
+    lesson = _edited_lesson(case, changes, kind)
+    team_id = team_id_of(session, author, changes["team"]) if kind == "lesson" and "team" in changes else case.team_id
+    tags = changes.pop("tags", None)
+    if tags is None:
+        tags = canonical_tags(row.tag for row in case.tag_rows)
+    try:
+        check_tags_for_kind(tags, kind)
+    except ValueError as error:
+        raise InvalidInput("tags", str(error)) from None
     behaviors = changes.pop("behaviors", None)
     if behaviors is None:
         # Behaviours that no longer fit the new tags are dropped rather than refused.
@@ -222,6 +331,7 @@ def edit_case(session: Session, case_id: int, author: User, data: CaseUpdate) ->
             check_behaviors_fit_tags(behaviors, tags)
         except ValueError as error:
             raise InvalidInput("behaviors", str(error)) from None
+    case.kind, case.team_id = kind, team_id
     for name in ("business_line", "channel"):
         if changes.get(name) is not None:
             setattr(case, name, changes[name])
@@ -230,14 +340,29 @@ def edit_case(session: Session, case_id: int, author: User, data: CaseUpdate) ->
             setattr(case, name, changes[name])
     title = changes.get("title") or case.title
     body = changes.get("body") or case.body
-    case.title, case.body, case.masked = mask_text(title, body, case.masked)
+    _mask_case(case, title, body, lesson.get("lesson"), lesson.get("partner"))
     _set_tags(case, tags, behaviors)
+    _apply_lesson(case, lesson)
     _record(session, case, author, "edit", to_status)
     case.status = to_status
     case.updated_at = utcnow()
     session.add(case)
     session.commit()
     return _read_back(session, case.id, author)
+
+
+def _edited_lesson(case: Case, changes: dict, kind: str) -> dict:
+    """A lesson's fields after the edit (of a case of ``kind`` now): those changed over those stored, held to
+    the submit rules."""
+    stored = lesson_fields(case)
+    fields = {name: stored[name] for name in LESSON_FIELDS}
+    fields.update({name: changes[name] for name in LESSON_FIELDS if name in changes})
+    for name in LESSON_FIELDS:
+        try:
+            fields[name] = check_lesson_field(name, fields[name], kind)
+        except ValueError as error:
+            raise InvalidInput(name, str(error)) from None
+    return fields
 
 
 def require_reviewer(user: User) -> None:
@@ -256,6 +381,9 @@ def review_case(session: Session, case_id: int, reviewer: User, *, decision: str
     _record(session, case, reviewer, action, to_status, comment)
     now = utcnow()
     case.status, case.review_comment, case.reviewed_at, case.updated_at = to_status, comment or None, now, now
+    if case.kind == "lesson" and action == "approve":
+        # Priced once, with the settings in force now: later changes of the settings do not rewrite it.
+        case.value_at_risk = customer_value.value_at_risk(session, case.business_line, case.defect_class)
     session.add(case)
     session.commit()
     return _read_back(session, case.id, reviewer)

@@ -1,6 +1,7 @@
 """Demo accounts and cases, so a newcomer's first minutes show a living library.
 
-The cases in ``cases.json`` are original stories written by the team in the spirit of the seeds.
+The cases in ``cases.json`` are original stories written by the team in the spirit of the seeds, and
+``lessons.json`` a dozen lessons from complaints in the style of the second seed's complaint cases.
 They go through the real workflow (submit with masking, review, feature), then their timestamps are
 moved back to when the story happened, so lists and history look like weeks of use. Then ninety days
 of searching and reading by trainees, agents and supervisors (``activity``) give the training
@@ -26,6 +27,7 @@ from heatcases.models import Case, CaseEvent, IndexTask, User
 
 DEMO_PASSWORD = "heat-demo"
 CASES_FILE = Path(__file__).with_name("cases.json")
+LESSONS_FILE = Path(__file__).with_name("lessons.json")
 
 # username, role, team, display name
 DEMO_USERS = (
@@ -86,7 +88,8 @@ def load_demo(session: Session, *, password: str = DEMO_PASSWORD) -> DemoReport:
             created += 1
     session.commit()
     reviewer = {"机票服务一组": users["sup_zhang"], "交通出行组": users["sup_zhang"], "酒店度假组": users["sup_huang"]}
-    stories = json.loads(CASES_FILE.read_text(encoding="utf-8"))
+    stories = [json.loads(path.read_text(encoding="utf-8")) for path in (CASES_FILE, LESSONS_FILE)]
+    stories = stories[0] + stories[1]  # lessons go through the same workflow, priced when approved
     case_ids = []
     for story in stories:
         author = users[story["author"]]

@@ -13,13 +13,22 @@ from heatcases.cases.schemas import CaseId
 from heatcases.deps import ApiUser, ReadSessionDep, ReviewerApiUser, SettingsDep
 from heatcases.errors import error_responses
 from heatcases.metrics import export, periods
+from heatcases.metrics import lessons as metrics_lessons
 from heatcases.metrics import readers as metrics_readers
 from heatcases.metrics import reading as metrics_reading
 from heatcases.metrics import search_analytics as metrics_search_analytics
 from heatcases.metrics import summary as metrics_summary
 from heatcases.metrics import top_cases as metrics_top_cases
 from heatcases.metrics import trend as metrics_trend
-from heatcases.metrics.schemas import CaseReaders, MetricsSummary, Progress, SearchAnalytics, TopCases, Trend
+from heatcases.metrics.schemas import (
+    CaseReaders,
+    LessonMetrics,
+    MetricsSummary,
+    Progress,
+    SearchAnalytics,
+    TopCases,
+    Trend,
+)
 from heatcases.metrics.scope import Scope, team_scope
 
 router = APIRouter(prefix="/api", tags=["metrics"])
@@ -78,6 +87,16 @@ def export_csv(
 ) -> Response:
     """Any table of the dashboard as CSV."""
     return csv_response(*export.export(session, settings.tz, table, period, team_scope(session, team)))
+
+
+@router.get("/metrics/lessons", response_model=LessonMetrics, responses=SUPERVISORS)
+def lessons(
+    user: ReviewerApiUser, session: ReadSessionDep, settings: SettingsDep, period: PeriodDep, team: TeamName = None
+) -> LessonMetrics:
+    """Lessons approved in the period by class and kind, value at risk in all and by team, business line,
+    service-quality element and partner (most recurring first), trainees' reading of lessons; each with the
+    previous period of equal length and the change in %."""
+    return metrics_lessons.lesson_metrics(session, settings.tz, period, team_scope(session, team))
 
 
 @router.get("/metrics/trend", response_model=Trend, responses=SUPERVISORS)

@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from heatcases.errors import NotFound
 from heatcases.i18n import translate
-from heatcases.metrics import reading, search_analytics, summary, top_cases, trend
+from heatcases.metrics import lessons, reading, search_analytics, summary, top_cases, trend
 from heatcases.metrics.periods import Period
 from heatcases.metrics.scope import Scope
 from heatcases.vocab import label
@@ -104,6 +104,15 @@ def _progress(session, tz, period, scope) -> Table:
     return Table(header, [[getattr(row, key) for key in header] for row in rows])
 
 
+def _lesson_groups(attribute: str, key: str) -> Callable:
+    def build(session, tz, period, scope) -> Table:
+        groups = getattr(lessons.lesson_metrics(session, tz, period, scope), attribute)
+        header = [key, "lessons", "value_at_risk", "previous_lessons", "previous_value_at_risk", "change_pct"]
+        return Table(header, [[getattr(group, name) for name in header] for group in groups])
+
+    return build
+
+
 TABLES: dict[str, Callable[[Session, ZoneInfo, Period, Scope], Table]] = {
     "agents": _agents,
     "teams": _teams,
@@ -116,11 +125,15 @@ TABLES: dict[str, Callable[[Session, ZoneInfo, Period, Scope], Table]] = {
     "zero-result-queries": _queries("zero_results"),
     "top-cases": _top_cases,
     "progress": _progress,
+    "lessons-teams": _lesson_groups("by_team", "team"),
+    "lessons-business-lines": _lesson_groups("by_business_line", "business_line"),
+    "lessons-servqual": _lesson_groups("by_servqual", "servqual"),
+    "lessons-partners": _lesson_groups("by_partner", "partner"),
 }
 
 
 # Columns whose cells are codes: shown as their labels in a file for people (the dashboard's, in its language).
-_CODE_COLUMNS = {"tag": "tag", "business_line": "business_line"}
+_CODE_COLUMNS = {"tag": "tag", "business_line": "business_line", "servqual": "servqual"}
 
 
 def for_people(table: Table, lang: str) -> Table:

@@ -15,6 +15,7 @@ from heatcases.errors import HeatcasesError, InvalidInput
 from heatcases.i18n import translate
 from heatcases.metrics import export, periods
 from heatcases.metrics import impact as metrics_impact
+from heatcases.metrics import lessons as metrics_lessons
 from heatcases.metrics import readers as metrics_readers
 from heatcases.metrics import reading as metrics_reading
 from heatcases.metrics import search_analytics as metrics_search_analytics
@@ -89,6 +90,7 @@ def dashboard(
     summary = metrics_summary.summary(session, tz, period, scope, team=team or None)
     trend = metrics_trend.trend(session, tz, period, interval, scope)
     progress = metrics_reading.progress(session, scope)
+    lessons = metrics_lessons.lesson_metrics(session, tz, period, scope)
     context = {
         "period": period,
         "preset": _preset_of(period, settings.tz),
@@ -116,7 +118,8 @@ def dashboard(
             "to": period.end.isoformat(),
             **({"team": team} if team else {}),
         },
-        "chart": _chart_data(request, summary, trend),
+        "lessons": lessons,
+        "chart": {**_chart_data(request, summary, trend), "lessons": _lesson_chart_data(request, lessons)},
     }
     return render(request, "metrics/dashboard.html", context, status_code=422 if error else 200)
 
@@ -145,6 +148,28 @@ def _chart_data(request: Request, summary, trend) -> dict:
             "approved": [row.approved for row in teams],
         },
         "names": {key: translate(f"metrics.{key}", lang) for key in (*HEADLINE_KEYS, "opened")},
+    }
+
+
+def _lesson_chart_data(request: Request, lessons) -> dict:
+    """Value at risk by team and by service-quality element, this period and the previous one."""
+    lang = request_language(request)
+    teams = lessons.by_team[:12]
+    return {
+        "team": {
+            "labels": [row.team or translate("metrics.no_team", lang) for row in teams],
+            "current": [row.value_at_risk for row in teams],
+            "previous": [row.previous_value_at_risk for row in teams],
+        },
+        "servqual": {
+            "labels": [label("servqual", row.servqual, lang) for row in lessons.by_servqual],
+            "current": [row.value_at_risk for row in lessons.by_servqual],
+            "previous": [row.previous_value_at_risk for row in lessons.by_servqual],
+        },
+        "names": {
+            "current": translate("lesson.metrics.value_at_risk", lang),
+            "previous": translate("lesson.metrics.previous_value", lang),
+        },
     }
 
 

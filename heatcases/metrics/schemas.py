@@ -179,3 +179,68 @@ class CaseReaders(BaseModel):
     opened: int
     open_rate: float | None
     readers: list[Reader]
+
+
+# --- lessons from complaints (API.md, "Lessons") -------------------------------------------------
+
+LESSON_KEYS = ("lessons", "A", "B", "C", "faults", "hazards", "value_at_risk")
+
+
+class LessonFigures(BaseModel):
+    """Lessons approved in a period: how many, per defect class and kind, and the customer value at risk (元)."""
+
+    lessons: int = 0
+    A: int = 0
+    B: int = 0
+    C: int = 0
+    faults: int = 0
+    hazards: int = 0
+    value_at_risk: int = 0
+
+
+class LessonChange(BaseModel):
+    """Percent change from the previous period; null where the previous figure is 0."""
+
+    lessons: float | None = None
+    A: float | None = None
+    B: float | None = None
+    C: float | None = None
+    faults: float | None = None
+    hazards: float | None = None
+    value_at_risk: float | None = None
+
+
+class LessonGroup(BaseModel):
+    """One team, business line, service-quality element or partner: its lessons and value at risk in the
+    period, the previous period's value, and the change in %. (A lesson counts for each element it names.)"""
+
+    model_config = ConfigDict(extra="allow")  # the group's own key: team, business_line, servqual or partner
+
+    lessons: int
+    value_at_risk: int
+    previous_lessons: int = 0
+    previous_value_at_risk: int = 0
+    change_pct: float | None = None
+
+
+class LessonReading(BaseModel):
+    """Trainees' reading of lessons in a period: counted views of lessons by trainees, and how many trainees."""
+
+    views: int = 0
+    readers: int = 0
+    previous_views: int = 0
+    previous_readers: int = 0
+    change_pct: float | None = None
+
+
+class LessonMetrics(BaseModel):
+    date_from: date = Field(serialization_alias="from")
+    to: date
+    current: LessonFigures
+    previous: LessonFigures
+    change_pct: LessonChange
+    by_team: list[LessonGroup]
+    by_business_line: list[LessonGroup]
+    by_servqual: list[LessonGroup]
+    by_partner: list[LessonGroup]
+    reading: LessonReading

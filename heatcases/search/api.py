@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Request
 
 from heatcases.cases import service as cases
-from heatcases.cases.schemas import Behavior, BusinessLine, CaseId, Tag
+from heatcases.cases.schemas import Behavior, BusinessLine, CaseId, DefectClass, Kind, Servqual, Tag
 from heatcases.deps import ApiUser, ReviewerApiUser, SessionDep
 from heatcases.errors import InvalidInput, error_responses
 from heatcases.search import service
@@ -42,6 +42,9 @@ def search(
     featured: bool | None = None,
     date_from: Annotated[date | None, Query(alias="from")] = None,
     date_to: Annotated[date | None, Query(alias="to")] = None,
+    kind: Kind | None = None,
+    defect_class: DefectClass | None = None,
+    servqual: Annotated[list[Servqual], Query()] = [],
     sort: Literal["relevance", "newest", "views"] = "relevance",
     mode: Literal["hybrid", "words", "meaning"] = "hybrid",
     page: Annotated[int, Query(ge=1, le=10000)] = 1,
@@ -49,16 +52,18 @@ def search(
 ) -> SearchResults:
     """Approved cases matching `q` (words; "a phrase"; -excluded) and the filters; `tag` may repeat.
 
-    An empty `q` lists by the filters, newest first unless `sort` says otherwise. `mode` matches by words
-    and meaning together (the default), or by one of them alone. Every hit shown counts an impression for
-    the caller.
+    `kind` chooses exemplars or lessons (both without it); `defect_class` and `servqual` (may repeat: a hit has
+    every element given) filter lessons. An empty `q` lists by the filters, newest first unless `sort` says
+    otherwise. `mode` matches by words and meaning together (the default), or by one of them alone. Every hit
+    shown counts an impression for the caller.
     """
     check_dates(date_from, date_to)
     if not q.strip() and sort == "relevance":
         sort = "newest"
     filters = IndexFilters(
         tags=list(dict.fromkeys(tag)), behavior=behavior, business_line=business_line, featured=featured,
-        date_from=date_from, date_to=date_to,
+        date_from=date_from, date_to=date_to, kind=kind, defect_class=defect_class,
+        servqual=list(dict.fromkeys(servqual)),
     )  # fmt: skip
     params = service.SearchParams(q=q, filters=filters, sort=sort, mode=mode, page=page, per_page=per_page)
     result = service.search_cases(session, search, user, params)

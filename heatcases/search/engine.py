@@ -26,7 +26,7 @@ from heatcases.search.arrays import FIELD_BOOST, FIELDS, Cache, IndexView, is_co
 from heatcases.search.embedding import Match
 from heatcases.search.index import SearchIndex, date_number
 from heatcases.search.query import IndexFilters, ParsedQuery, parse_query
-from heatcases.vocab import BUSINESS_LINE_CODES, TAGS
+from heatcases.vocab import BUSINESS_LINE_CODES, CASE_KIND_CODES, DEFECT_CLASS_CODES, SERVQUAL_CODES, TAGS
 
 SYNONYM_BOOST = 0.5
 TRANSLATION_BOOST = 0.5  # an English word's Chinese words (CC-CEDICT) weigh below the word typed
@@ -134,6 +134,11 @@ class Engine:
             masks.append(view.mask("behaviors", filters.behavior))
         if filters.business_line and skip != "business_line":
             masks.append(view.mask("business_line", filters.business_line))
+        if filters.kind and skip != "kind":
+            masks.append(view.mask("kind", filters.kind))
+        if filters.defect_class and skip != "defect_class":
+            masks.append(view.mask("defect_class", filters.defect_class))
+        masks.extend(view.mask("servqual", element) for element in filters.servqual)
         if filters.featured is not None:
             featured = view.mask("featured", "t")
             masks.append(featured if filters.featured else view.live & ~featured)
@@ -261,14 +266,21 @@ class Engine:
             for name in FIELDS:
                 matched = matched & ~view.mask(name, word)
         final = matched if narrowed is None else matched & narrowed
-        others = self._filters(view, filters, skip="business_line")
-        base = matched if others is None else matched & others
         facets = {
             "tags": {tag: int(np.count_nonzero(final & view.mask("tags", tag))) for tag in TAGS},
-            "business_line": {
-                line: count
-                for line in BUSINESS_LINE_CODES
-                if (count := int(np.count_nonzero(base & view.mask("business_line", line))))
+            # A choice's own facet counts the other choices too (the filters but that one).
+            **{
+                name: self._facet(view, matched, filters, name, codes)
+                for name, codes in (
+                    ("business_line", BUSINESS_LINE_CODES),
+                    ("kind", CASE_KIND_CODES),
+                    ("defect_class", DEFECT_CLASS_CODES),
+                )  # fmt: skip
+            },
+            "servqual": {
+                code: count
+                for code in SERVQUAL_CODES
+                if (count := int(np.count_nonzero(final & view.mask("servqual", code))))
             },
         }
         total = int(np.count_nonzero(final))
@@ -277,6 +289,13 @@ class Engine:
         if want_suggestion and parsed.words and (total < 3 or did_you_mean.has_unknown_word(view, parsed)):
             suggestion = self.suggest(view, parsed, filters)
         return EngineResult(total, hits, facets, parsed.highlight_terms(), suggestion, meant)
+
+    def _facet(self, view: IndexView, matched: np.ndarray, filters: IndexFilters, name: str,
+               codes: tuple[str, ...]) -> dict[str, int]:  # fmt: skip
+        """The matches per code of one field, under every filter but that field's own; codes without any left out."""
+        others = self._filters(view, filters, skip=name)
+        base = matched if others is None else matched & others
+        return {code: count for code in codes if (count := int(np.count_nonzero(base & view.mask(name, code))))}
 
     def _rank(self, view: IndexView, final, score, *, sort, offset, limit) -> list[tuple[int, float]]:
         wanted = offset + limit

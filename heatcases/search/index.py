@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
@@ -64,6 +64,9 @@ def make_schema() -> Schema:
         behaviors=KEYWORD(scorable=False),
         business_line=ID(),
         featured=BOOLEAN(),
+        kind=ID(),
+        defect_class=ID(),
+        servqual=KEYWORD(scorable=False),
         created=NUMERIC(int, bits=64, sortable=True),
         occurred=NUMERIC(int, sortable=True),
     )
@@ -82,6 +85,9 @@ class CaseDocument:
     featured: bool
     created_at: datetime
     occurred_on: date | None
+    kind: str = "exemplar"
+    defect_class: str | None = None
+    servqual: list[str] = field(default_factory=list)
 
     def fields(self) -> dict:
         day = self.occurred_on or self.created_at.date()
@@ -94,6 +100,9 @@ class CaseDocument:
             "behaviors": " ".join(self.behaviors),
             "business_line": self.business_line,
             "featured": self.featured,
+            "kind": self.kind,
+            "defect_class": self.defect_class or "",
+            "servqual": " ".join(self.servqual),
             "created": int(self.created_at.timestamp() * 1000),
             "occurred": day.year * 10000 + day.month * 100 + day.day,
         }
@@ -191,7 +200,7 @@ def _refreshed_searcher(ix, old):
             time.sleep(0.05)
 
 
-SCHEMA_VERSION = 3  # raise when the schema or the analysis changes: old indexes get rebuilt at start
+SCHEMA_VERSION = 4  # raise when the schema or the analysis changes: old indexes get rebuilt at start
 FORMAT_FILE = "FORMAT"
 
 

@@ -13,7 +13,7 @@ from heatcases.search import service
 from heatcases.search.api import SearchDep
 from heatcases.search.query import IndexFilters
 from heatcases.templating import render
-from heatcases.vocab import BEHAVIORS, BUSINESS_LINE_CODES, TAGS
+from heatcases.vocab import BEHAVIORS, BUSINESS_LINE_CODES, CASE_KIND_CODES, DEFECT_CLASS_CODES, SERVQUAL_CODES, TAGS
 
 router = APIRouter(include_in_schema=False)
 
@@ -48,6 +48,9 @@ def search_page(
     featured: str = "",
     date_from: Annotated[str, Query(alias="from")] = "",
     date_to: Annotated[str, Query(alias="to")] = "",
+    kind: str = "",
+    defect_class: str = "",
+    servqual: str = "",
     sort: str = "",
     page: str = "1",
 ):
@@ -65,6 +68,9 @@ def search_page(
         featured=True if featured in ("true", "1", "on") else None,
         date_from=start,
         date_to=end,
+        kind=kind if kind in CASE_KIND_CODES else None,  # exemplars, lessons, or both
+        defect_class=defect_class if defect_class in DEFECT_CLASS_CODES else None,
+        servqual=[servqual] if servqual in SERVQUAL_CODES else [],
     )
     params = service.SearchParams(q=q, filters=filters, sort=sort, page=_page(page), per_page=PER_PAGE)
     result = service.search_cases(session, search, user, params)

@@ -76,3 +76,6 @@ class IndexFilters:
     featured: bool | None = None
     date_from: date | None = None
     date_to: date | None = None
+    kind: str | None = None  # exemplar | lesson; None: both
+    defect_class: str | None = None
+    servqual: list[str] = field(default_factory=list)

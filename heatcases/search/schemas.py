@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from pydantic import BaseModel
 
-from heatcases.cases.schemas import BusinessLine, Tag
+from heatcases.cases.schemas import BusinessLine, DefectClass, Kind, Tag
 
 
 class SearchHitPublic(BaseModel):
@@ -22,11 +22,16 @@ class SearchHitPublic(BaseModel):
     occurred_on: date | None
     created_at: datetime
     pinned: bool = False  # put first by a supervisor for this query (heatcases.synonyms)
+    kind: Kind = "exemplar"
+    defect_class: DefectClass | None = None  # a lesson's
 
 
 class Facets(BaseModel):
     tags: dict[str, int]
     business_line: dict[str, int]
+    kind: dict[str, int] = {}
+    defect_class: dict[str, int] = {}
+    servqual: dict[str, int] = {}
 
 
 class SearchResults(BaseModel):

@@ -30,7 +30,7 @@ from heatcases.search.index import SearchIndex
 from heatcases.search.query import IndexFilters, ParsedQuery, parse_query
 from heatcases.search.schemas import SearchHitPublic
 from heatcases.search.snippets import make_snippet
-from heatcases.search.sync import IndexSyncer
+from heatcases.search.sync import IndexSyncer, searchable_body
 from heatcases.search.vectors import PassageFiller, VectorStore, embedding_progress
 from heatcases.search.views import ViewCounts
 from heatcases.vocab import canonical_tags
@@ -161,6 +161,9 @@ class SearchParams:
             "featured": chosen.featured,
             "from": chosen.date_from.isoformat() if chosen.date_from else None,
             "to": chosen.date_to.isoformat() if chosen.date_to else None,
+            "kind": chosen.kind,
+            "defect_class": chosen.defect_class,
+            "servqual": chosen.servqual,
         }
         return {name: value for name, value in logged.items() if value not in (None, [])}
 
@@ -195,7 +198,8 @@ class _Shown:
 
 
 _HIT_COLUMNS = (Case.id, Case.title, Case.body, Case.business_line, Case.featured, Case.views, Case.occurred_on,
-                Case.created_at, Case.status, Case.archived, Case.author_id, User.username.label("author"))  # fmt: skip
+                Case.created_at, Case.status, Case.archived, Case.author_id, User.username.label("author"), Case.kind,
+                Case.lesson, Case.defect_class)  # fmt: skip
 
 
 def _load_shown(session: Session, ranked: list[tuple[int, float]]) -> list[_Shown]:
@@ -231,7 +235,7 @@ def _hit(shown: _Shown, terms: list[str], passage: tuple[int, int] | None = None
     return SearchHitPublic(
         id=case.id,
         title=case.title,
-        snippet=_snippet(case.body, tuple(terms), passage),
+        snippet=_snippet(searchable_body(case.body, case.lesson), tuple(terms), passage),
         tags=shown.tags,
         business_line=case.business_line,
         featured=case.featured,
@@ -241,6 +245,8 @@ def _hit(shown: _Shown, terms: list[str], passage: tuple[int, int] | None = None
         occurred_on=case.occurred_on,
         created_at=case.created_at,
         pinned=pinned,
+        kind=case.kind,
+        defect_class=case.defect_class,
     )
 
 

@@ -26,9 +26,9 @@ from sqlmodel import Session, select
 from heatcases import db
 from heatcases.cases import service as case_service
 from heatcases.db import utcnow
-from heatcases.models import Case, CaseBehavior, CaseTag, IndexTask
+from heatcases.models import Case, CaseBehavior, CaseServqual, CaseTag, IndexTask
 from heatcases.search.index import CaseDocument, IndexBusy, SearchIndex
-from heatcases.vocab import canonical_behaviors, canonical_tags
+from heatcases.vocab import canonical_behaviors, canonical_servqual, canonical_tags
 
 log = logging.getLogger("heatcases.search")
 
@@ -67,7 +67,7 @@ def _changed_case_ids(session: OrmSession) -> set[int]:
                 continue
             if obj in session.deleted or _in_library_before_or_after(obj):
                 changed.add(obj.id)
-        elif isinstance(obj, (CaseTag, CaseBehavior)) and obj.case_id is not None:
+        elif isinstance(obj, (CaseTag, CaseBehavior, CaseServqual)) and obj.case_id is not None:
             case = flushed.get(obj.case_id) or session.identity_map.get(identity_key(Case, obj.case_id))
             if case is None or _in_library_before_or_after(case):
                 changed.add(obj.case_id)
@@ -102,7 +102,13 @@ def _after_rollback(session: OrmSession) -> None:
 
 
 _DOCUMENT_COLUMNS = (Case.id, Case.title, Case.body, Case.business_line, Case.featured, Case.created_at,
-                     Case.occurred_on, Case.status, Case.archived)  # fmt: skip
+                     Case.occurred_on, Case.status, Case.archived, Case.kind, Case.lesson,
+                     Case.defect_class)  # fmt: skip
+
+
+def searchable_body(body: str, lesson: str | None) -> str:
+    """What a case's words are found in beside its title: the story, and a lesson's lesson after it."""
+    return f"{body}\n\n{lesson}" if lesson else body
 
 
 def _documents(connection, condition) -> tuple[list, list[CaseDocument]]:
@@ -124,17 +130,25 @@ def _documents(connection, condition) -> tuple[list, list[CaseDocument]]:
         select(CaseBehavior.case_id, CaseBehavior.behavior).where(CaseBehavior.case_id.in_(ids))
     ):
         behaviors.setdefault(case_id, []).append(code)
+    elements: dict[int, list[str]] = {}
+    for case_id, code in connection.execute(
+        select(CaseServqual.case_id, CaseServqual.element).where(CaseServqual.case_id.in_(ids))
+    ):
+        elements.setdefault(case_id, []).append(code)
     documents = [
         CaseDocument(
             id=row.id,
             title=row.title,
-            body=row.body,
+            body=searchable_body(row.body, row.lesson),
             tags=canonical_tags(tags.get(row.id, [])),
             behaviors=canonical_behaviors(behaviors.get(row.id, [])),
             business_line=row.business_line,
             featured=row.featured,
             created_at=row.created_at,
             occurred_on=row.occurred_on,
+            kind=row.kind,
+            defect_class=row.defect_class,
+            servqual=canonical_servqual(elements.get(row.id, [])),
         )  # fmt: skip
         for row in rows
     ]

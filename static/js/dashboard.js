@@ -83,4 +83,21 @@
       }
     }
   });
+  // Lessons: customer value at risk (元) this period beside the previous one, by team and by element.
+  function valueBars(id, group, lessonNames) {
+    draw(id, {
+      type: "bar",
+      data: {
+        labels: group.labels,
+        datasets: [
+          { label: lessonNames.current, data: group.current, backgroundColor: color("--bad", "#b91c1c") },
+          { label: lessonNames.previous, data: group.previous, backgroundColor: "#94a3b8" }
+        ]
+      },
+      options: { indexAxis: "y", scales: { x: { beginAtZero: true, ticks: { precision: 0 } } } }
+    });
+  }
+  if (data.lessons) {
+    valueBars("chart-lessons-team", data.lessons.team, data.lessons.names);
+    valueBars("chart-lessons-servqual", data.lessons.servqual, data.lessons.names);
 })();

@@ -22,7 +22,7 @@ AXE_OPTIONS = {
 }
 WIDTHS = {"laptop": LAPTOP, "phone": PHONE}
 
-# name -> (user, path); "{case}" is the first featured case linked from the home page.
+# name -> (user, path); "{case}" is the first featured case linked from the home page, "{lesson}" the newest lesson.
 PAGES = {
     "login": (None, "/login"),
     "home-trainee": ("trainee_xu", "/"),
@@ -44,6 +44,10 @@ PAGES = {
     "teams": ("admin", "/admin/teams"),
     "changes": ("admin", "/admin/changes"),
     "profile": ("agent_li", "/me/profile"),
+    "lessons": ("trainee_xu", "/lessons"),
+    "lesson": ("trainee_xu", "/cases/{lesson}"),
+    "new-lesson": ("agent_li", "/lessons/new"),
+    "customer-value": ("admin", "/settings/customer-value"),
 }
 
 # Where the keyboard is and whether it shows: an outline or a box-shadow, on screen.
@@ -80,6 +84,7 @@ class Tabs:
         self.browsing = browsing
         self.pages = {}
         self.case_id = None
+        self.lesson_id = None
 
     def open(self, user: str | None, width: str, path: str):
         """The page at ``path`` and the list its console and network problems go to."""
@@ -92,6 +97,11 @@ class Tabs:
                 page.goto("/")
                 self.case_id = page.locator(".value-case a").first.get_attribute("href").removeprefix("/cases/")
             path = path.format(case=self.case_id)
+        if "{lesson}" in path:
+            if self.lesson_id is None:
+                page.goto("/lessons")
+                self.lesson_id = page.locator(".card-title a").first.get_attribute("href").removeprefix("/cases/")
+            path = path.format(lesson=self.lesson_id)
         problems.clear()
         page.goto(path)
         return page, problems

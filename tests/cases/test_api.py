@@ -27,6 +27,15 @@ CASE_KEYS = {
     "updated_at",
     "review_comment",
     "masked",
+    # API.md, "Lessons": every case has a kind; the lesson fields are null on exemplars
+    "kind",
+    "lesson",
+    "defect_class",
+    "defect_kind",
+    "servqual",
+    "found_by",
+    "partner",
+    "value_at_risk",
 }
 
 

@@ -31,7 +31,7 @@ def activity(agent, trainee, supervisor, submit, clock):
 class TestDashboard:
     def test_shows_every_figure_with_change_for_the_period(self, activity, browser, supervisor):
         page = soup(browser(supervisor.username).get("/dashboard?from=2026-10-10&to=2026-10-10"))
-        figures = {node["data-figure"]: node.get_text(strip=True) for node in page.select(".kpi-value")}
+        figures = {node["data-figure"]: node.get_text(strip=True) for node in page.select(".kpi-value[data-figure]")}
         assert figures == {
             "submissions": "1", "approved": "1", "rejected": "0", "featured": "1", "praised": "1", "views": "1",
             "unique_viewers": "1", "impressions": "1", "open_rate": "100.0%",

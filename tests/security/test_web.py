@@ -29,7 +29,9 @@ from heatcases.accounts import service as accounts
 from heatcases.app import create_app
 from heatcases.cli import app as cli
 from heatcases.models import LoginFailure
+from heatcases.vocab import BUSINESS_LINE_CODES
 from tests.conftest import PASSWORD, ROOT, STORY, TEST_SECRET, csrf_from
+from tests.lessons.conftest import lesson_payload
 
 WRONG = "wrong-password-1"
 
@@ -585,6 +587,15 @@ CASE_FORM = {
 }
 
 # Every page route that changes something: who posts it, on which case, with a form that would work.
+LESSON_FORM = {key: value for key, value in lesson_payload().items() if key != "kind"}
+VALUE_FORM = {
+    **{
+        f"{line}-{key}": "3"
+        for line in BUSINESS_LINE_CODES
+        for key in ("revenue_per_order", "orders_per_year", "years")
+    },  # fmt: skip
+    **{f"shares-{code}": "0.5" for code in "ABC"},
+}
 POSTS = {
     "/login": ("admin", None, {"username": "agent_li", "password": PASSWORD}),
     "/logout": ("agent", None, {}),
@@ -610,6 +621,9 @@ POSTS = {
     "/admin/users/bulk": ("admin", None, {"action": "team", "value": "跨站组", "user": "agent_li"}),
     "/admin/users/import": ("admin", None, {"file": ("r.csv", b"username,role\ncsrf_new,agent\n", "text/csv")}),
     "/admin/directory/sync": ("admin", None, {}),
+    "/lessons/new": ("agent", None, LESSON_FORM),
+    "/lessons/{case_id}/edit": ("agent", "pending", LESSON_FORM),  # an exemplar written up again as a lesson
+    "/settings/customer-value": ("admin", None, VALUE_FORM),
 }  # fmt: skip
 # Forms whose accepted post answers otherwise than 200 or 303 here: no directory is configured in these tests
 # (tests/directory/test_sync.py posts the sync with its token to a real directory).
