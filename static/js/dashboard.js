@@ -100,4 +100,5 @@
   if (data.lessons) {
     valueBars("chart-lessons-team", data.lessons.team, data.lessons.names);
     valueBars("chart-lessons-servqual", data.lessons.servqual, data.lessons.names);
+  }
 })();

@@ -28,6 +28,7 @@ class TestLessonJourney:
         page.get_by_label("责任心").check()
         page.get_by_label("涉及的合作方").fill("大连票台")
         page.get_by_label("A · 主动").check()
+        page.get_by_label("业务线").select_option(label="机票")  # a choice to make, not a default
         page.get_by_role("button", name="提交").click()
         page.wait_for_url(re.compile(r"/cases/\d+"))
         case_id = int(re.search(r"/cases/(\d+)", page.url).group(1))

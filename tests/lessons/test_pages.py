@@ -67,6 +67,17 @@ class TestLessonForm:
         assert links == ["#f-lesson", "#f-defect_class", "#f-servqual"]
         assert page.select_one("#f-title")["value"] == FORM["title"]
 
+    def test_a_text_too_long_names_its_part_and_the_business_line_is_a_choice(self, agent, browser):
+        response = _post_form(browser(agent.username), "/lessons/new", happened="长" * 25000, business_line="")
+        assert response.status_code == 422
+        page = _soup(response)
+        problems = [(a["href"], a.get_text(strip=True)) for a in page.select("#form-errors a")]
+        assert [href for href, _text in problems] == ["#f-happened", "#f-business_line"]
+        assert "“经过”" in problems[0][1] and "多了" in problems[0][1]
+        assert [part.textarea["id"] for part in page.select(".story-part.has-error")] == ["f-happened"]
+        assert page.select_one("#f-happened").get_text() == "长" * 25000  # kept whole to shorten
+        assert agent.get("/api/cases?mine=true").json()["total"] == 0
+
     def test_an_unknown_team_is_named(self, agent, browser):
         response = _post_form(browser(agent.username), "/lessons/new", team="没有这个组")
         assert response.status_code == 422 and [a["href"] for a in _soup(response).select("#form-errors a")] == [
