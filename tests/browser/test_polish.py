@@ -59,9 +59,9 @@ OVERFLOW = """
 
 PAGES = {
     "sup_zhang": ["/dashboard", "/review", "/synonyms", "/cases/1", "/cases"],
-    "agent_li": ["/me/impact", "/cases/mine", "/cases/new", "/"],
-    "trainee_xu": ["/search?q=老人", "/featured", "/me/progress"],
-    "admin": ["/admin/users"],
+    "agent_li": ["/me/impact", "/cases/mine", "/cases/new", "/lessons/new", "/me/profile", "/"],
+    "trainee_xu": ["/search?q=老人", "/search?kind=lesson", "/featured", "/lessons", "/me/progress"],
+    "admin": ["/admin/users", "/admin/teams", "/admin/changes", "/settings/customer-value"],
 }
 
 
