@@ -9,7 +9,7 @@ from typing import ClassVar
 from pydantic import BaseModel, Field, ValidationError
 
 from heatcases import story
-from heatcases.cases.schemas import BODY_MAX, BODY_MIN
+from heatcases.cases.schemas import BODY_MAX, BODY_MIN, CaseCreate
 from heatcases.vocab import STORY_PARTS, Term
 
 # A part may be pasted far too long: the form takes it back to say by how much (the body's limit refuses it).
@@ -74,6 +74,18 @@ class PartsForm(BaseModel):
         if not fields and error is None:
             return None
         return FormProblems([field for field in order if field in fields] or ["body"], part, over)
+
+
+def checked(form: PartsForm, lang: str, values: dict, model: type[BaseModel], order: tuple[str, ...], *, short: str,
+            long: str) -> tuple[BaseModel | None, FormProblems | None]:  # fmt: skip
+    """``values`` (the form's, as the schemas take them) held to the submit rules and read as ``model`` (CaseCreate
+    for a new case, CaseUpdate for an edit, which the form sends whole); with every problem of the form, or None."""
+    try:
+        CaseCreate.model_validate(values)
+        data, error = model.model_validate(values), None
+    except ValidationError as caught:
+        data, error = None, caught
+    return data, form.problems(lang, order, short=short, long=long, error=error)
 
 
 def in_parts(values: dict, parts: tuple[Term, ...]) -> dict:

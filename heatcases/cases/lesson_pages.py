@@ -11,11 +11,11 @@ from typing import Annotated, ClassVar
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse
-from pydantic import Field, ValidationError
+from pydantic import Field
 
 from heatcases.accounts import service as accounts_service
 from heatcases.cases import listing, service
-from heatcases.cases.forms import PART_MAX, FormProblems, PartsForm, in_parts
+from heatcases.cases.forms import PART_MAX, FormProblems, PartsForm, checked, in_parts
 from heatcases.cases.schemas import BODY_MAX, CaseCreate, CaseId, CaseUpdate, DefectClass, Servqual
 from heatcases.deps import AuthorPageUser, PageUser, SessionDep
 from heatcases.errors import InvalidInput
@@ -93,8 +93,8 @@ class LessonForm(PartsForm):
 LessonFormDep = Annotated[LessonForm, Form()]
 
 
-def _problems(form: LessonForm, lang: str, error: ValidationError | None = None) -> FormProblems | None:
-    return form.problems(lang, FORM_ERRORS, short="body_short", long="body_long", error=error)
+def _checked(form: LessonForm, lang: str, model) -> tuple:
+    return checked(form, lang, form.values(lang), model, FORM_ERRORS, short="body_short", long="body_long")
 
 
 def _form(request: Request, session, *, case=None, values: dict | None = None, problems: FormProblems | None = None):
@@ -122,13 +122,8 @@ def new_lesson_form(request: Request, user: AuthorPageUser, session: SessionDep)
 @router.post("/lessons/new")
 def submit_lesson(request: Request, user: AuthorPageUser, session: SessionDep, form: LessonFormDep):
     """Submit a lesson for review; on invalid input show the form again with every problem named."""
-    lang = request_language(request)
-    data, error = None, None
-    try:
-        data = CaseCreate.model_validate(form.values(lang))
-    except ValidationError as caught:
-        error = caught
-    if problems := _problems(form, lang, error):
+    data, problems = _checked(form, request_language(request), CaseCreate)
+    if problems:
         return _form(request, session, values=form.fields(), problems=problems)
     try:
         case = service.submit_case(session, user, data)
@@ -152,15 +147,8 @@ def edit_lesson_form(request: Request, case_id: CaseId, user: AuthorPageUser, se
 def edit_lesson(request: Request, case_id: CaseId, user: AuthorPageUser, session: SessionDep, form: LessonFormDep):
     """Save the author's changes and send the lesson back to review."""
     case = service.get_editable_case(session, case_id, user)
-    lang = request_language(request)
-    values = form.values(lang)
-    data, error = None, None
-    try:
-        CaseCreate.model_validate(values)  # the form sends every field: hold it to the submit rules
-        data = CaseUpdate.model_validate(values)
-    except ValidationError as caught:
-        error = caught
-    if problems := _problems(form, lang, error):
+    data, problems = _checked(form, request_language(request), CaseUpdate)  # the form sends every field
+    if problems:
         return _form(request, session, case=case, values=form.fields(), problems=problems)
     try:
         service.edit_case(session, case_id, user, data)

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from pydantic import Field, ValidationError
 
 from heatcases.cases import drafts, listing, service
-from heatcases.cases.forms import PART_MAX, FormProblems, PartsForm, in_parts
+from heatcases.cases.forms import PART_MAX, FormProblems, PartsForm, checked, in_parts
 from heatcases.cases.schemas import BODY_MAX, BusinessLine, CaseCreate, CaseId, CaseUpdate, ReviewIn, Tag
 from heatcases.db import utcnow
 from heatcases.deps import AuthorPageUser, PageUser, ReviewerPageUser, SessionDep, SettingsDep
@@ -174,8 +174,8 @@ class CaseForm(PartsForm):
 CaseFormDep = Annotated[CaseForm, Form()]
 
 
-def _problems(form: CaseForm, lang: str, error: ValidationError | None = None) -> FormProblems | None:
-    return form.problems(lang, FORM_ERRORS, short="story_short", long="story_long", error=error)
+def _checked(form: CaseForm, lang: str, values: dict, model) -> tuple:
+    return checked(form, lang, values, model, FORM_ERRORS, short="story_short", long="story_long")
 
 
 def _form(request: Request, *, case=None, values: dict | None = None, problems: FormProblems | None = None,
@@ -208,12 +208,8 @@ def new_case_form(request: Request, user: AuthorPageUser, session: SessionDep):
 def submit_case(request: Request, user: AuthorPageUser, session: SessionDep, form: CaseFormDep):
     """Submit the form; on invalid input show it again with every problem named."""
     lang = request_language(request)
-    data, error = None, None
-    try:
-        data = CaseCreate.model_validate(form.values(lang))
-    except ValidationError as caught:
-        error = caught
-    if problems := _problems(form, lang, error):
+    data, problems = _checked(form, lang, form.values(lang), CaseCreate)
+    if problems:
         return _form(request, values=form.fields(), problems=problems)
     case = service.submit_case(session, user, data)
     drafts.discard_draft(session, user, drafts.NEW)
@@ -239,13 +235,8 @@ def edit_case(request: Request, case_id: CaseId, user: AuthorPageUser, session: 
     values = form.values(lang)
     values.setdefault("occurred_on", None)
     values.setdefault("praise", None)
-    data, error = None, None
-    try:
-        CaseCreate.model_validate(values)  # the form sends every field: hold it to the submit rules
-        data = CaseUpdate.model_validate(values)
-    except ValidationError as caught:
-        error = caught
-    if problems := _problems(form, lang, error):
+    data, problems = _checked(form, lang, values, CaseUpdate)
+    if problems:
         return _form(request, case=case, values=form.fields(), problems=problems)
     try:
         service.edit_case(session, case_id, user, data)
