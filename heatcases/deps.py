@@ -144,13 +144,6 @@ AdminPageUser = Annotated[User, Depends(admin_page_user)]
 AdminApiUser = Annotated[User, Depends(admin_api_user)]
 
 
-def admin_api_user(user: ApiUser) -> User:
-    return require_role(user, frozenset({"admin"}))
-
-
-AdminApiUser = Annotated[User, Depends(admin_api_user)]
-
-
 def session_ttl(settings: Settings) -> timedelta:
     return timedelta(hours=settings.session_ttl_hours)
 

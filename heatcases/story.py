@@ -18,6 +18,7 @@ PART_CODES = tuple(part.code for part in STORY_PARTS)
 LESSON_PART_CODES = tuple(part.code for part in LESSON_PARTS)
 # Stories written in Traditional Chinese (an import, the API) mark their parts in it: 【情況】【結果】【經過】.
 _TRADITIONAL = {"情况": "情況", "结果": "結果", "经过": "經過"}
+_EVERY_PART = STORY_PARTS + LESSON_PARTS
 
 
 @functools.cache
@@ -73,7 +74,7 @@ def sections(body: str) -> list[tuple[str, str]] | None:
 
 def without_markers(body: str) -> str:
     """The body with each marker blanked to spaces of its length: positions in it are the body's own."""
-    _codes, marker = _markers(STORY_PARTS + LESSON_PARTS)
+    _codes, marker = _markers(_EVERY_PART)
     return marker.sub(lambda found: " " * len(found.group()), body or "")
 
 

@@ -88,6 +88,19 @@ def checked(form: PartsForm, lang: str, values: dict, model: type[BaseModel], or
     return data, form.problems(lang, order, short=short, long=long, error=error)
 
 
+def form_context(case, values: dict | None, parts: tuple[Term, ...], problems: FormProblems | None) -> dict:
+    """What both forms' pages show: the values (a text in ``parts`` split back into them), the problems."""
+    values = in_parts(values, parts)
+    return {
+        "case": case,
+        "values": values,
+        "errors": problems.fields if problems else [],
+        "problems": problems,
+        "body_max": BODY_MAX,
+        "free_story": "body" in values,
+    }
+
+
 def in_parts(values: dict, parts: tuple[Term, ...]) -> dict:
     """Form values with a body written in ``parts`` split back into them (a free text stays the ``body``)."""
     values = dict(values or {})

@@ -15,8 +15,8 @@ from pydantic import Field
 
 from heatcases.accounts import service as accounts_service
 from heatcases.cases import listing, service
-from heatcases.cases.forms import PART_MAX, FormProblems, PartsForm, checked, in_parts
-from heatcases.cases.schemas import BODY_MAX, CaseCreate, CaseId, CaseUpdate, DefectClass, Servqual
+from heatcases.cases.forms import PART_MAX, FormProblems, PartsForm, checked, form_context
+from heatcases.cases.schemas import CaseCreate, CaseId, CaseUpdate, DefectClass, Servqual
 from heatcases.deps import AuthorPageUser, PageUser, SessionDep
 from heatcases.errors import InvalidInput
 from heatcases.search import service as search_service
@@ -99,14 +99,8 @@ def _checked(form: LessonForm, lang: str, model) -> tuple:
 
 def _form(request: Request, session, *, case=None, values: dict | None = None, problems: FormProblems | None = None):
     """The form; what happened in its two parts unless an edited lesson's text is free."""
-    values = in_parts(values, LESSON_PARTS)
     context = {
-        "case": case,
-        "values": values,
-        "errors": problems.fields if problems else [],
-        "problems": problems,
-        "body_max": BODY_MAX,
-        "free_story": "body" in values,
+        **form_context(case, values, LESSON_PARTS, problems),
         "teams": [team.name for team, _members in accounts_service.list_teams(session)],
     }
     return render(request, "cases/lesson_form.html", context, status_code=422 if problems else 200)

@@ -10,8 +10,8 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from pydantic import Field, ValidationError
 
 from heatcases.cases import drafts, listing, service
-from heatcases.cases.forms import PART_MAX, FormProblems, PartsForm, checked, in_parts
-from heatcases.cases.schemas import BODY_MAX, BusinessLine, CaseCreate, CaseId, CaseUpdate, ReviewIn, Tag
+from heatcases.cases.forms import PART_MAX, FormProblems, PartsForm, checked, form_context
+from heatcases.cases.schemas import BusinessLine, CaseCreate, CaseId, CaseUpdate, ReviewIn, Tag
 from heatcases.db import utcnow
 from heatcases.deps import AuthorPageUser, PageUser, ReviewerPageUser, SessionDep, SettingsDep
 from heatcases.errors import InvalidInput
@@ -181,14 +181,8 @@ def _checked(form: CaseForm, lang: str, values: dict, model) -> tuple:
 def _form(request: Request, *, case=None, values: dict | None = None, problems: FormProblems | None = None,
           draft=None):  # fmt: skip
     """The form; the story in parts unless an edited case's story is free text."""
-    values = in_parts(values, STORY_PARTS)
     context = {
-        "case": case,
-        "values": values,
-        "errors": problems.fields if problems else [],
-        "problems": problems,
-        "body_max": BODY_MAX,
-        "free_story": "body" in values,
+        **form_context(case, values, STORY_PARTS, problems),
         "draft": draft,
         "draft_url": f"/cases/{case.id}/draft" if case else "/cases/new/draft",
     }

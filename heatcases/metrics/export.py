@@ -140,11 +140,11 @@ def for_people(table: Table, lang: str) -> Table:
     """The table with its column names and codes in the page's language (the API's files keep the codes)."""
     kinds = [_CODE_COLUMNS.get(column) for column in table.header]
     group = table.header.index("group") if "group" in table.header else None
+    key = table.header.index("key") if group is not None else None
     rows = []
     for row in table.rows:
         cells = [label(kind, value, lang) if kind else value for kind, value in zip(kinds, row, strict=True)]
         if group is not None:  # top cases: each row's key is a tag or a business line, as its group says
-            key = table.header.index("key")
             cells[key] = label(row[group], row[key], lang)
             cells[group] = translate(f"csv.group.{row[group]}", lang)
         rows.append(cells)

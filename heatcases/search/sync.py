@@ -335,8 +335,6 @@ class IndexSyncer:
             ).one()
         if not waiting or oldest is None:
             return 0, 0.0
-        if oldest.tzinfo is None:  # SQLite hands back naive UTC
-            oldest = oldest.replace(tzinfo=utcnow().tzinfo)
         return waiting, max(0.0, (utcnow() - oldest).total_seconds())
 
     # --- the background thread --------------------------------------------------------------------
