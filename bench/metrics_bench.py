@@ -68,7 +68,7 @@ from heatcases.models import (
     User,
     ViewStat,
 )
-from heatcases.search import sync
+from heatcases.search import documents, sync
 from heatcases.search import text as search_text
 from heatcases.search.index import SearchIndex
 
@@ -693,7 +693,7 @@ def analyze(settings: Settings, engine: Engine) -> float:
 def build_index(settings: Settings, engine: Engine) -> float:
     """The search index of the library, so the server need not rebuild it when it starts."""
     index = SearchIndex(settings.data_dir / "index")
-    searchable = sync.count_searchable(engine)
+    searchable = documents.count_searchable(engine)
     if index.path.exists() and index.is_current() and index.doc_count() == searchable:
         log(f"  search index: up to date ({searchable:,} cases)")
         return 0.0

@@ -39,7 +39,7 @@ from heatcases.accounts import service as accounts
 from heatcases.cases.importer import import_cases
 from heatcases.config import Settings
 from heatcases.models import Case
-from heatcases.search import sync
+from heatcases.search import documents, sync
 from heatcases.search.embedding import Embedder
 from heatcases.search.index import SearchIndex
 from heatcases.search.query import IndexFilters, parse_query
@@ -463,7 +463,7 @@ def in_process(settings: Settings, engine, queries: list[BenchQuery], warmup: li
     # searchers are reopened and what the engine caches per state is rebuilt. Time that search.
     with Session(engine) as session:
         case = session.exec(select(Case).where(Case.status == "approved").order_by(Case.id)).unique().first()
-    document = sync.documents_for(engine, [case.id])[0]
+    document = documents.documents_for(engine, [case.id])[0]
     commit_ms, after_commit_ms = [], []
     mid = list(QUERY_MIX["mid"][1])
     for number in range(20):

@@ -269,12 +269,13 @@ def reindex(
 ) -> None:
     """Rebuild the search index from the database (searches keep working on the old one meanwhile)."""
     from heatcases.search import sync
+    from heatcases.search.documents import count_searchable
     from heatcases.search.index import IndexBusy, SearchIndex
 
     settings = _settings()
     engine = db.make_engine(settings)
     db.migrate(settings, engine)
-    total = sync.count_searchable(engine)
+    total = count_searchable(engine)
     index = SearchIndex(settings.data_dir / "index")
     started = time.perf_counter()
     with _progress() as progress:
@@ -343,21 +344,40 @@ def search_status() -> None:
 
 @index_app.command("status")
 def index_status() -> None:
-    """The word index of this data folder: its cases, and the changes of the database not yet in it (and how old
-    the oldest is). Exit status 1 when the index is missing or was built by another version."""
+    """This data folder's index replica: its cases, its cursor in the change log and the changes not yet
+    applied (and how old the oldest is); then every replica the database knows of. Exit status 1 when the
+    index is missing, was built by another version or must be rebuilt."""
+    from heatcases.search import changelog
     from heatcases.search.index import SearchIndex
-    from heatcases.search.sync import IndexSyncer
+    from heatcases.search.sync import IndexSyncer, position_of, replica_of
 
     settings = _settings()
     engine = db.make_engine(settings)
     index = SearchIndex(settings.data_dir / "index")
-    changes, seconds = IndexSyncer(engine, index).lag()
+    syncer = IndexSyncer(engine, index)
+    problem = syncer.needs_rebuild()
     if not index.is_current():
         out.print(f"word index in {index.path}: missing or built by another version (the server rebuilds it at start)")
     else:
         out.print(f"word index in {index.path}: {index.doc_count()} cases")
+        position = position_of(index)
+        cursor = "none" if position is None else f"transaction {position.tx}, change {position.id}"
+        out.print(f"replica {replica_of(index) or '(written elsewhere)'}; cursor: {cursor}")
+        if problem:
+            out.print(f"must be rebuilt: {problem} (the server does it at start; or `heatcases reindex`)")
+    changes, seconds = syncer.lag()
     out.print(f"changes not yet in it: {changes}" + (f" (the oldest waiting {seconds:.1f} s)" if changes else ""))
-    if not index.is_current():
+    with engine.connect() as connection:
+        known = changelog.replicas(connection)
+    if known:
+        out.print(f"replicas of this database ({len(known)}):")
+    for replica in known:
+        error = f"; error: {replica.last_error}" if replica.last_error else ""
+        out.print(
+            f"  {replica.host}:{replica.folder}: {replica.documents} cases, {replica.lag_changes} changes behind"
+            f" ({replica.lag_seconds:.1f} s), last seen {replica.seen_at:%Y-%m-%d %H:%M:%S} UTC{error}"
+        )
+    if problem:
         raise typer.Exit(1)
 
 

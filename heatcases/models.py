@@ -3,7 +3,7 @@
 from datetime import date, datetime
 from typing import Optional
 
-from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, LargeBinary, String, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index, Integer, LargeBinary, String, UniqueConstraint
 from sqlmodel import Field, Relationship, SQLModel
 
 from heatcases.db import utcnow
@@ -336,20 +336,56 @@ class CasePassage(SQLModel, table=True):
     vector: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
 
 
-class IndexTask(SQLModel, table=True):
-    """A case whose search-index entry must be brought up to date (the durable index queue).
+class SearchChange(SQLModel, table=True):
+    """One change to a case that its search-index entries must follow: the change log every replica reads.
 
-    Written in the same transaction as the change itself and deleted only after the index commit, so
-    a failed or interrupted index write is retried until the index agrees with the database.
+    Appended in the same transaction as the change itself and never deleted by a reader: each index
+    replica keeps its own cursor (with the index, see ``heatcases.search.cursor``), and rows go once
+    every live replica has passed them. ``tx`` is the writing transaction's id on PostgreSQL, where ids
+    from the sequence commit out of order (``heatcases.search.changelog``); on SQLite it stays empty.
     """
 
-    __tablename__ = "search_index_task"
+    __tablename__ = "search_change"
+    __table_args__ = (Index("ix_search_change_tx_id", "tx", "id"), {"sqlite_autoincrement": True})
 
-    id: int | None = Field(default=None, primary_key=True)
-    case_id: int = Field(index=True)
-    enqueued_at: datetime = Field(default_factory=utcnow)
-    attempts: int = Field(default=0)
+    id: int | None = Field(default=None, sa_column=Column(BigInteger().with_variant(Integer, "sqlite"),
+                                                          primary_key=True, autoincrement=True))  # fmt: skip
+    case_id: int
+    changed_at: datetime = Field(default_factory=utcnow)
+    tx: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+
+
+class SearchReplica(SQLModel, table=True):
+    """An index replica (one data folder on one machine) and how far it has read the change log.
+
+    Written by the replica after each pass: the log is pruned below the lowest cursor of the replicas
+    seen lately, and the operator sees every machine's lag in one place."""
+
+    __tablename__ = "search_replica"
+
+    id: str = Field(primary_key=True, max_length=36)
+    host: str = Field(max_length=255)
+    folder: str = Field(max_length=1000)
+    cursor_tx: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    cursor_id: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, server_default="0"))
+    documents: int = 0
+    lag_changes: int = 0
+    lag_seconds: float = 0.0
     last_error: str | None = Field(default=None, max_length=500)
+    started_at: datetime = Field(default_factory=utcnow)
+    seen_at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class SearchLogState(SQLModel, table=True):
+    """How far the change log has been pruned (one row): a replica whose cursor is below it has missed
+    changes and rebuilds its index from the database."""
+
+    __tablename__ = "search_log_state"
+
+    id: int = Field(default=1, primary_key=True)
+    pruned_tx: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    pruned_id: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, server_default="0"))
+    pruned_at: datetime | None = None
 
 
 class SynonymGroup(SQLModel, table=True):
@@ -434,9 +470,11 @@ __all__ = [
     "CaseView",
     "CaseViewer",
     "Impression",
-    "IndexTask",
     "LoginFailure",
+    "SearchChange",
+    "SearchLogState",
     "SearchPin",
+    "SearchReplica",
     "SearchQuery",
     "SynonymChange",
     "SynonymGroup",

@@ -57,6 +57,8 @@ def test_index_status_prints_cases_and_changes_waiting(app, settings, agent, sup
     result = CliRunner().invoke(cli, ["index", "status"])
     assert result.exit_code == 0, result.output
     assert "1 cases" in result.output and "changes not yet in it: 0" in result.output
+    assert "cursor: none" not in result.output and "replicas of this database (1)" in result.output
+    assert f"{settings.data_dir.resolve() / 'index'}: " in result.output  # as it last reported (every 30 s)
     shutil.rmtree(app.state.search.index.path)
     result = CliRunner().invoke(cli, ["index", "status"])
     assert result.exit_code == 1 and "missing" in result.output

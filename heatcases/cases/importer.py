@@ -24,7 +24,8 @@ from heatcases.cases.service import mask_text, team_id_of
 from heatcases.db import utcnow
 from heatcases.errors import InvalidInput
 from heatcases.lessons import value as customer_value
-from heatcases.models import Case, CaseBehavior, CaseEvent, CaseServqual, CaseTag, IndexTask, User
+from heatcases.models import Case, CaseBehavior, CaseEvent, CaseServqual, CaseTag, User
+from heatcases.search import changelog
 from heatcases.vocab import AUTHOR_ROLES
 
 BATCH = 500
@@ -270,7 +271,7 @@ def _write_batch(importer: _Importer, batch: list[tuple[int, dict]], report: Imp
         .scalars()
         .all()
     )
-    tags, behaviors, elements, events, tasks = [], [], [], [], []
+    tags, behaviors, elements, events, listed = [], [], [], [], []
     for case_id, row in zip(ids, rows, strict=True):
         tags.extend({"case_id": case_id, "tag": tag} for tag in row["data"].tags)
         elements.extend({"case_id": case_id, "element": code} for code in row["data"].servqual or [])
@@ -287,13 +288,13 @@ def _write_batch(importer: _Importer, batch: list[tuple[int, dict]], report: Imp
             }  # fmt: skip
         )
         if row["status"] == "approved":
-            tasks.append({"case_id": case_id, "enqueued_at": now, "attempts": 0})
+            listed.append(case_id)
     for table, values in ((CaseTag, tags), (CaseBehavior, behaviors), (CaseServqual, elements)):
         if values:  # a lesson may name no HEAT value
             session.execute(insert(table.__table__), values)
     session.execute(insert(CaseEvent.__table__), events)
-    if tasks:  # the index queue, in the same transaction: an interrupted import leaves nothing unindexed
-        session.execute(insert(IndexTask.__table__), tasks)
+    # The search change log, in the same transaction: an interrupted import leaves nothing unindexed.
+    changelog.record(session.connection(), listed)
     session.commit()
     report.imported += len(ids)
     report.imported_ids.extend(ids)

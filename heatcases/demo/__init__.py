@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import insert, update
+from sqlalchemy import update
 from sqlmodel import Session, select
 
 from heatcases.accounts import service as accounts
@@ -23,7 +23,8 @@ from heatcases.cases import service as cases
 from heatcases.cases.schemas import CaseCreate
 from heatcases.db import utcnow
 from heatcases.demo import activity
-from heatcases.models import Case, CaseEvent, IndexTask, User
+from heatcases.models import Case, CaseEvent, User
+from heatcases.search import changelog
 
 DEMO_PASSWORD = "heat-demo"
 CASES_FILE = Path(__file__).with_name("cases.json")
@@ -106,8 +107,8 @@ def load_demo(session: Session, *, password: str = DEMO_PASSWORD) -> DemoReport:
         case_ids.append(case.id)
     plan = _plan(session, users, case_ids, now)
     activity.write_plan(session, plan)
-    # The index learns the moved dates and the view counts when it next drains its queue.
-    session.execute(insert(IndexTask.__table__), [{"case_id": case_id, "enqueued_at": now} for case_id in case_ids])
+    # The index learns the moved dates when it next reads the change log.
+    changelog.record(session.connection(), case_ids)
     session.commit()
     return DemoReport(
         created=True,

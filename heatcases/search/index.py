@@ -8,6 +8,8 @@ rebuild that swaps a finished index into place.
 from __future__ import annotations
 
 import copy
+import fcntl
+import json
 import os
 import shutil
 import threading
@@ -119,10 +121,11 @@ class IndexUpdate:
     own ``update_document`` and ``delete_by_term`` open a new reader for every call.
     """
 
-    def __init__(self, writer):
+    def __init__(self, writer, note: dict | None):
         self._writer = writer
         self._reader = writer.reader()
         self.changed = False
+        self.note = note  # the note committed with the index (see SearchIndex.note); set a new one to save it
 
     def _docnums(self, case_id: int) -> list[int]:
         key = str(case_id)
@@ -202,6 +205,9 @@ def _refreshed_searcher(ix, old):
 
 SCHEMA_VERSION = 4  # raise when the schema or the analysis changes: old indexes get rebuilt at start
 FORMAT_FILE = "FORMAT"
+NOTE_FILE = "NOTE.json"
+PENDING_NOTE_FILE = "NOTE.pending.json"
+NOTE_LOCK_FILE = "NOTE.lock"
 
 
 def index_format() -> str:
@@ -225,6 +231,23 @@ def _storage(path: Path) -> FileStorage:
     # No mmap: whoosh-reloaded 2.7.5 copies a mapped postings file into a BytesIO on every open
     # (~330 MB and ~200 ms at 100,000 cases, per searcher and per writer).
     return FileStorage(str(path), supports_mmap=False)
+
+
+def _write_json(path: Path, data: dict) -> None:
+    """Write a small JSON file so that a reader sees the old one or the new one, never a part."""
+    temporary = path.with_name(path.name + f".{os.getpid()}.tmp")
+    with open(temporary, "w", encoding="utf-8") as file:
+        json.dump(data, file)
+        file.flush()
+        os.fsync(file.fileno())
+    os.replace(temporary, path)
+
+
+def _read_json(path: Path) -> dict | None:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
 
 
 def _create(path: Path):
@@ -256,12 +279,23 @@ class SearchIndex:
             return None
         return stat.st_dev, stat.st_ino
 
+    def _wait_for_swap(self) -> tuple[int, int] | None:
+        """The folder's identity; a missing folder beside a finished rebuild is being swapped in: wait for it
+        (creating an empty index there meanwhile would make the swap fail)."""
+        building = self.path.with_name(self.path.name + ".building")
+        for _ in range(200):
+            identity = self._identity()
+            if identity is not None or not building.exists():
+                return identity
+            time.sleep(0.01)
+        return self._identity()
+
     def index(self):
         """The open index, created empty if missing, reopened if a rebuild swapped the folder."""
         identity = self._identity()
         if self._ix is None or identity != self._ix_identity:
             with self._open_lock:
-                identity = self._identity()
+                identity = self._wait_for_swap()
                 if self._ix is None or identity != self._ix_identity:
                     self.path.mkdir(parents=True, exist_ok=True)
                     storage = _storage(self.path)
@@ -300,6 +334,22 @@ class SearchIndex:
     def doc_count(self) -> int:
         return self.searcher().doc_count()
 
+    def note(self) -> dict | None:
+        """The note last committed with the index (a reader's cursor: see ``heatcases.search.cursor``).
+
+        It is written in two steps around the index commit (``updating``), so the note and the documents
+        always agree: a note whose commit was interrupted is settled by the next writer."""
+        return _read_json(self.path / NOTE_FILE)
+
+    def _settle_note(self) -> dict | None:
+        """Under the write lock: keep a pending note if its commit happened, else drop it."""
+        pending = _read_json(self.path / PENDING_NOTE_FILE)
+        if pending is not None:
+            if self.index().latest_generation() >= pending["generation"]:
+                _write_json(self.path / NOTE_FILE, pending["note"])
+            (self.path / PENDING_NOTE_FILE).unlink(missing_ok=True)
+        return self.note()
+
     def size_bytes(self) -> int:
         return sum(entry.stat().st_size for entry in self.path.iterdir() if entry.is_file())
 
@@ -312,36 +362,59 @@ class SearchIndex:
             writer = self.index().writer(timeout=timeout, delay=0.05)
         except LockError:
             raise IndexBusy(f"search index busy for {timeout} s") from None
-        update = IndexUpdate(writer)
-        try:
-            yield update
-        except BaseException:
-            writer.cancel()
-            raise
-        finally:
-            update.close()
-        if update.changed:
-            writer.commit()
-        else:
-            writer.cancel()
+        # The note's own lock, held from taking the writer until the note is settled after the commit
+        # (which releases the writer's lock): the next writer must not see this commit's note half done.
+        with open(self.path / NOTE_LOCK_FILE, "a") as note_lock:
+            fcntl.flock(note_lock, fcntl.LOCK_EX)
+            try:
+                before = self._settle_note()
+                update = IndexUpdate(writer, before)
+            except BaseException:
+                writer.cancel()
+                raise
+            try:
+                yield update
+            except BaseException:
+                writer.cancel()
+                raise
+            finally:
+                update.close()
+            note_changed = update.note is not None and update.note != before
+            if update.changed:
+                if note_changed:  # valid once the index's generation reaches the one this commit writes
+                    _write_json(self.path / PENDING_NOTE_FILE, {"generation": writer.generation, "note": update.note})
+                writer.commit()
+                if note_changed:
+                    self._settle_note()
+            else:
+                try:
+                    if note_changed:
+                        _write_json(self.path / NOTE_FILE, update.note)
+                finally:
+                    writer.cancel()
 
     def rebuild(self, batches: Iterator[list[CaseDocument]], *, on_batch: Callable[[int], None] | None = None,
-                lock_timeout: float = 60.0, procs: int = 1, limitmb: int | None = None) -> int:  # fmt: skip
+                lock_timeout: float = 60.0, procs: int = 1, limitmb: int | None = None,
+                note: Callable[[], dict] | None = None) -> int:  # fmt: skip
         """Build a complete new index beside the live one, then swap it in; returns documents written.
 
+        ``note()``, called under the write lock before the first batch is read, gives the note the new
+        index is committed with (it is swapped in with it).
+
         The live index's write lock is held throughout, so no other process writes to an index that is
-        about to be replaced: their updates wait in the database queue and are applied afterwards.
+        about to be replaced: their updates wait in the change log and are applied afterwards.
         """
         building = self.path.with_name(self.path.name + ".building")
         retired = self.path.with_name(f"{self.path.name}.old-{os.getpid()}-{int(time.time() * 1000)}")
-        shutil.rmtree(building, ignore_errors=True)
-        building.mkdir(parents=True)
         live_lock = self.index().lock("WRITELOCK")  # the lock every writer of the live index takes
         if not try_for(live_lock.acquire, timeout=lock_timeout, delay=0.05):
             raise IndexBusy(f"search index busy for {lock_timeout} s")
         count = 0
         limitmb = limitmb or pool_megabytes(procs)
         try:
+            shutil.rmtree(building, ignore_errors=True)  # (left by an interrupted rebuild)
+            building.mkdir(parents=True)
+            new_note = note() if note is not None else None
             new_ix = _create(building)
             if procs > 1:
                 writer = new_ix.writer(procs=procs, multisegment=True, limitmb=limitmb)
@@ -358,6 +431,8 @@ class SearchIndex:
                 writer.cancel()
                 raise
             writer.commit()
+            if new_note is not None:
+                _write_json(building / NOTE_FILE, new_note)
             os.rename(self.path, retired)
             os.rename(building, self.path)
         finally:

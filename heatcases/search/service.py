@@ -24,13 +24,15 @@ from heatcases.config import Settings
 from heatcases.models import Case, CaseTag, Impression, SearchQuery, User
 from heatcases.privacy import mask_personal_data
 from heatcases.search import crosslingual, text
+from heatcases.search.documents import searchable_body
 from heatcases.search.embedding import Embedder, Match
 from heatcases.search.engine import Engine, EngineResult
 from heatcases.search.index import SearchIndex
+from heatcases.search.listener import ChangeListener
 from heatcases.search.query import IndexFilters, ParsedQuery, parse_query
 from heatcases.search.schemas import SearchHitPublic
 from heatcases.search.snippets import make_snippet
-from heatcases.search.sync import IndexSyncer, searchable_body
+from heatcases.search.sync import IndexSyncer
 from heatcases.search.vectors import PassageFiller, VectorStore, embedding_progress
 from heatcases.search.views import ViewCounts
 from heatcases.vocab import canonical_tags
@@ -65,6 +67,7 @@ class SearchService:
         self.engine = Engine(self.index, views_of=self.view_counts.of, meaning=self.by_meaning)
         self.syncer = IndexSyncer(engine, self.index, on_written=self.filler.want)
         self.syncer.attach()
+        self.listener = ChangeListener(engine.url, self.syncer.wake) if engine.dialect.name == "postgresql" else None
         self.tuning: SearchTuning | None = None  # installed by heatcases.synonyms.service.install
         self._users = 0
 
@@ -73,6 +76,8 @@ class SearchService:
         embedding of cases and the reading of their vectors."""
         self._users += 1
         self.syncer.start()
+        if self.listener is not None:
+            self.listener.start()
         self.filler.start()
         self.vectors.start()
         threading.Thread(target=self._warm_up, name="heatcases-search-warm-up", daemon=True).start()
@@ -128,6 +133,8 @@ class SearchService:
     def stop(self) -> None:
         self._users -= 1
         if self._users <= 0:
+            if self.listener is not None:
+                self.listener.stop()
             self.syncer.stop()
             self.filler.stop()
             self.vectors.stop()

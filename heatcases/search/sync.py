@@ -1,228 +1,123 @@
-"""Keeping the index in step with the database, through a durable queue in the database.
+"""Keeping this machine's index replica in step with the database, by reading the change log.
 
-Any flush that changes a case in the library writes an ``IndexTask`` row in the same transaction; a
-case that is not and was not in the library (a submission, an edit of a pending case) needs none, and
-neither does reading (the "most viewed" order comes from the database: ``views.py``). After the commit,
-the process's one background thread applies the change, and the request waits for it, so an approval
-is searchable when it returns (many requests' changes then go into one index commit). A task is
-deleted only after the index commit that reflects it, so a failed or interrupted write (an exception,
-a busy lock, kill -9) is retried and the index catches up by itself. Tasks are read under the index's
-write lock, so two processes never apply an older state over a newer one.
+Every change to the library appends to the change log in its own transaction (``changelog.py``). Each
+data folder's index is a replica that reads the log on from its own cursor, kept in the note committed
+with the index (``SearchIndex.note``), so the documents and the cursor never disagree: a write that
+fails or is interrupted (an exception, a busy lock, kill -9) is read again and nothing is applied
+twice. In a server, one background thread per process applies the log; a request that changed the
+library waits for it (so an approval is searchable when it returns) and many requests' changes go into
+one index commit. Other machines are woken by PostgreSQL's NOTIFY (``listener.py``) or their polling.
+
+A replica with no index, an index of another version, or a cursor the pruned log no longer reaches
+rebuilds itself from the database, then follows the log from where the rebuild began.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterator
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
-from itertools import chain
+from datetime import timedelta
+from time import monotonic
 
-from sqlalchemy import Engine, delete, event, func, insert, inspect, update
-from sqlalchemy.orm import Session as OrmSession
-from sqlalchemy.orm.util import identity_key
-from sqlmodel import Session, select
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from heatcases import db
-from heatcases.cases import service as case_service
-from heatcases.db import utcnow
-from heatcases.models import Case, CaseBehavior, CaseServqual, CaseTag, IndexTask
-from heatcases.search.index import CaseDocument, IndexBusy, SearchIndex
-from heatcases.vocab import canonical_behaviors, canonical_servqual, canonical_tags
+from heatcases.search import changelog
+from heatcases.search.changelog import SYNCER_ATTRIBUTE, Position
+from heatcases.search.documents import count_searchable, documents_for, searchable_documents
+from heatcases.search.index import IndexBusy, SearchIndex
 
 log = logging.getLogger("heatcases.search")
 
 BATCH = 500
-MAX_ATTEMPTS = 20
 SERVER_POOL_MB = 512  # a rebuild inside a running server keeps its memory modest (`heatcases reindex` is faster)
-URGENT = "heatcases.index_urgent"
 APPLY_WAIT_SECONDS = 5.0  # how long a request waits for its change to reach the index
-SYNCER_ATTRIBUTE = "heatcases_index_syncer"
+REPORT_SECONDS = 30.0  # how often an idle replica reports itself (its heartbeat) and prunes the log
+AWAY_AFTER = timedelta(hours=24)  # the log stops waiting for a replica not seen for this long
 
 
-# --- the queue is written by the same transaction that changes a case --------------------------
+# --- the replica's note: its identity and cursor, committed with the index -------------------------
 
 
-def _in_library_before_or_after(case: Case) -> bool:
-    """Whether the case is listed now or was before this flush (so its index entry may change)."""
-    if case_service.is_listed(case):
-        return True
-    state = inspect(case)
-    if state.pending:
-        return False
-    status, archived = state.attrs.status.history, state.attrs.archived.history
-    before_status = status.deleted[0] if status.deleted else case.status
-    before_archived = archived.deleted[0] if archived.deleted else case.archived
-    return before_status == "approved" and not before_archived
+def _note(replica: str, folder: str, position: Position) -> dict:
+    return {"replica": replica, "host": changelog.this_host(), "folder": folder, "position": position.public()}
 
 
-def _changed_case_ids(session: OrmSession) -> set[int]:
-    """The cases whose index entry this flush changes."""
-    changed: set[int] = set()
-    # A case inserted by this flush is not in the identity map until the flush is over.
-    flushed = {obj.id: obj for obj in chain(session.new, session.dirty) if isinstance(obj, Case)}
-    for obj in chain(session.new, session.dirty, session.deleted):
-        if isinstance(obj, Case):
-            if obj in session.dirty and not session.is_modified(obj):
-                continue
-            if obj in session.deleted or _in_library_before_or_after(obj):
-                changed.add(obj.id)
-        elif isinstance(obj, (CaseTag, CaseBehavior, CaseServqual)) and obj.case_id is not None:
-            case = flushed.get(obj.case_id) or session.identity_map.get(identity_key(Case, obj.case_id))
-            if case is None or _in_library_before_or_after(case):
-                changed.add(obj.case_id)
-    changed.discard(None)
-    return changed
+def replica_of(index: SearchIndex) -> str | None:
+    """This folder's replica id, if its index was written by this machine in this folder."""
+    note = index.note()
+    if note and note.get("host") == changelog.this_host() and note.get("folder") == str(index.path.resolve()):
+        return note.get("replica")
+    return None
 
 
-@event.listens_for(OrmSession, "after_flush")
-def _enqueue(session: OrmSession, _flush_context) -> None:
-    changed = _changed_case_ids(session)
-    if not changed:
-        return
-    now = utcnow()
-    rows = [{"case_id": case_id, "enqueued_at": now, "attempts": 0} for case_id in changed]
-    session.connection().execute(insert(IndexTask.__table__), rows)
-    session.info[URGENT] = True
-
-
-@event.listens_for(OrmSession, "after_commit")
-def _after_commit(session: OrmSession) -> None:
-    urgent = session.info.pop(URGENT, False)
-    if urgent and (syncer := getattr(session.bind, SYNCER_ATTRIBUTE, None)) is not None:
-        syncer.apply_now()
-
-
-@event.listens_for(OrmSession, "after_rollback")
-def _after_rollback(session: OrmSession) -> None:
-    session.info.pop(URGENT, None)
-
-
-# --- turning cases into index documents --------------------------------------------------------
-
-
-_DOCUMENT_COLUMNS = (Case.id, Case.title, Case.body, Case.business_line, Case.featured, Case.created_at,
-                     Case.occurred_on, Case.status, Case.archived, Case.kind, Case.lesson,
-                     Case.defect_class)  # fmt: skip
-
-
-def searchable_body(body: str, lesson: str | None) -> str:
-    """What a case's words are found in beside its title: the story, and a lesson's lesson after it."""
-    return f"{body}\n\n{lesson}" if lesson else body
-
-
-def _documents(connection, condition) -> tuple[list, list[CaseDocument]]:
-    """(the case rows matching ``condition``, the index documents of those in the library).
-
-    Plain rows, not ORM objects: a rebuild is CPU-bound. The condition should use the primary key
-    only; with the status in the WHERE clause SQLite walks the status index instead.
-    """
-    scanned = connection.execute(select(*_DOCUMENT_COLUMNS).where(condition).order_by(Case.id)).all()
-    rows = [row for row in scanned if case_service.is_listed(row)]
-    if not rows:
-        return scanned, []
-    ids = [row.id for row in rows]
-    tags: dict[int, list[str]] = {}
-    for case_id, tag in connection.execute(select(CaseTag.case_id, CaseTag.tag).where(CaseTag.case_id.in_(ids))):
-        tags.setdefault(case_id, []).append(tag)
-    behaviors: dict[int, list[str]] = {}
-    for case_id, code in connection.execute(
-        select(CaseBehavior.case_id, CaseBehavior.behavior).where(CaseBehavior.case_id.in_(ids))
-    ):
-        behaviors.setdefault(case_id, []).append(code)
-    elements: dict[int, list[str]] = {}
-    for case_id, code in connection.execute(
-        select(CaseServqual.case_id, CaseServqual.element).where(CaseServqual.case_id.in_(ids))
-    ):
-        elements.setdefault(case_id, []).append(code)
-    documents = [
-        CaseDocument(
-            id=row.id,
-            title=row.title,
-            body=searchable_body(row.body, row.lesson),
-            tags=canonical_tags(tags.get(row.id, [])),
-            behaviors=canonical_behaviors(behaviors.get(row.id, [])),
-            business_line=row.business_line,
-            featured=row.featured,
-            created_at=row.created_at,
-            occurred_on=row.occurred_on,
-            kind=row.kind,
-            defect_class=row.defect_class,
-            servqual=canonical_servqual(elements.get(row.id, [])),
-        )  # fmt: skip
-        for row in rows
-    ]
-    return scanned, documents
-
-
-def documents_for(engine: Engine, case_ids) -> list[CaseDocument]:
-    """The index documents of those of ``case_ids`` that are in the library."""
-    with db.reader(engine).connect() as connection:
-        return _documents(connection, Case.id.in_(list(case_ids)))[1]
-
-
-def searchable_documents(engine: Engine, *, batch: int = 2000) -> Iterator[list[CaseDocument]]:
-    """Every case in the library, in batches by id (keyset pagination: no growing OFFSET)."""
-    last_id = 0
-    while True:
-        with db.reader(engine).connect() as connection:
-            scanned, documents = _documents(
-                connection, Case.id.in_(select(Case.id).where(Case.id > last_id).order_by(Case.id).limit(batch))
-            )
-        if not scanned:
-            return
-        last_id = scanned[-1].id
-        if documents:
-            yield documents
-
-
-def count_searchable(engine: Engine) -> int:
-    with Session(db.reader(engine)) as session:
-        return session.exec(
-            select(func.count()).select_from(Case).where(Case.status == "approved", Case.archived.is_(False))
-        ).one()
+def position_of(index: SearchIndex) -> Position | None:
+    note = index.note()
+    return Position.from_public(note["position"]) if note and "position" in note else None
 
 
 def rebuild(engine: Engine, index: SearchIndex, *, on_batch=None, procs: int = 1, lock_timeout: float = 60.0,
             limitmb: int | None = None) -> int:  # fmt: skip
     """Rebuild the whole index from the database; returns the number of cases indexed.
 
-    Tasks queued before the rebuild began are covered by it and removed; later ones stay queued and
-    are applied on top (they are idempotent), so nothing changed during a long rebuild is lost.
+    The new index's cursor is the end of the log as it stands when the rebuild begins: the log's later
+    changes are applied on top (they are idempotent), so nothing changed during a long rebuild is lost.
+    The replica reports that cursor before it reads a case, so no other machine prunes what it needs.
     """
-    started = utcnow()
-    with Session(engine) as session:
-        covered = session.exec(select(func.max(IndexTask.id))).one()
-    count = index.rebuild(
-        searchable_documents(engine), on_batch=on_batch, procs=procs, lock_timeout=lock_timeout, limitmb=limitmb
-    )
-    if covered is not None:
-        with Session(engine) as session:
-            session.execute(delete(IndexTask).where(IndexTask.id <= covered, IndexTask.enqueued_at <= started))
-            session.commit()
-    return count
+    replica = replica_of(index) or str(uuid.uuid4())
+    folder = str(index.path.resolve())
+
+    def starting_note() -> dict:
+        with db.reader(engine).connect() as connection:
+            position = changelog.end(connection)
+        with engine.begin() as connection:
+            changelog.report(connection, replica, folder, position, documents=0, lag=(0, 0.0))
+        return _note(replica, folder, position)
+
+    return index.rebuild(searchable_documents(engine), on_batch=on_batch, procs=procs, lock_timeout=lock_timeout,
+                         limitmb=limitmb, note=starting_note)  # fmt: skip
 
 
-# --- applying the queue -----------------------------------------------------------------------
+def _progress_logger(total: int, every_seconds: float = 5.0) -> Callable[[int], None]:
+    """An ``on_batch`` that logs how far a rebuild has come, every few seconds."""
+    done, last = 0, monotonic()
+
+    def advance(count: int) -> None:
+        nonlocal done, last
+        done += count
+        if monotonic() - last >= every_seconds:
+            last = monotonic()
+            log.warning("search index: %d of %d cases (%.0f%%)", done, total, 100 * done / max(total, 1))
+
+    return advance
+
+
+# --- following the log ---------------------------------------------------------------------------
 
 
 @dataclass
 class DrainReport:
-    tasks: int = 0
+    changes: int = 0
     written: int = 0
     removed: int = 0
 
 
 class IndexSyncer:
-    """Applies queued tasks to one index; one per server process (and per CLI run).
+    """Applies the change log to one index replica; one per server process (and per CLI run).
 
     In a server its thread does all the index writing: a request whose change must be searchable when it
     returns wakes the thread and waits (``apply_now``), so concurrent approvals share one index commit
-    and no request thread queues for the index's write lock.
+    and no request thread queues for the index's write lock. Several processes sharing a data folder
+    share its replica: they take turns under the index's write lock.
     """
 
     def __init__(self, engine: Engine, index: SearchIndex, *, lock_timeout: float = 2.0, poll_seconds: float = 2.0,
-                 on_written: Callable[[list[int]], None] | None = None):  # fmt: skip
+                 on_written: Callable[[list[int]], None] | None = None,
+                 away_after: timedelta = AWAY_AFTER):  # fmt: skip
         """``on_written(case_ids)`` hears of the cases being written to the index (before its commit, which
         a segment merge can make take most of a second: what it starts need not wait for that)."""
         self.engine = engine
@@ -230,77 +125,92 @@ class IndexSyncer:
         self.index = index
         self.lock_timeout = lock_timeout
         self.poll_seconds = poll_seconds
+        self.away_after = away_after
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._passes = threading.Condition()
         self._passes_started = 0
         self._passes_done = 0
+        self._reported_at = 0.0
+        self._error: str | None = None
         self.caught_up = threading.Event()  # set once the index has caught up with the database since start
 
+    @property
+    def folder(self) -> str:
+        return str(self.index.path.resolve())
+
+    def needs_rebuild(self) -> str | None:
+        """Why the replica must be rebuilt from the database, or None when it can follow the log."""
+        if not self.index.is_current():
+            return "built by another version" if self.index.exists() else "no index yet"
+        position = position_of(self.index)
+        if position is None or replica_of(self.index) is None:
+            return "no cursor for this folder"
+        with db.reader(self.engine).connect() as connection:
+            if changelog.missed(connection, position):
+                return "away longer than the change log keeps"
+        return None
+
     def drain(self, *, limit: int | None = None) -> DrainReport:
-        """Apply queued tasks in batches until none is left (or ``limit`` tasks are done)."""
+        """Apply the log in batches until it has been read to the end (or ``limit`` changes are done)."""
         report = DrainReport()
-        while limit is None or report.tasks < limit:
-            try:
-                done = self._drain_batch(report)
-            except IndexBusy:
-                raise
-            except Exception as error:
-                self._record_failure(error)
-                raise
-            if done < BATCH:
-                break
+        try:
+            while limit is None or report.changes < limit:
+                if not self._drain_batch(report):
+                    break
+        except IndexBusy:
+            raise
+        except Exception as error:
+            self._error = f"{type(error).__name__}: {error}"
+            self._report(force=True)
+            raise
+        recovered, self._error = self._error is not None, None
+        self._report(force=recovered)
         return report
 
-    @staticmethod
-    def _queued():
-        return select(IndexTask.id).where(IndexTask.attempts < MAX_ATTEMPTS)
-
-    def _drain_batch(self, report: DrainReport) -> int:
+    def _drain_batch(self, report: DrainReport) -> bool:
+        """Apply one batch; whether there is more to read at once."""
         if not self.pending():  # the common case for the poller: no need to open a writer
-            return 0
+            return False
         with self.index.updating(timeout=self.lock_timeout) as update:
-            read_at = utcnow()
-            with Session(db.reader(self.engine)) as session:
-                tasks = list(
-                    session.exec(
-                        select(IndexTask.id, IndexTask.case_id)
-                        .where(IndexTask.id.in_(self._queued().order_by(IndexTask.id).limit(BATCH)))
-                        .order_by(IndexTask.id)
-                    )
-                )
-                if not tasks:
-                    return 0
-            case_ids = {case_id for _task_id, case_id in tasks}
-            documents = documents_for(self.engine, case_ids)
+            if not update.note or "position" not in update.note:
+                raise RuntimeError("the search index has no cursor: it must be rebuilt")
+            position = Position.from_public(update.note["position"])
+            with db.reader(self.engine).connect() as connection:
+                batch = changelog.read(connection, position, limit=BATCH)
+            documents = documents_for(self.engine, batch.case_ids) if batch.case_ids else []
             if documents and self.on_written is not None:  # embedding goes on while the index commits
                 self.on_written([document.id for document in documents])
-            task_ids = [task_id for task_id, _case_id in tasks]
             for document in documents:
                 update.put(document)
-            for case_id in case_ids - {document.id for document in documents}:
+            for case_id in batch.case_ids - {document.id for document in documents}:
                 update.remove(case_id)
-        # The index has committed: only now may the tasks go. Not a task queued since: another process may
-        # have applied this batch too and deleted it already, and SQLite reuses the ids of deleted rows.
-        with Session(self.engine) as session:
-            session.execute(delete(IndexTask).where(IndexTask.id.in_(task_ids), IndexTask.enqueued_at <= read_at))
-            session.commit()
-        report.tasks += len(task_ids)
+            update.note = {**update.note, "position": batch.position.public()}
+        report.changes += batch.rows
         report.written += len(documents)
-        report.removed += len(case_ids) - len(documents)
-        return len(task_ids)
+        report.removed += len(batch.case_ids) - len(documents)
+        return batch.more
 
-    def _record_failure(self, error: Exception) -> None:
-        """Count the failed attempt on the batch that was being applied (for the operator to see)."""
-        with Session(self.engine) as session:
-            batch = self._queued().order_by(IndexTask.id).limit(BATCH)
-            session.execute(
-                update(IndexTask)
-                .where(IndexTask.id.in_(batch.scalar_subquery()))
-                .values(attempts=IndexTask.attempts + 1, last_error=f"{type(error).__name__}: {error}"[:500])
-            )
-            session.commit()
+    def _report(self, *, force: bool = False) -> None:
+        """Tell the database where this replica stands (at most every REPORT_SECONDS unless forced) and
+        prune the log of what every replica has passed. Best effort: the next report corrects it."""
+        if not force and monotonic() - self._reported_at < REPORT_SECONDS:
+            return
+        note = self.index.note()
+        if not note or "replica" not in note:
+            return
+        self._reported_at = monotonic()
+        position = Position.from_public(note["position"])
+        try:
+            with self.engine.begin() as connection:
+                lag = changelog.waiting(connection, position)
+                changelog.report(connection, note["replica"], self.folder, position,
+                                 documents=self.index.doc_count(), lag=lag, error=self._error)  # fmt: skip
+            with self.engine.begin() as connection:
+                changelog.prune(connection, away_after=self.away_after)
+        except (IntegrityError, SQLAlchemyError):
+            log.debug("reporting the index replica failed; it is retried", exc_info=True)
 
     def apply_now(self) -> None:
         """Bring the index up to date right after a commit, before the request answers.
@@ -323,21 +233,20 @@ class IndexSyncer:
             self._passes.wait_for(lambda: self._passes_done >= wanted or self._thread is None, APPLY_WAIT_SECONDS)
 
     def pending(self) -> int:
-        """How many tasks wait (and may still be retried)."""
-        with Session(db.reader(self.engine)) as session:
-            return session.exec(select(func.count()).select_from(self._queued().subquery())).one()
+        """How many changes of the log this replica has not applied yet."""
+        return self.lag()[0]
 
     def lag(self) -> tuple[int, float]:
         """(changes waiting to reach the index, seconds the oldest of them has waited)."""
-        with Session(db.reader(self.engine)) as session:
-            waiting, oldest = session.exec(
-                select(func.count(), func.min(IndexTask.enqueued_at)).where(IndexTask.attempts < MAX_ATTEMPTS)
-            ).one()
-        if not waiting or oldest is None:
-            return 0, 0.0
-        return waiting, max(0.0, (utcnow() - oldest).total_seconds())
+        position = position_of(self.index) or Position()
+        with db.reader(self.engine).connect() as connection:
+            return changelog.waiting(connection, position)
 
     # --- the background thread --------------------------------------------------------------------
+
+    def wake(self) -> None:
+        """Read the log now (another machine has changed it), without waiting for the next poll."""
+        self._wake.set()
 
     def attach(self) -> None:
         """Apply urgent changes committed through this syncer's engine right after their commit."""
@@ -359,32 +268,28 @@ class IndexSyncer:
             self._passes.notify_all()
 
     def catch_up(self) -> None:
-        """At start: rebuild an index that is missing or disagrees with the database, else drain."""
-        if not self.index.is_current():
-            if self.index.exists():
-                log.warning("search index built by another version: rebuilding it")
-            else:
-                log.info("no search index yet: building it")
-            rebuild(self.engine, self.index, lock_timeout=self.lock_timeout * 5, limitmb=SERVER_POOL_MB)
-        elif self.pending() == 0 and self.index.doc_count() != count_searchable(self.engine):
-            log.warning("search index out of step with the database: rebuilding it")
-            rebuild(self.engine, self.index, lock_timeout=self.lock_timeout * 5, limitmb=SERVER_POOL_MB)
+        """At start: rebuild a replica that cannot follow the log (or disagrees with the database), then
+        read the log to its end."""
+        reason = self.needs_rebuild()
+        if reason is None and self.pending() == 0 and self.index.doc_count() != count_searchable(self.engine):
+            reason = "out of step with the database"
+        if reason is not None:
+            total = count_searchable(self.engine)
+            log.warning("search index in %s: %s; building it from the database (%d cases)", self.folder, reason, total)
+            started = monotonic()
+            count = rebuild(self.engine, self.index, lock_timeout=self.lock_timeout * 5, limitmb=SERVER_POOL_MB,
+                            on_batch=_progress_logger(total))  # fmt: skip
+            elapsed = monotonic() - started
+            log.warning("search index built: %d cases in %.1f s; following the change log", count, elapsed)
         self.drain()
+        self._report(force=True)
         self.caught_up.set()
 
     def _run(self) -> None:
-        try:
-            self.catch_up()
-        except IndexBusy:
-            pass
-        except Exception:
-            log.exception("search index catch-up failed; it will be retried")
         while not self._stop.is_set():
+            self._one_pass()
             self._wake.wait(self.poll_seconds)
             self._wake.clear()
-            if self._stop.is_set():
-                return
-            self._one_pass()
 
     def _one_pass(self) -> None:
         """Drain once, then tell the requests waiting in ``apply_now`` that a pass has ended."""
@@ -392,14 +297,17 @@ class IndexSyncer:
             self._passes_started += 1
             number = self._passes_started
         try:
-            self.drain()
-            if self.index.is_current():  # (another process may have rebuilt it while this one waited)
-                self.caught_up.set()
+            if not self.caught_up.is_set():
+                self.catch_up()
+            else:
+                self.drain()
         except IndexBusy:
             self._wake.set()  # try again soon, not at the next poll
             self._stop.wait(0.2)
         except Exception:
             log.exception("search index update failed; it will be retried")
+            if self.needs_rebuild() is not None:  # (another process's rebuild replaced it meanwhile)
+                self.caught_up.clear()
         finally:
             with self._passes:
                 self._passes_done = number

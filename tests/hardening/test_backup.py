@@ -29,7 +29,7 @@ from tests.conftest import ROOT, TEST_SECRET, case_payload
 from tests.hardening import approved_ids, half_written, heatcases_command, process_env, scratch_database
 
 PG_RESTORE = "/usr/bin/pg_restore"
-DERIVED = {"search_index_task"}  # the index queue: drained by whoever applies it, not part of the library
+DERIVED = {"search_change", "search_replica", "search_log_state"}  # the index replicas' log and cursors
 
 
 def run_cli(monkeypatch, database_url: str, data_dir: Path, *args):

@@ -20,7 +20,8 @@ from heatcases import db
 from heatcases.accounts import service as accounts
 from heatcases.cases import service as case_service
 from heatcases.cases.importer import import_cases
-from heatcases.models import Case, CaseEvent, IndexTask
+from heatcases.models import Case, CaseEvent
+from heatcases.search import sync
 from heatcases.search.index import SearchIndex
 from heatcases.search.sync import IndexSyncer
 from tests.conftest import ROOT, case_payload
@@ -213,14 +214,15 @@ def test_a_server_killed_while_writing_the_index_catches_up_when_it_starts_again
         _wait_until(lambda: len(acknowledged) >= APPROVALS_BEFORE_BULK, "approvals")
         # Another process (this one) imports while holding the index's write lock, so the whole bulk is
         # queued at once; once the lock is released the server drains it 500 at a time.
-        index_lock = SearchIndex(settings.data_dir / "index").index().lock("WRITELOCK")
+        index_path = settings.data_dir / "index"
+        index_lock = SearchIndex(index_path).index().lock("WRITELOCK")
         _wait_until(index_lock.acquire, "the index's write lock")
         try:
             _import(writer, bulk)
-            peak = _queued(engine)
+            peak = _queued(engine, index_path)
         finally:
             index_lock.release()
-        _wait_until(lambda: 500 < _queued(engine) <= peak - 400, "the server draining the queue", pause=0.002)
+        _wait_until(lambda: 500 < _queued(engine, index_path) <= peak - 400, "the server reading the log", pause=0.002)
         server.kill()
         stop.set()
         for thread in threads:
@@ -236,12 +238,12 @@ def test_a_server_killed_while_writing_the_index_catches_up_when_it_starts_again
     assert half_written(engine) == []
     index_path = settings.data_dir / "index"
     behind = len(approved - set(indexed_ids(index_path)))
-    queued = _queued(engine)
+    queued = _queued(engine, index_path)
     assert queued > 0
     report(
         f"server killed during index writes, after {len(acknowledged)} acknowledged approvals and "
         f"{len(submitted)} submissions: {len(approved)} approved cases in the database, {behind} of them not in "
-        f"the index, {queued} index tasks queued"
+        f"the index, {queued} changes of the log not applied"
     )
 
     restarted = ServerProcess(settings, tmp_path / "server-2.log")
@@ -250,7 +252,7 @@ def test_a_server_killed_while_writing_the_index_catches_up_when_it_starts_again
         with restarted.client(restarted.token("trainee_xu")) as web:
             caught_up = wait_for_search_total(web, len(approved), timeout=CATCH_UP_SECONDS)
         report(f"restart: answering after {ready:.1f} s; search lists every approved case {caught_up:.1f} s later")
-        _wait_until(lambda: _queued(engine) == 0, "the queue to empty")
+        _wait_until(lambda: _queued(engine, index_path) == 0, "the replica to read the log to its end")
         indexed = indexed_ids(index_path)
         assert len(indexed) == len(set(indexed)) and set(indexed) == approved
     finally:
@@ -264,9 +266,9 @@ def _import(engine, path) -> None:
         assert import_cases(session, path, default_author=author).ok
 
 
-def _queued(engine) -> int:
-    with engine.connect() as connection:
-        return connection.execute(select(func.count()).select_from(IndexTask)).scalar_one()
+def _queued(engine, index_path) -> int:
+    """Changes of the log that the replica in ``index_path`` has not applied yet."""
+    return IndexSyncer(engine, SearchIndex(index_path)).pending()
 
 
 def _wait_until(condition, what: str, *, timeout: float = 60, pause: float = 0.01) -> None:
@@ -281,16 +283,17 @@ def _all_ids(engine) -> list[int]:
         return list(connection.execute(select(Case.id).order_by(Case.id)).scalars())
 
 
-def test_a_batch_applied_twice_never_deletes_a_newer_task(settings, tmp_path):
-    """Two syncers (two processes) may apply the same batch: the second reads it before the first has
-    deleted it. When the first then deletes its tasks, a task queued meanwhile must survive, even when
-    SQLite gave it the id of a task just deleted (rowids of deleted rows are reused)."""
+def test_two_processes_following_one_replica_lose_no_change(settings, tmp_path):
+    """Two syncers (two processes sharing a data folder) take turns on one replica: the second one, coming
+    right after the first's commit, must read on from the first's cursor, and a change committed meanwhile
+    must not be skipped by either."""
     add_user(settings, "agent_li", "agent")
     add_user(settings, "sup_zhang", "supervisor")
     archive = write_jsonl(tmp_path / "two.jsonl", [archive_record(n) | {"status": "pending"} for n in range(2)])
-    engine = db.make_engine(settings)  # no syncer attached: changes made here wait in the queue
+    engine = db.make_engine(settings)  # no syncer attached: changes made here wait in the log
     _import(engine, archive)
     first, second = _all_ids(engine)
+    sync.rebuild(engine, SearchIndex(tmp_path / "index"))  # (a replica starts from a rebuild: it then has a cursor)
     with db.session_scope(engine) as session:
         reviewer = accounts.get_user(session, "sup_zhang")
         case_service.review_case(session, first, reviewer, decision="approve", comment="")
@@ -301,7 +304,7 @@ def test_a_batch_applied_twice_never_deletes_a_newer_task(settings, tmp_path):
         def updating(self, *, timeout: float):
             with super().updating(timeout=timeout) as update:
                 yield update
-            # Committed to the index, its tasks not deleted yet: another process applies the same batch...
+            # Committed to the index with its cursor: another process reads on from there...
             other_process.drain()
             # ...and then a supervisor approves another case.
             with db.session_scope(engine) as session:
@@ -309,7 +312,6 @@ def test_a_batch_applied_twice_never_deletes_a_newer_task(settings, tmp_path):
                 case_service.review_case(session, second, reviewer, decision="approve", comment="")
 
     IndexSyncer(engine, Interleaved(tmp_path / "index")).drain()
-    with engine.connect() as connection:
-        queued = set(connection.execute(select(IndexTask.case_id)).scalars())
-    assert second in queued | set(indexed_ids(tmp_path / "index")), "the approval of a case was lost by the index"
+    IndexSyncer(engine, SearchIndex(tmp_path / "index")).drain()
+    assert sorted(indexed_ids(tmp_path / "index")) == [first, second], "the approval of a case was lost by the index"
     engine.dispose()

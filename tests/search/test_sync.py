@@ -1,4 +1,4 @@
-"""The index follows the database through the durable queue, and catches up after failures."""
+"""The index follows the database through the change log, and catches up after failures."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ from typer.testing import CliRunner
 
 from heatcases.app import create_app
 from heatcases.cli import app as cli
-from heatcases.models import IndexTask
+from heatcases.models import SearchChange, SearchReplica
+from heatcases.search.changelog import SYNCER_ATTRIBUTE
 from heatcases.search.index import SearchIndex
-from heatcases.search.sync import SYNCER_ATTRIBUTE
 
 
 @contextlib.contextmanager
@@ -36,9 +36,15 @@ def logged(name: str):
         logger.setLevel(level)
 
 
-def tasks(app) -> list[IndexTask]:
+def logged_changes(app) -> list[int]:
+    """The cases of the change log's rows, oldest first."""
     with Session(app.state.engine) as session:
-        return list(session.exec(select(IndexTask)))
+        return list(session.exec(select(SearchChange.case_id).order_by(SearchChange.id)))
+
+
+def unapplied(app) -> int:
+    """Changes of the log this process's index replica has not applied."""
+    return app.state.search.syncer.pending()
 
 
 def found(actor, q: str) -> list[int]:
@@ -53,17 +59,15 @@ def approve(supervisor, case_id: int):
 
 
 class TestQueue:
-    def test_an_approval_is_searchable_when_its_response_returns_and_leaves_no_task(
+    def test_an_approval_is_searchable_when_its_response_returns_and_the_replica_has_passed_it(
         self, app, trainee, agent, supervisor, submit
     ):
         case = submit(agent, title="独门秘籍：接机司机迟到的处理")
         approve(supervisor, case["id"])
         assert found(trainee, "独门秘籍") == [case["id"]]
-        assert tasks(app) == []
+        assert unapplied(app) == 0
 
-    def test_a_failed_index_write_keeps_the_task_and_is_retried(
-        self, app, trainee, agent, supervisor, submit, monkeypatch
-    ):
+    def test_a_failed_index_write_is_retried_and_reported(self, app, trainee, agent, supervisor, submit, monkeypatch):
         case = submit(agent, title="独门秘籍：接机司机迟到的处理")
 
         def broken(self, **kwargs):
@@ -72,13 +76,16 @@ class TestQueue:
         monkeypatch.setattr(SearchIndex, "updating", broken)
         approve(supervisor, case["id"])  # the approval itself succeeds: the database is the truth
         assert found(trainee, "独门秘籍") == []
-        pending = [task for task in tasks(app) if task.case_id == case["id"]]
-        assert pending and pending[0].attempts >= 1 and "disk full" in pending[0].last_error
+        assert unapplied(app) == 1
+        with Session(app.state.engine) as session:  # the operator sees why (heatcases index status)
+            assert "disk full" in session.exec(select(SearchReplica.last_error)).one()
 
         monkeypatch.undo()
         app.state.search.syncer.drain()
         assert found(trainee, "独门秘籍") == [case["id"]]
-        assert tasks(app) == []
+        assert unapplied(app) == 0
+        with Session(app.state.engine) as session:
+            assert session.exec(select(SearchReplica.last_error)).one() is None
 
     def test_a_busy_index_is_caught_up_by_the_background_thread(self, app, trainee, agent, supervisor, submit):
         case = submit(agent, title="独门秘籍：接机司机迟到的处理")
@@ -97,20 +104,20 @@ class TestQueue:
             time.sleep(0.05)
         assert found(trainee, "独门秘籍") == [case["id"]]
 
-    def test_tasks_left_by_a_crash_are_applied_when_the_server_starts(
+    def test_changes_missed_by_a_crash_are_applied_when_the_server_starts(
         self, app, settings, trainee, agent, supervisor, submit
     ):
-        """A process killed between its commit and its index write left a task: the next start applies it."""
+        """A process killed between its commit and its index write: the next start reads on from its cursor."""
         case = submit(agent, title="独门秘籍：接机司机迟到的处理")
         delattr(app.state.engine, SYNCER_ATTRIBUTE)  # this process will "die" before writing the index
         approve(supervisor, case["id"])
-        assert [task.case_id for task in tasks(app)] == [case["id"]]
+        assert unapplied(app) == 1
         assert found(trainee, "独门秘籍") == []
         restarted = create_app(settings)
         with TestClient(restarted) as web:
             hits = wait_for_hits(web, trainee, "独门秘籍")
         assert hits == [case["id"]]
-        assert tasks(restarted) == []
+        assert unapplied(restarted) == 0
         restarted.state.engine.dispose()
 
 
@@ -154,7 +161,7 @@ class TestRebuild:
             assert wait_for_hits(web, trainee, "独门秘籍") == [case["id"]]
         restarted.state.engine.dispose()
         # A first start has no index yet: the log says so, not that another version built one.
-        assert "no search index yet: building it" in messages
+        assert [message for message in messages if "no index yet; building it from the database" in message]
         assert not [message for message in messages if "another version" in message]
 
 
@@ -173,20 +180,20 @@ def test_an_index_from_another_version_is_rebuilt_at_start(app, settings, traine
     restarted.state.engine.dispose()
 
 
-class TestWhatIsQueued:
-    def test_a_submission_or_an_edit_of_a_pending_case_queues_nothing_and_waits_for_no_index(self, app, agent, submit):
+class TestWhatIsLogged:
+    def test_a_submission_or_an_edit_of_a_pending_case_logs_nothing_and_waits_for_no_index(self, app, agent, submit):
         case = submit(agent, title="独门秘籍：接机司机迟到的处理")
         response = agent.patch(
             f"/api/cases/{case['id']}", json={"title": "独门秘籍：接机司机迟到了怎么办", "tags": ["trust"]}
         )
         assert response.status_code == 200, response.text
-        assert tasks(app) == []  # search shows neither: nothing for the index to do
+        assert logged_changes(app) == []  # search shows neither: nothing for the index to do
 
-    def test_reading_queues_nothing_and_rewrites_no_index_document(self, app, trainee, agent, supervisor, submit):
+    def test_reading_logs_nothing_and_rewrites_no_index_document(self, app, trainee, agent, supervisor, submit):
         case = submit(agent, title="独门秘籍：接机司机迟到的处理")
         approve(supervisor, case["id"])
         documents = app.state.search.index.searcher().reader().doc_count_all()  # deleted copies included
         for reader in (trainee, supervisor):
             assert reader.get(f"/api/cases/{case['id']}").json()["views"] in (1, 2)
-        assert tasks(app) == []
+        assert logged_changes(app) in ([case["id"]], [])  # the approval's (or none, pruned), nothing more
         assert app.state.search.index.searcher().reader().doc_count_all() == documents
