@@ -6,6 +6,7 @@ cd "$(dirname "$0")"
 scripts/setup.sh test
 scripts/browser-deps.sh
 scripts/ldap-deps.sh
+scripts/nginx-deps.sh
 PG_URL=${HEATCASES_TEST_PG_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test}
 PYTEST=(.venv/bin/python -m pytest --durations=15)
 

@@ -20,12 +20,11 @@ from sqlalchemy import insert, select
 from sqlmodel import Session
 
 from heatcases.cases.schemas import CaseCreate
-from heatcases.cases.service import mask_text, team_id_of
+from heatcases.cases.service import BULK_LISTED, mask_text, team_id_of
 from heatcases.db import utcnow
 from heatcases.errors import InvalidInput
 from heatcases.lessons import value as customer_value
 from heatcases.models import Case, CaseBehavior, CaseEvent, CaseServqual, CaseTag, User
-from heatcases.search import changelog
 from heatcases.vocab import AUTHOR_ROLES
 
 BATCH = 500
@@ -293,8 +292,8 @@ def _write_batch(importer: _Importer, batch: list[tuple[int, dict]], report: Imp
         if values:  # a lesson may name no HEAT value
             session.execute(insert(table.__table__), values)
     session.execute(insert(CaseEvent.__table__), events)
-    # The search change log, in the same transaction: an interrupted import leaves nothing unindexed.
-    changelog.record(session.connection(), listed)
+    # Told to the session's listeners (the search change log) in the same transaction, at its commit.
+    session.info.setdefault(BULK_LISTED, set()).update(listed)
     session.commit()
     report.imported += len(ids)
     report.imported_ids.extend(ids)

@@ -70,6 +70,11 @@ TRANSITIONS: dict[tuple[str, str | None], str] = {
 EDITABLE = frozenset(current for action, current in TRANSITIONS if action == "edit")
 
 
+# Cases put in the library by bulk SQL, which no ORM flush sees (the importer's): their ids, in
+# ``session.info`` under this key, reach the session's listeners (the search change log) at its commit.
+BULK_LISTED = "heatcases.bulk_listed"
+
+
 def _next_status(action: str, case: Case | None) -> str:
     current = case.status if case else None
     try:

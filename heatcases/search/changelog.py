@@ -103,6 +103,14 @@ def _log_changes(session: OrmSession, _flush_context) -> None:
         session.info[URGENT] = True
 
 
+@event.listens_for(OrmSession, "before_commit")
+def _log_bulk_changes(session: OrmSession) -> None:
+    listed = session.info.pop(case_service.BULK_LISTED, None)
+    if listed:
+        record(session.connection(), listed)
+        session.info[URGENT] = True
+
+
 @event.listens_for(OrmSession, "after_commit")
 def _after_commit(session: OrmSession) -> None:
     urgent = session.info.pop(URGENT, False)
@@ -113,6 +121,7 @@ def _after_commit(session: OrmSession) -> None:
 @event.listens_for(OrmSession, "after_rollback")
 def _after_rollback(session: OrmSession) -> None:
     session.info.pop(URGENT, None)
+    session.info.pop(case_service.BULK_LISTED, None)
 
 
 # --- reading: from a cursor, in commit-safe order -----------------------------------------------

@@ -145,7 +145,7 @@ class IndexSyncer:
         if not self.index.is_current():
             return "built by another version" if self.index.exists() else "no index yet"
         position = position_of(self.index)
-        if position is None or replica_of(self.index) is None:
+        if position is None:
             return "no cursor for this folder"
         with db.reader(self.engine).connect() as connection:
             if changelog.missed(connection, position):
@@ -270,6 +270,8 @@ class IndexSyncer:
     def catch_up(self) -> None:
         """At start: rebuild a replica that cannot follow the log (or disagrees with the database), then
         read the log to its end."""
+        if self.index.is_current() and position_of(self.index) is not None and replica_of(self.index) is None:
+            self._adopt()  # (registered first: then no one prunes what it still needs, or it sees it was)
         reason = self.needs_rebuild()
         if reason is None and self.pending() == 0 and self.index.doc_count() != count_searchable(self.engine):
             reason = "out of step with the database"
@@ -284,6 +286,16 @@ class IndexSyncer:
         self.drain()
         self._report(force=True)
         self.caught_up.set()
+
+    def _adopt(self) -> None:
+        """An index copied from another folder or machine (to join faster than a rebuild): it reads on from
+        the copy's cursor as a replica of its own."""
+        with self.index.updating(timeout=self.lock_timeout * 5) as update:
+            if update.note and replica_of(self.index) is None:
+                position = Position.from_public(update.note["position"])
+                update.note = _note(str(uuid.uuid4()), self.folder, position)
+                log.warning("search index in %s copied from elsewhere: following the log from its cursor", self.folder)
+        self._report(force=True)
 
     def _run(self) -> None:
         while not self._stop.is_set():

@@ -60,11 +60,16 @@ class ServerProcess:
         log_config: Path | None = None,
         options: tuple[str, ...] = (),
         env: dict[str, str] | None = None,
+        serve: bool = False,
+        port: int | None = None,
     ):
-        self.port = free_port()
+        """``serve``: start it as the README and docs/deploy.md do (``heatcases serve``), not uvicorn itself."""
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
         command = [sys.executable, "-m", "uvicorn", "main:app", "--host", "127.0.0.1", "--port", str(self.port)]
+        if serve:
+            command = heatcases_command("serve", "--host", "127.0.0.1", "--port", self.port, "--workers", "1")
         if log_config:
             command += ["--log-config", str(log_config)]
         command += options
@@ -113,7 +118,8 @@ class ServerProcess:
         return httpx.Client(base_url=self.url, headers=headers, timeout=30)
 
     def token(self, username: str) -> str:
-        response = httpx.post(f"{self.url}/api/auth/token", json={"username": username, "password": PASSWORD})
+        credentials = {"username": username, "password": PASSWORD}
+        response = httpx.post(f"{self.url}/api/auth/token", json=credentials, timeout=30)
         assert response.status_code == 200, response.text
         return response.json()["access_token"]
 

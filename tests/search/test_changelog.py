@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from datetime import timedelta
 
 import pytest
@@ -158,3 +159,20 @@ def test_a_note_whose_index_commit_was_interrupted_is_dropped_and_one_committed_
     (index.path / PENDING_NOTE_FILE).write_text(json.dumps({**pending, "generation": generation()}))
     with index.updating(timeout=1) as update_:
         assert update_.note["position"]["id"] == 5
+
+
+def test_an_index_copied_from_another_machine_follows_the_log_as_a_replica_of_its_own(
+    app, replica, agent, supervisor, trainee, submit, tmp_path
+):
+    """A new machine may start from a copy of another's index folder (quicker than a rebuild)."""
+    case = submit(agent, title="复制索引之后批准的案例")
+    copy = tmp_path / "new-machine" / "index"
+    shutil.copytree(replica.index.path, copy)
+    approve(supervisor, case["id"])
+    joined = IndexSyncer(app.state.engine, SearchIndex(copy))
+    assert joined.needs_rebuild() is None  # it reads on from the copy's cursor instead
+    joined.catch_up()
+    assert indexed_ids(copy) == [case["id"]]
+    assert sync.replica_of(joined.index) not in (None, sync.replica_of(replica.index))
+    with Session(app.state.engine) as session:
+        assert len(session.exec(select(SearchReplica)).all()) == 3  # this server's, the other one's, the copy's

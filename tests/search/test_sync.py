@@ -109,7 +109,8 @@ class TestQueue:
     ):
         """A process killed between its commit and its index write: the next start reads on from its cursor."""
         case = submit(agent, title="独门秘籍：接机司机迟到的处理")
-        delattr(app.state.engine, SYNCER_ATTRIBUTE)  # this process will "die" before writing the index
+        app.state.search.stop()  # this process will "die" before writing the index: nothing applies the log
+        delattr(app.state.engine, SYNCER_ATTRIBUTE)
         approve(supervisor, case["id"])
         assert unapplied(app) == 1
         assert found(trainee, "独门秘籍") == []
