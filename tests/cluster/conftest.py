@@ -10,22 +10,17 @@ listen line filled in. These tests run in the PostgreSQL pass only, and need /us
 from __future__ import annotations
 
 import os
-import re
-import signal
-import subprocess
 import time
 from pathlib import Path
 
 import httpx
 import pytest
 
+from bench.balancer import NGINX, Nginx
 from heatcases import db
 from heatcases.config import Settings
-from tests.conftest import ROOT, TEST_SECRET
-from tests.hardening import ServerProcess, add_user, free_port, scratch_database
-
-NGINX = "/usr/sbin/nginx"
-EXAMPLE = ROOT / "docs" / "deploy" / "nginx.conf"
+from tests.conftest import TEST_SECRET
+from tests.hardening import ServerProcess, add_user, scratch_database
 
 
 @pytest.fixture
@@ -75,76 +70,6 @@ class Machine(ServerProcess):
         raise AssertionError(f"{self.name} not ready within {timeout} s:\n{self.log_text()[-3000:]}")
 
 
-class Nginx:
-    """Debian's nginx running docs/deploy/nginx.conf in front of the given machines."""
-
-    def __init__(self, folder: Path, machines: list[Machine]):
-        self.folder = folder
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        folder.mkdir(parents=True, exist_ok=True)
-        self.conf = folder / "nginx.conf"
-        self.access_log = folder / "access.log"
-        self._write(machines)
-        self.process = subprocess.Popen(
-            [NGINX, "-p", str(folder), "-c", str(self.conf), "-g", "daemon off;"],
-            stdout=open(folder / "nginx.out", "ab"),  # noqa: SIM115 (the process owns it)
-            stderr=subprocess.STDOUT,
-        )
-        self._wait()
-
-    def _write(self, machines: list[Machine]) -> None:
-        site = EXAMPLE.read_text(encoding="utf-8")
-        servers = "".join(f"    server 127.0.0.1:{m.port} max_fails=1 fail_timeout=10s;\n" for m in machines)
-        site, count = re.subn(r"(upstream heatcases \{\n(?:\s*#.*\n)*)(?:\s*server .*;\n)+", rf"\g<1>{servers}", site)
-        assert count == 1, "docs/deploy/nginx.conf no longer has the upstream block the tests fill in"
-        site, count = re.subn(r"listen 80;", f"listen 127.0.0.1:{self.port};", site)
-        assert count == 1, "docs/deploy/nginx.conf no longer has its listen line"
-        user = "user root;\n" if os.geteuid() == 0 else ""  # the workers read the test's private folders
-        self.conf.write_text(
-            f"{user}worker_processes 1;\npid {self.folder}/nginx.pid;\nerror_log {self.folder}/error.log;\n"
-            "events { worker_connections 1024; }\n"
-            "http {\n"
-            "    log_format upstream '$request_method $uri $status $upstream_addr';\n"
-            f"    access_log {self.access_log} upstream;\n"
-            f"    client_body_temp_path {self.folder}/body;\n    proxy_temp_path {self.folder}/proxy;\n"
-            f"    fastcgi_temp_path {self.folder}/fastcgi;\n    uwsgi_temp_path {self.folder}/uwsgi;\n"
-            f"    scgi_temp_path {self.folder}/scgi;\n"
-            f"{site}\n}}\n",
-            encoding="utf-8",
-        )
-
-    def _wait(self) -> None:
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            assert self.process.poll() is None, (self.folder / "nginx.out").read_text() + self.error_log()
-            try:
-                httpx.get(f"{self.url}/healthz", timeout=2)
-                return
-            except httpx.HTTPError:
-                time.sleep(0.05)
-        raise AssertionError("nginx did not answer")
-
-    def error_log(self) -> str:
-        path = self.folder / "error.log"
-        return path.read_text(errors="replace") if path.exists() else ""
-
-    def reload(self, machines: list[Machine]) -> None:
-        """Put these machines behind it (``nginx -s reload``: a new machine joins once it is ready)."""
-        self._write(machines)
-        self.process.send_signal(signal.SIGHUP)
-        time.sleep(0.5)  # the new workers take over
-
-    def upstreams(self) -> set[str]:
-        """The machines (host:port) that have answered through it so far."""
-        lines = self.access_log.read_text().splitlines() if self.access_log.exists() else []
-        return {line.split()[-1] for line in lines if line.split()[-1] != "-"}
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=10)
-
-
 @pytest.fixture
 def machines(database, tmp_path):
     """Start machines (``start(name)``), all stopped at the end."""
@@ -166,7 +91,7 @@ def nginx(tmp_path):
     proxies: list[Nginx] = []
 
     def start(machines: list[Machine]) -> Nginx:
-        proxy = Nginx(tmp_path / "nginx", machines)
+        proxy = Nginx(tmp_path / "nginx", [machine.port for machine in machines])
         proxies.append(proxy)
         return proxy
 
