@@ -461,7 +461,7 @@ def import_archive(
             if report.imported > 5000:
                 sync.rebuild(engine, index, procs=min(4, os.cpu_count() or 1))
             else:
-                sync.IndexSyncer(engine, index, lock_timeout=30).drain()
+                sync.IndexSyncer(engine, index, lock_timeout=30).catch_up()  # (a new folder: built first)
             out.print("search index updated")
         except IndexBusy:
             out.print("the search index is busy: the running server will add the new cases shortly")

@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 from heatcases.cli import app as cli
 from heatcases.models import Case, CaseEvent
 from tests.conftest import STORY
+from tests.hardening import indexed_ids
 
 PHONE, ID_CARD, EMAIL = "13812345678", "11010519491231002X", "li.ming@example.com"
 
@@ -56,6 +57,18 @@ class TestJsonLines:
         assert masked["masked"] == ["phone", "id_card"] and masked["author"] == "agent_li"
         with Session(app.state.engine) as session:
             assert {e.action for e in session.exec(select(CaseEvent))} == {"import"}
+
+    def test_an_import_into_a_data_folder_no_server_has_used_builds_its_index(
+        self, run, settings, agent, tmp_path, monkeypatch
+    ):
+        """Before the first start (a new installation loading its archive): the index is built, then searched."""
+        path = tmp_path / "archive.jsonl"
+        write_jsonl(path, [record(external_id="A-1", title="独门秘籍：首次导入", status="approved")])
+        monkeypatch.setenv("HEATCASES_DATA_DIR", str(tmp_path / "new-folder"))
+        result = run("import", path, "--as", "agent_li")
+        assert result.exit_code == 0, result.output
+        assert "search index updated" in result.output
+        assert len(indexed_ids(tmp_path / "new-folder" / "index")) == 1
 
     def test_a_second_run_adds_nothing(self, run, app, agent, tmp_path):
         path = tmp_path / "archive.jsonl"
