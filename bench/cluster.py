@@ -65,18 +65,11 @@ class Machine:
             cwd=ROOT, env={**_environ(), **env}, stdout=self.log_file, stderr=subprocess.STDOUT,
         )  # fmt: skip
 
-    def wait_ready(self, timeout: float = 3600) -> float:
+    def wait_ready(self) -> float:
         """Seconds from its start until /readyz answered 200."""
-        while time.perf_counter() - self.started < timeout:
-            if self.process.poll() is not None:
-                raise SystemExit(f"{self.name} exited:\n{self.log_path.read_text()[-3000:]}")
-            try:
-                if httpx.get(f"{self.url}/readyz", timeout=5).status_code == 200:
-                    return time.perf_counter() - self.started
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
-        raise SystemExit(f"{self.name} not ready within {timeout} s")
+        with httpx.Client(timeout=5) as client:
+            serverproc.wait_ready(self.process, self.url, self.log_path, client, timeout=3600, path="/readyz")
+        return time.perf_counter() - self.started
 
     def client(self, username: str) -> httpx.Client:
         response = httpx.post(f"{self.url}/api/auth/token", json={"username": username, "password": PASSWORD},

@@ -9,14 +9,16 @@ from pathlib import Path
 import httpx
 
 
-def wait_ready(process: subprocess.Popen, base: str, log: Path, client: httpx.Client, timeout: float = 120) -> float:
-    """Seconds until the server at ``base`` answers its login page; exits with its log if it dies or hangs."""
+def wait_ready(process: subprocess.Popen, base: str, log: Path, client: httpx.Client, timeout: float = 120,
+               path: str = "/login") -> float:  # fmt: skip
+    """Seconds until the server at ``base`` answers ``path`` (its login page); exits with its log if it dies or
+    hangs. With ``path="/readyz"``: until it says it is ready (its search index caught up)."""
     started = time.perf_counter()
     while time.perf_counter() - started < timeout:
         if process.poll() is not None:
             raise SystemExit(f"the server exited with {process.returncode}:\n{log.read_text()}")
         try:
-            if client.get(f"{base}/login").status_code < 500:
+            if client.get(f"{base}{path}").status_code < (300 if path == "/readyz" else 500):
                 return time.perf_counter() - started
         except httpx.TransportError:
             pass

@@ -10,10 +10,8 @@ listen line filled in. These tests run in the PostgreSQL pass only, and need /us
 from __future__ import annotations
 
 import os
-import time
 from pathlib import Path
 
-import httpx
 import pytest
 
 from bench.balancer import NGINX, Nginx
@@ -55,19 +53,9 @@ class Machine(ServerProcess):
         env = {"HEATCASES_AUTO_MIGRATE": "false", "HEATCASES_SEMANTIC_SEARCH": "false"}
         super().__init__(settings, folder.parent / f"{name}.log", env=env, serve=True, port=port)
 
-    def wait_ready(self, timeout: float = 120) -> float:
+    def wait_ready(self, timeout: float = 120, path: str = "/readyz") -> float:
         """Until /readyz says ready (its replica built and caught up); seconds since it was spawned."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise AssertionError(f"{self.name} exited with {self.process.returncode}:\n{self.log_text()[-3000:]}")
-            try:
-                if httpx.get(f"{self.url}/readyz", timeout=2).status_code == 200:
-                    return time.monotonic() - self.spawned_at
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.05)
-        raise AssertionError(f"{self.name} not ready within {timeout} s:\n{self.log_text()[-3000:]}")
+        return super().wait_ready(timeout, path)
 
 
 @pytest.fixture

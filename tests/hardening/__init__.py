@@ -79,14 +79,15 @@ class ServerProcess:
             command, cwd=ROOT, env={**process_env(settings), **(env or {})}, stdout=self._log, stderr=subprocess.STDOUT
         )
 
-    def wait_ready(self, timeout: float = 60) -> float:
-        """Wait until it answers (its start-up, migrations included, is done); seconds since it was spawned."""
+    def wait_ready(self, timeout: float = 60, path: str = "/login") -> float:
+        """Wait until ``path`` answers 200 (its start-up, migrations included, is done); seconds since it was
+        spawned."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise AssertionError(f"the server exited with {self.process.returncode}:\n{self.log_text()[-3000:]}")
             try:
-                if httpx.get(f"{self.url}/login", timeout=2).status_code == 200:
+                if httpx.get(f"{self.url}{path}", timeout=2).status_code == 200:
                     return time.monotonic() - self.spawned_at
             except httpx.HTTPError:
                 pass
