@@ -1,5 +1,5 @@
 """the search change log that every index replica reads (instead of a queue drained by one)
-Revision ID: 0016
+Revision ID: 0012
 Revises: 0011
 Create Date: 2026-12-06 09:30:13.789264
 """
@@ -11,7 +11,7 @@ import sqlmodel
 from alembic import op
 
 
-revision: str = '0016'
+revision: str = '0012'
 down_revision: str | None = '0011'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
