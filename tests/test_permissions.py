@@ -35,6 +35,7 @@ SUPERVISORS_PAGE = expect(LOGIN, 403, 403, 403, 200, 200)
 AUTHORS_PAGE = expect(LOGIN, 403, 200, 200, 200, 200)
 SUPERVISORS_FORM = expect(LOGIN, 403, 403, 403, 303, 303)
 ADMINS_API = expect(401, 403, 403, 403, 403, 200)
+AUTHOR_SUPERVISORS_API = expect(401, 404, 200, 404, 200, 200)  # a pending case, or its pending evidence
 ADMINS_PAGE = expect(LOGIN, 403, 403, 403, 403, 200)
 REVIEW = {"decision": "approve", "comment": "好案例"}
 CREDENTIALS = "credentials"  # the caller's own username and password (anonymous: a wrong one)
@@ -117,13 +118,12 @@ API = [
     ("POST", "/api/cases/{case_id}/attachments", "approved", FILE, expect(401, 403, 201, 403, 201, 201)),
     ("POST", "/api/cases/{case_id}/attachments", "pending", FILE, expect(401, 404, 201, 404, 201, 201)),
     ("GET", "/api/cases/{case_id}/attachments", "approved", None, EVERYONE_API),
-    ("GET", "/api/cases/{case_id}/attachments", "pending", None, expect(401, 404, 200, 404, 200, 200)),
+    ("GET", "/api/cases/{case_id}/attachments", "pending", None, AUTHOR_SUPERVISORS_API),
     ("GET", "/api/attachments/pending", None, None, SUPERVISORS_API),
     ("GET", "/api/attachments/{attachment_id}", "attachment_approved", None, EVERYONE_API),
-    ("GET", "/api/attachments/{attachment_id}", "attachment_pending", None, expect(401, 404, 200, 404, 200, 200)),
+    ("GET", "/api/attachments/{attachment_id}", "attachment_pending", None, AUTHOR_SUPERVISORS_API),
     ("GET", "/api/attachments/{attachment_id}/thumbnail", "attachment_approved", None, EVERYONE_API),
-    ("GET", "/api/attachments/{attachment_id}/thumbnail", "attachment_pending", None,
-     expect(401, 404, 200, 404, 200, 200)),
+    ("GET", "/api/attachments/{attachment_id}/thumbnail", "attachment_pending", None, AUTHOR_SUPERVISORS_API),
     ("POST", "/api/attachments/{attachment_id}/approve", "attachment_pending", None, SUPERVISORS_API),
     ("DELETE", "/api/attachments/{attachment_id}", "attachment_approved", None, expect(401, 403, 204, 403, 204, 204)),
     ("DELETE", "/api/attachments/{attachment_id}", "attachment_pending", None, expect(401, 404, 204, 404, 204, 204)),
