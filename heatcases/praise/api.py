@@ -11,18 +11,24 @@ from heatcases.cases import service as cases
 from heatcases.cases.schemas import CaseId
 from heatcases.deps import ApiUser, ReviewerApiUser, SessionDep, SettingsDep
 from heatcases.errors import NotFound, error_responses
-from heatcases.praise import service, storage
+from heatcases.praise import media, service, storage
 from heatcases.praise.schemas import AttachmentId, AttachmentList, AttachmentPublic
 from heatcases.praise.serving import file_response
 
 router = APIRouter(prefix="/api", tags=["praise"])
 
-FILE_ANSWERS = {
-    200: {"description": "The whole file", "content": {"application/octet-stream": {}}},
+_BINARY = {"schema": {"type": "string", "format": "binary"}}
+_RANGES = {
     206: {"description": "The byte range asked for (`Range: bytes=start-end`), at most 4 MiB of it"},
     304: {"description": "Unchanged since the ETag sent in If-None-Match"},
     416: {"description": "The range starts past the end of the file"},
+    **error_responses(404),
 }
+FILE_ANSWERS = {
+    200: {"description": "The whole file", "content": dict.fromkeys(media.STORED_TYPES, _BINARY)},
+    **_RANGES,
+}
+THUMBNAIL_ANSWERS = {200: {"description": "A JPEG", "content": {"image/jpeg": _BINARY}}, **_RANGES}
 
 
 @router.post("/cases/{case_id}/attachments", response_model=AttachmentPublic, status_code=201, responses={
@@ -60,7 +66,7 @@ def pending_attachments(user: ReviewerApiUser, session: SessionDep) -> Attachmen
     return AttachmentList(items=[AttachmentPublic.of(a) for a, _ in service.pending_attachments(session, user)])
 
 
-@router.get("/attachments/{attachment_id}", response_class=Response, responses={**FILE_ANSWERS, **error_responses(404)})
+@router.get("/attachments/{attachment_id}", response_class=Response, responses=FILE_ANSWERS)
 def attachment_content(request: Request, attachment_id: AttachmentId, user: ApiUser, session: SessionDep) -> Response:
     """The file (whole, or the byte range asked for: videos play and seek)."""
     attachment, _ = service.get_attachment(session, attachment_id, user)
@@ -68,8 +74,7 @@ def attachment_content(request: Request, attachment_id: AttachmentId, user: ApiU
     return file_response(request, request.app.state.read_engine, attachment, storage.CONTENT)
 
 
-@router.get("/attachments/{attachment_id}/thumbnail", response_class=Response,
-            responses={**FILE_ANSWERS, **error_responses(404)})  # fmt: skip
+@router.get("/attachments/{attachment_id}/thumbnail", response_class=Response, responses=THUMBNAIL_ANSWERS)
 def attachment_thumbnail(request: Request, attachment_id: AttachmentId, user: ApiUser, session: SessionDep) -> Response:
     """A small JPEG of it (404 when it has none)."""
     attachment, _ = service.get_attachment(session, attachment_id, user)

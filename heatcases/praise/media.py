@@ -42,6 +42,7 @@ ACCEPTED = {
     "video/webm": ("video", "video/webm", "webm"),
 }
 KINDS = ("image", "pdf", "video")
+STORED_TYPES = tuple(dict.fromkeys(stored for _, stored, _ in ACCEPTED.values()))
 PILLOW_FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
 MAX_PIXELS = 50_000_000  # a larger picture is refused before it is decoded (a decompression bomb)
 MAX_SIDE = 4096  # larger pictures are scaled down to this on the long side: still a readable scan
