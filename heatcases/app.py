@@ -16,7 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from heatcases import db
 from heatcases.config import Settings
-from heatcases.deps import MULTIPART_FORMS
+from heatcases.deps import UPLOAD_FORM_OVERHEAD, UPLOAD_PATHS, is_multipart_form
 from heatcases.directory import service as directory_service
 from heatcases.errors import HeatcasesError, InvalidInput, NotAuthenticated, PasswordChangeRequired, error_responses
 from heatcases.i18n import translate
@@ -186,6 +186,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from heatcases.lessons import pages as lessons_pages
     from heatcases.metrics import api as metrics_api
     from heatcases.metrics import pages as metrics_pages
+    from heatcases.praise import api as praise_api
+    from heatcases.praise import pages as praise_pages
     from heatcases.search import api as search_api
     from heatcases.search import pages as search_pages
     from heatcases.synonyms import api as synonyms_api
@@ -200,6 +202,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(metrics_api.router)
     app.include_router(directory_pages.router)  # before accounts': /admin/users/import is not a /admin/users/{username}
     app.include_router(lessons_api.router)
+    app.include_router(praise_api.router)
     app.include_router(accounts_pages.router)
     app.include_router(lesson_pages.router)
     app.include_router(cases_pages.router)
@@ -207,6 +210,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(metrics_pages.router)
     app.include_router(synonyms_pages.router)
     app.include_router(lessons_pages.router)
+    app.include_router(praise_pages.router)
     app.mount("/static", StaticFiles(directory=db.ROOT / "static"), name="static")
     install_error_handlers(app)
     document_common_errors(app)
@@ -219,11 +223,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         cookie_secure=settings.cookie_secure,
         always_protect={"/login"},
         # the API takes bearer tokens, not cookies; multipart forms are checked by deps.multipart_csrf
-        skip_if_scope=lambda scope: is_api_path(scope["path"]) or scope["path"] in MULTIPART_FORMS,
+        skip_if_scope=lambda scope: is_api_path(scope["path"]) or is_multipart_form(scope["path"]),
         send_csrf_failed=_csrf_failed,
     )
     app.add_middleware(SecurityHeadersMiddleware)
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=settings.max_body_bytes,
+        uploads=UPLOAD_PATHS,
+        upload_bytes=settings.max_attachment_bytes + UPLOAD_FORM_OVERHEAD,
+    )
     app.add_middleware(
         ConcurrencyLimitMiddleware,
         limit=settings.max_active_requests,

@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     session_ttl_hours: int = Field(12, ge=1, description="Lifetime of a web login session.")
     timezone: str = Field("Asia/Shanghai", description="Time zone for calendar dates shown and filtered.")
     max_body_bytes: int = Field(1024 * 1024, ge=1024, description="Larger request bodies get 413.")
+    max_attachment_bytes: int = Field(
+        50 * 1024 * 1024, ge=1024, description="Largest praise evidence file (photo, PDF, video) one may upload."
+    )
     auto_migrate: bool = Field(True, description="Apply database migrations when the server starts.")
     default_language: Literal["zh", "en"] = Field("zh", description="Page language for new visitors.")
     cookie_secure: bool = Field(False, description="Mark cookies Secure (set when the site is served over HTTPS).")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Iterator
 from datetime import timedelta
@@ -24,6 +25,14 @@ CSRF_COOKIE = "heat_csrf"
 # it lets them through (app.py) and this dependency makes the same double-submit check: the form's csrftoken is
 # the signed token of the cookie.
 MULTIPART_FORMS = frozenset({"/admin/users/import"})
+# Praise evidence uploads (page and API): a body limit of their own (HEATCASES_MAX_ATTACHMENT_BYTES plus the
+# form around the file); the page's form is a multipart form as above.
+UPLOAD_PATHS = re.compile(r"^/(?:api/)?cases/\d+/attachments$")
+UPLOAD_FORM_OVERHEAD = 64 * 1024
+
+
+def is_multipart_form(path: str) -> bool:
+    return path in MULTIPART_FORMS or (not path.startswith("/api/") and UPLOAD_PATHS.match(path) is not None)
 
 
 def get_settings(request: Request) -> Settings:

@@ -48,6 +48,13 @@ class Conflict(HeatcasesError):
     message_key = "error.409"
 
 
+class PayloadTooLarge(HeatcasesError):
+    """A file (or body) over its configured size."""
+
+    status_code = 413
+    message_key = "error.413"
+
+
 class InvalidInput(HeatcasesError):
     """A field that fails a rule beyond the payload's shape; names the field like FastAPI's 422."""
 

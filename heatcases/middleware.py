@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import html
 import json
+import re
 from weakref import WeakKeyDictionary
 
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 
 from heatcases.i18n import translate
@@ -109,12 +111,16 @@ class BodyLimitMiddleware:
     multipart bodies with 400).
 
     A declared Content-Length over the limit is refused before any byte is read; a chunked body is
-    counted as it streams and refused as soon as it passes the limit.
+    counted as it streams and refused as soon as it passes the limit. The paths ``uploads`` matches (file
+    uploads) have a limit of their own, ``upload_bytes``, and their bodies are never held here: the route
+    spools the file to disk and checks the file's own size.
     """
 
-    def __init__(self, app, max_bytes: int):
+    def __init__(self, app, max_bytes: int, uploads: re.Pattern | None = None, upload_bytes: int = 0):
         self.app = app
         self.max_bytes = max_bytes
+        self.uploads = uploads
+        self.upload_bytes = upload_bytes
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -126,16 +132,21 @@ class BodyLimitMiddleware:
             # A multipart body without a boundary cannot be parsed; the CSRF check would crash on it.
             await self._answer(scope, send, 400, "multipart body without a boundary", "error.400")
             return
+        upload = self.uploads is not None and self.uploads.match(scope["path"]) is not None
+        limit = max(self.upload_bytes, self.max_bytes) if upload else self.max_bytes
         length = headers.get(b"content-length")
         if length is not None:
             try:
                 declared = int(length)
             except ValueError:
-                declared = self.max_bytes + 1
-            if declared > self.max_bytes:
-                await self._refuse(scope, send)
+                declared = limit + 1
+            if declared > limit:
+                await self._refuse(scope, send, limit)
                 return
             await self.app(scope, receive, send)
+            return
+        if upload:
+            await self.app(scope, _counted(receive, limit), send)
             return
         # No declared length (a chunked body): buffer at most the limit, then replay it to the app.
         messages, received = [], 0
@@ -146,7 +157,7 @@ class BodyLimitMiddleware:
                 break
             received += len(message.get("body", b""))
             if received > self.max_bytes:
-                await self._refuse(scope, send)
+                await self._refuse(scope, send, self.max_bytes)
                 return
             if not message.get("more_body", False):
                 break
@@ -156,17 +167,28 @@ class BodyLimitMiddleware:
 
         await self.app(scope, replay, send)
 
-    async def _refuse(self, scope, send):
-        await self._answer(
-            scope,
-            send,
-            413,
-            f"request body is larger than {self.max_bytes} bytes",
-            "error.413",
-        )
+    async def _refuse(self, scope, send, limit: int):
+        await self._answer(scope, send, 413, f"request body is larger than {limit} bytes", "error.413")
 
     async def _answer(self, scope, send, status: int, detail: str, message_key: str):
         await _send_answer(scope, send, status, detail, message_key, [(b"connection", b"close")])
+
+
+def _counted(receive, limit: int):
+    """``receive`` that counts a streamed body and stops it with a 413 (answered by the app's error handler,
+    before any response) once it passes ``limit``."""
+    received = 0
+
+    async def counted():
+        nonlocal received
+        message = await receive()
+        if message["type"] == "http.request":
+            received += len(message.get("body", b""))
+            if received > limit:
+                raise StarletteHTTPException(413, f"request body is larger than {limit} bytes")
+        return message
+
+    return counted
 
 
 SECURITY_HEADERS = [

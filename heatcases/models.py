@@ -459,9 +459,64 @@ class SynonymVersion(SQLModel, table=True):
     changed_at: datetime = Field(default_factory=utcnow)
 
 
+class CaseAttachment(SQLModel, table=True):
+    """Customer praise attached to a case: a scanned letter or photo (re-encoded), a PDF or a short video.
+
+    Its bytes are in ``attachment_blob`` (in the database, so every server machine sees them). An author's
+    attachment is ``pending`` until a supervisor approves it (with the case, or on its own); a supervisor's
+    is approved at once. A pending attachment is seen only by the case's author and supervisors."""
+
+    __tablename__ = "case_attachment"
+    __table_args__ = (Index("ix_case_attachment_status_approved", "status", "approved_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("service_case.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    kind: str = Field(max_length=10)  # image | pdf | video
+    media_type: str = Field(max_length=40)  # as found in the content, never as the upload claimed
+    filename: str = Field(max_length=200)  # the uploaded name, personal data masked, extension of the content
+    caption: str | None = Field(default=None, max_length=200)
+    size: int
+    sha256: str = Field(max_length=64)
+    width: int | None = None
+    height: int | None = None
+    pages: int | None = None
+    duration_seconds: float | None = None
+    thumbnail_size: int | None = None  # a JPEG in attachment_blob (part "thumbnail"); None: no thumbnail
+    status: str = Field(default="pending", max_length=10)
+    uploaded_by_id: int = Field(foreign_key="app_user.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    approved_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+    approved_at: datetime | None = None
+
+    uploaded_by: User = Relationship(
+        sa_relationship_kwargs={"lazy": "joined", "foreign_keys": "CaseAttachment.uploaded_by_id"}
+    )
+    approved_by: Optional[User] = Relationship(
+        sa_relationship_kwargs={"lazy": "joined", "foreign_keys": "CaseAttachment.approved_by_id"}
+    )
+
+
+class AttachmentBlob(SQLModel, table=True):
+    """The bytes of an attachment's content or thumbnail, in pieces of ``praise.storage.CHUNK_BYTES``: a range
+    of a video is read from the pieces it covers, never the whole file."""
+
+    __tablename__ = "attachment_blob"
+
+    attachment_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("case_attachment.id", ondelete="CASCADE"), primary_key=True)
+    )
+    part: str = Field(sa_column=Column(String(10), primary_key=True))  # content | thumbnail
+    seq: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
+    data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+
+
 __all__ = [
+    "AttachmentBlob",
     "AuthToken",
     "Case",
+    "CaseAttachment",
     "CaseBehavior",
     "CaseEvent",
     "CaseServqual",

@@ -30,6 +30,7 @@ from heatcases.middleware import is_api_path
 from heatcases.search import pages as search_pages
 from heatcases.templating import FLASH_KEYS, environment
 from tests.conftest import PASSWORD, ROOT, csrf_from
+from tests.praise import files as praise_files
 
 # Han, kana, bopomofo, CJK punctuation (、。【】「」) and full-width forms (：，（）).
 CJK = re.compile(
@@ -54,6 +55,8 @@ NOT_PAGES = {
     "/openapi.json": "the API's description",
     "/lang/{code}": "sets the language cookie and redirects",
     "/dashboard/export/{table}.csv": "a CSV download, not a page",
+    "/attachments/{attachment_id}": "praise evidence: a picture, PDF or video, not a page",
+    "/attachments/{attachment_id}/thumbnail": "praise evidence's thumbnail, a JPEG",
 }
 
 
@@ -225,6 +228,11 @@ def build_world(make_actor, submit):
         assert supervisor.post(f"/api/cases/{lesson}/review", json=review).status_code == 200
         assert trainee.get(f"/api/cases/{lesson}").status_code == 200
         lesson_pending = submit(agent, **{**lesson_fields, "defect_class": "C", "tags": []})["id"]
+        # praise evidence: a supervisor's video and the author's picture waiting for approval (the review queue)
+        for actor, name, data in ((supervisor, "thanks.webm", praise_files.video_bytes("webm")),
+                                  (agent, "letter.png", praise_files.image_bytes("PNG"))):  # fmt: skip
+            answer = actor.post(f"/api/cases/{featured}/attachments", files={"file": (name, data)})
+            assert answer.status_code == 201, answer.text
         users = {"agent": agent.username, "trainee": trainee.username, "supervisor": supervisor.username,
                  "admin": "ada"}  # fmt: skip
         cases = {"featured": featured, "approved": approved, "pending": pending, "rejected": rejected,
@@ -347,6 +355,10 @@ class Crawler:
         self.post_form("agent", "/lessons/new", {"title": "", "happened": "short", "partner": "x" * 121}, expect={422})
         self.post_form("agent", "/lessons/new", {"title": "t", "body": "x" * 30, "team": "Nowhere"}, expect={422})
         self.post_form("admin", "/settings/customer-value", {"car-years": "-1"}, expect={422})
+        self.post_form(
+            "agent", f"/cases/{cases['featured']}/attachments", {}, expect={422},
+            page=f"/cases/{cases['featured']}/attachments/new", files={"file": ("photo.jpg", b"<html>", "image/jpeg")},
+        )  # fmt: skip
         self.visit("admin", "GET", "/settings/customer-value?msg=flash.lesson_value_saved")
         for decision in ("reject", ""):
             self.post_form(

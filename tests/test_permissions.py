@@ -8,11 +8,13 @@ forms are posted with a valid CSRF token, so the answer shows the role check, no
 
 from __future__ import annotations
 
+import io
 import itertools
 
 import fastapi.routing
 import pytest
 from fastapi.testclient import TestClient
+from PIL import Image
 
 from heatcases.i18n import translate
 from tests.conftest import PASSWORD, case_payload, csrf_from
@@ -33,6 +35,7 @@ SUPERVISORS_PAGE = expect(LOGIN, 403, 403, 403, 200, 200)
 AUTHORS_PAGE = expect(LOGIN, 403, 200, 200, 200, 200)
 SUPERVISORS_FORM = expect(LOGIN, 403, 403, 403, 303, 303)
 ADMINS_API = expect(401, 403, 403, 403, 403, 200)
+AUTHOR_SUPERVISORS_API = expect(401, 404, 200, 404, 200, 200)  # a pending case, or its pending evidence
 ADMINS_PAGE = expect(LOGIN, 403, 403, 403, 403, 200)
 REVIEW = {"decision": "approve", "comment": "好案例"}
 CREDENTIALS = "credentials"  # the caller's own username and password (anonymous: a wrong one)
@@ -40,6 +43,7 @@ NEW_GROUP = "new synonym group"  # words no group has yet (API body or form)
 NEW_PIN = "new pin"  # a query no pin has yet and an approved case (API body or form)
 NEW_PASSWORD = "new password"  # the caller's own password and a new one (API body or form)
 BULK = "bulk"  # move the other agent to a team (API body or form)
+FILE = "file"  # a picture to attach as praise evidence (multipart, API or form)
 
 # (method, path, which case, JSON body, expected status per role). A case state ("pending", "approved",
 # "rejected", "featured", "archived") means a fresh case in that state written by `author` for every
@@ -110,6 +114,19 @@ API = [
     ("GET", "/api/settings/customer-value", None, None, EVERYONE_API),
     ("GET", "/api/settings/customer-value/history", None, None, ADMINS_API),
     ("PUT", "/api/settings/customer-value", None, {"shares": {"A": 1.0}}, ADMINS_API),
+    # Praise evidence: "attachment_pending" is the author's picture on their approved case, not yet approved.
+    ("POST", "/api/cases/{case_id}/attachments", "approved", FILE, expect(401, 403, 201, 403, 201, 201)),
+    ("POST", "/api/cases/{case_id}/attachments", "pending", FILE, expect(401, 404, 201, 404, 201, 201)),
+    ("GET", "/api/cases/{case_id}/attachments", "approved", None, EVERYONE_API),
+    ("GET", "/api/cases/{case_id}/attachments", "pending", None, AUTHOR_SUPERVISORS_API),
+    ("GET", "/api/attachments/pending", None, None, SUPERVISORS_API),
+    ("GET", "/api/attachments/{attachment_id}", "attachment_approved", None, EVERYONE_API),
+    ("GET", "/api/attachments/{attachment_id}", "attachment_pending", None, AUTHOR_SUPERVISORS_API),
+    ("GET", "/api/attachments/{attachment_id}/thumbnail", "attachment_approved", None, EVERYONE_API),
+    ("GET", "/api/attachments/{attachment_id}/thumbnail", "attachment_pending", None, AUTHOR_SUPERVISORS_API),
+    ("POST", "/api/attachments/{attachment_id}/approve", "attachment_pending", None, SUPERVISORS_API),
+    ("DELETE", "/api/attachments/{attachment_id}", "attachment_approved", None, expect(401, 403, 204, 403, 204, 204)),
+    ("DELETE", "/api/attachments/{attachment_id}", "attachment_pending", None, expect(401, 404, 204, 404, 204, 204)),
 ]
 
 # (path, which case, expected per role) for GET pages.
@@ -146,6 +163,11 @@ PAGES = [
     ("/lessons/{case_id}/edit", "lesson_pending", expect(LOGIN, 403, 200, 404, 403, 403)),
     ("/lessons/{case_id}/edit", "lesson_approved", expect(LOGIN, 403, 409, 403, 403, 403)),
     ("/settings/customer-value", None, expect(LOGIN, 403, 403, 403, 403, 200)),
+    ("/cases/{case_id}/attachments/new", "approved", expect(LOGIN, 403, 200, 403, 200, 200)),
+    ("/cases/{case_id}/attachments/new", "pending", expect(LOGIN, 404, 200, 404, 200, 200)),
+    ("/attachments/{attachment_id}", "attachment_approved", EVERYONE_PAGE),
+    ("/attachments/{attachment_id}", "attachment_pending", expect(LOGIN, 404, 200, 404, 200, 200)),
+    ("/attachments/{attachment_id}/thumbnail", "attachment_approved", EVERYONE_PAGE),
 ]
 
 
@@ -203,6 +225,9 @@ FORMS = [
     ("/lessons/new", None, lesson_form(), expect(LOGIN, 403, 303, 303, 303, 303)),
     ("/lessons/{case_id}/edit", "lesson_rejected", lesson_form(), expect(LOGIN, 403, 303, 404, 403, 403)),
     ("/settings/customer-value", None, VALUE_FORM, expect(LOGIN, 403, 403, 403, 403, 303)),
+    ("/cases/{case_id}/attachments", "approved", FILE, expect(LOGIN, 403, 303, 403, 303, 303)),
+    ("/attachments/{attachment_id}/approve", "attachment_pending", {}, SUPERVISORS_FORM),
+    ("/attachments/{attachment_id}/delete", "attachment_approved", {}, expect(LOGIN, 403, 303, 403, 303, 303)),
 ]  # fmt: skip
 
 
@@ -269,11 +294,32 @@ def fresh_pin(actors) -> int:
     return response.json()["id"]
 
 
+def picture() -> tuple:
+    """A small PNG to attach as praise evidence."""
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8), "orange").save(out, "PNG")
+    return ("praise.png", out.getvalue(), "image/png")
+
+
+def fresh_attachment(actors, state: str) -> int:
+    """The author's picture on their approved case; approved by the supervisor when ``state`` says so."""
+    case_id = fresh_case(actors, "approved")
+    response = actors["author"].post(f"/api/cases/{case_id}/attachments", files={"file": picture()})
+    assert response.status_code == 201, response.text
+    attachment_id = response.json()["id"]
+    if state == "approved":
+        assert actors["supervisor"].post(f"/api/attachments/{attachment_id}/approve").status_code == 200
+    return attachment_id
+
+
 def url(path: str, actors, state: str | None) -> str:
+    attachment_id = 0
+    if state and state.startswith("attachment_"):
+        attachment_id, state = fresh_attachment(actors, state.removeprefix("attachment_")), None
     return path.format(
         case_id=fresh_case(actors, state), table="agents", code="en", username=actors["other_agent"].username,
         group_id=fresh_group(actors) if "{group_id}" in path else 0,
-        pin_id=fresh_pin(actors) if "{pin_id}" in path else 0,
+        pin_id=fresh_pin(actors) if "{pin_id}" in path else 0, attachment_id=attachment_id,
     )  # fmt: skip
 
 
@@ -309,6 +355,8 @@ def form_fields(form, actors, role: str) -> dict:
         }
     if form == BULK:
         return {"action": "team", "value": "二组", "user": actors["other_agent"].username}
+    if form == FILE:
+        return {"caption": "感谢信"}
     return form
 
 
@@ -340,7 +388,10 @@ def test_api_route(people, client, method, path, state, body, expected):
             if (method, path) == ("DELETE", "/api/auth/token"):  # revokes the token it is sent with
                 token = client.post("/api/auth/token", json=credentials(actors, role)).json()["access_token"]
             headers = {"Authorization": f"Bearer {token}"}
-        seen[role] = client.request(method, target, json=payload, headers=headers).status_code
+        if body == FILE:
+            seen[role] = client.request(method, target, files={"file": picture()}, headers=headers).status_code
+        else:
+            seen[role] = client.request(method, target, json=payload, headers=headers).status_code
     assert seen == expected
 
 
@@ -357,7 +408,8 @@ def test_form(people, path, state, form, expected):
     seen = {}
     for role in ROLES:
         fields = form_fields(form, actors, role)
-        response = webs[role].post(url(path, actors, state), data={**fields, "csrftoken": tokens[role]})
+        upload = {"files": {"file": picture()}} if form == FILE else {}
+        response = webs[role].post(url(path, actors, state), data={**fields, "csrftoken": tokens[role]}, **upload)
         seen[role] = outcome(response)
     assert seen == expected
 

@@ -18,6 +18,7 @@ from heatcases.errors import InvalidInput
 from heatcases.i18n import translate
 from heatcases.metrics import reading as metrics_reading
 from heatcases.models import Case
+from heatcases.praise import service as praise_service
 from heatcases.search import service as search_service
 from heatcases.templating import local_time, render, request_language, safe_next, wants_json
 from heatcases.vocab import STORY_PARTS, TAGS, label
@@ -150,6 +151,10 @@ def review_queue(
         "tag": tag,
         "page": page,
         "pages": _pages(total, PER_PAGE),
+        # the evidence each case brings (approved with it) and the evidence added to cases already approved
+        "evidence": praise_service.attachments_of(session, [case.id for case in cases]),
+        "waiting_evidence": praise_service.pending_attachments(session, user),
+        "can_review": True,
     }
     return render(request, "cases/review.html", context)
 
@@ -306,6 +311,8 @@ def _case_page(request: Request, session, user, case, *, review_error: str | Non
         "can_edit": case.author_id == user.id and case.status in service.EDITABLE,
         "review_error": review_error,
         "should_have_gone": _exemplars_of_missing_values(session, user, case),
+        "evidence": praise_service.list_attachments(session, case, user),
+        "can_attach": praise_service.may_attach(user, case),
     }
     return render(request, "cases/case.html", context, status_code=422 if review_error else 200)
 

@@ -23,11 +23,13 @@ from heatcases.cases import service as cases
 from heatcases.cases.schemas import CaseCreate
 from heatcases.db import utcnow
 from heatcases.demo import activity
-from heatcases.models import Case, CaseEvent, User
+from heatcases.models import Case, CaseAttachment, CaseEvent, User
+from heatcases.praise import service as praise
 from heatcases.search import changelog
 
 DEMO_PASSWORD = "heat-demo"
 CASES_FILE = Path(__file__).with_name("cases.json")
+PRAISE_FOLDER = Path(__file__).with_name("praise")  # drawn by scripts/demo_praise.py
 LESSONS_FILE = Path(__file__).with_name("lessons.json")
 
 # username, role, team, display name
@@ -97,6 +99,12 @@ def load_demo(session: Session, *, password: str = DEMO_PASSWORD) -> DemoReport:
         occurred = (now - timedelta(days=story["days_ago"])).date()
         data = CaseCreate.model_validate({**story, "occurred_on": occurred.isoformat()})
         case = cases.submit_case(session, author, data)
+        for evidence in story.get("evidence", []):  # the author's, approved with the case
+            with (PRAISE_FOLDER / evidence["file"]).open("rb") as upload:
+                praise.add_attachment(
+                    session, case.id, author, upload=upload, filename=evidence["file"], caption=evidence["caption"],
+                    max_bytes=50 * 1024 * 1024,
+                )  # fmt: skip
         supervisor = reviewer.get(author.team.name if author.team else "", users["sup_zhang"])
         if story["state"] in ("approved", "featured", "rejected"):
             decision = "reject" if story["state"] == "rejected" else "approve"
@@ -148,5 +156,10 @@ def _backdate(session: Session, case_id: int, *, days_ago: int) -> None:
             reviewed_at=when.get("approve", when.get("reject")),
             featured_at=when.get("feature"),
         )
+    )
+    session.execute(
+        update(CaseAttachment)
+        .where(CaseAttachment.case_id == case_id)
+        .values(created_at=submitted, approved_at=when.get("approve"))
     )
     session.commit()

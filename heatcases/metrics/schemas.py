@@ -70,6 +70,34 @@ class AgentRow(CaseCounts):
     team: str | None
 
 
+EVIDENCE_KEYS = ("cases", "image", "pdf", "video")
+
+
+class EvidenceFigures(BaseModel):
+    """Approved cases whose customer praise is attached as evidence, counted in the period in which their first
+    evidence was approved: in all (``cases``) and per kind (a case with a letter and a video counts in both)."""
+
+    cases: int = 0
+    image: int = 0
+    pdf: int = 0
+    video: int = 0
+
+
+class EvidenceChange(BaseModel):
+    cases: float | None = None
+    image: float | None = None
+    pdf: float | None = None
+    video: float | None = None
+
+
+class PraiseEvidence(BaseModel):
+    """The period's praise evidence by kind, the previous period's, and the change in %."""
+
+    current: EvidenceFigures
+    previous: EvidenceFigures
+    change_pct: EvidenceChange
+
+
 class MetricsSummary(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
 
@@ -85,6 +113,10 @@ class MetricsSummary(BaseModel):
     by_business_line: dict[str, GroupFigures]
     by_team: list[TeamRow]
     by_agent: list[AgentRow]
+    praise_evidence: PraiseEvidence = Field(
+        description="cases with approved praise evidence (photo or scan, PDF, video) by kind; `praised` counts the "
+        "cases submitted in the period whose author named a customer praise"
+    )
 
 
 class TrendBucket(CaseCounts):

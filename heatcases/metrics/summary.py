@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import String, and_, cast, distinct, func, literal, or_, select
 from sqlmodel import Session
 
-from heatcases.metrics import rollup
+from heatcases.metrics import praise, rollup
 from heatcases.metrics.periods import Period
 from heatcases.metrics.schemas import HEADLINE_KEYS, AgentRow, Change, Figures, GroupFigures, MetricsSummary, TeamRow
 from heatcases.metrics.scope import EVENT_FIGURE, EVERYONE, REVIEW_ACTIONS, Scope, percent_change, rate, within
@@ -261,6 +261,7 @@ def summary(
         by_business_line=parts.by_business_line,
         by_team=parts.by_team,
         by_agent=parts.by_agent,
+        praise_evidence=praise.praise_evidence(session, period.utc_bounds(tz), before.utc_bounds(tz), scope),
     )
 
 

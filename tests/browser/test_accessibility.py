@@ -48,6 +48,7 @@ PAGES = {
     "lesson": ("trainee_xu", "/cases/{lesson}"),
     "new-lesson": ("agent_li", "/lessons/new"),
     "customer-value": ("admin", "/settings/customer-value"),
+    "praise-upload": ("sup_zhang", "/cases/{case}/attachments/new"),
 }
 
 # Where the keyboard is and whether it shows: an outline or a box-shadow, on screen.

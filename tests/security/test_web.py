@@ -32,6 +32,7 @@ from heatcases.models import LoginFailure
 from heatcases.vocab import BUSINESS_LINE_CODES
 from tests.conftest import PASSWORD, ROOT, STORY, TEST_SECRET, csrf_from
 from tests.lessons.conftest import lesson_payload
+from tests.praise import files as praise_files
 
 WRONG = "wrong-password-1"
 
@@ -511,6 +512,10 @@ def site(app, make_actor, browser, submit):
     cases["group"] = supervisor.post("/api/search/synonyms", json={"words": ["台风天", "台风天气"]}).json()["id"]
     pin = {"query": "航班", "case_id": cases["approved"]}
     cases["pin"] = supervisor.post("/api/search/pins", json=pin).json()["id"]
+    # praise evidence: the author's picture waiting for approval, the supervisor's video (the case page plays it)
+    evidence = f"/api/cases/{cases['approved']}/attachments"
+    cases["attachment"] = agent.post(evidence, files={"file": ("p.png", PICTURE, "image/png")}).json()["id"]
+    supervisor.post(evidence, files={"file": ("v.webm", praise_files.video_bytes("webm"), "video/webm")})
     webs = {role: browser(actor.username) for role, actor in actors.items()}
     return webs, cases
 
@@ -518,7 +523,8 @@ def site(app, make_actor, browser, submit):
 def rendered_pages(app, webs, cases):
     """Every page route (GET) for every role, path parameters filled in, plus a few variants: the HTML
     pages answered with 200, as {(role, url): response}."""
-    params = {"case_id": [cases["approved"], cases["pending"], cases["rejected"]], "code": [], "table": []}
+    params = {"case_id": [cases["approved"], cases["pending"], cases["rejected"]], "code": [], "table": [],
+              "attachment_id": [cases["attachment"]]}  # fmt: skip
     urls = ["/search?q=航班", "/cases?tag=heartwarming&featured=true", "/cases/999999"]
     for methods, path in page_routes(app):
         if "GET" not in methods or path.startswith("/static"):
@@ -586,6 +592,7 @@ CASE_FORM = {
     "praise": "letter",
 }
 
+PICTURE = praise_files.image_bytes("PNG")
 # Every page route that changes something: who posts it, on which case, with a form that would work.
 LESSON_FORM = {key: value for key, value in lesson_payload().items() if key != "kind"}
 VALUE_FORM = {
@@ -624,6 +631,9 @@ POSTS = {
     "/lessons/new": ("agent", None, LESSON_FORM),
     "/lessons/{case_id}/edit": ("agent", "pending", LESSON_FORM),  # an exemplar written up again as a lesson
     "/settings/customer-value": ("admin", None, VALUE_FORM),
+    "/cases/{case_id}/attachments": ("agent", "approved", {"file": ("p.png", PICTURE, "image/png")}),
+    "/attachments/{attachment_id}/approve": ("supervisor", None, {}),
+    "/attachments/{attachment_id}/delete": ("agent", None, {}),
 }  # fmt: skip
 # Forms whose accepted post answers otherwise than 200 or 303 here: no directory is configured in these tests
 # (tests/directory/test_sync.py posts the sync with its token to a real directory).
@@ -652,6 +662,7 @@ class TestCsrf:
         web = browser({"agent": "agent_li", "admin": "admin1", "supervisor": "sup_zhang"}[role])
         url = path.replace("{username}", "agent_li").replace("{case_id}", str(cases.get(state, 0)))
         url = url.replace("{group_id}", str(cases["group"])).replace("{pin_id}", str(cases["pin"]))
+        url = url.replace("{attachment_id}", str(cases["attachment"]))
         form = {name: str(cases["approved"]) if value == "{approved}" else value for name, value in form.items()}
         files = {name: value for name, value in form.items() if isinstance(value, tuple)} or None  # multipart
         form = {name: value for name, value in form.items() if not isinstance(value, tuple)}
