@@ -34,6 +34,8 @@ AUTHORS_PAGE = expect(LOGIN, 403, 200, 200, 200, 200)
 SUPERVISORS_FORM = expect(LOGIN, 403, 403, 403, 303, 303)
 ADMINS_API = expect(401, 403, 403, 403, 403, 200)
 ADMINS_PAGE = expect(LOGIN, 403, 403, 403, 403, 200)
+ADMINS_FORM = expect(LOGIN, 403, 403, 403, 403, 303)
+NEW_ITEM = {"label_zh": "标题概括了故事", "label_en": "The title sums up the story"}  # a review checklist item
 REVIEW = {"decision": "approve", "comment": "好案例"}
 CREDENTIALS = "credentials"  # the caller's own username and password (anonymous: a wrong one)
 NEW_GROUP = "new synonym group"  # words no group has yet (API body or form)
@@ -110,6 +112,12 @@ API = [
     ("GET", "/api/settings/customer-value", None, None, EVERYONE_API),
     ("GET", "/api/settings/customer-value/history", None, None, ADMINS_API),
     ("PUT", "/api/settings/customer-value", None, {"shares": {"A": 1.0}}, ADMINS_API),
+    ("GET", "/api/review/checklist", None, None, EVERYONE_API),
+    ("POST", "/api/review/checklist", None, NEW_ITEM, expect(401, 403, 403, 403, 403, 201)),
+    ("PATCH", "/api/review/checklist/{item_id}", None, {"label_en": "The situation is clear"}, ADMINS_API),
+    ("GET", "/api/review/checklist/history", None, None, ADMINS_API),
+    ("GET", "/api/cases/{case_id}/reviews", "pending", None, expect(401, 404, 200, 404, 200, 200)),
+    ("GET", "/api/cases/{case_id}/reviews", "approved", None, expect(401, 403, 200, 403, 200, 200)),
 ]
 
 # (path, which case, expected per role) for GET pages.
@@ -146,6 +154,7 @@ PAGES = [
     ("/lessons/{case_id}/edit", "lesson_pending", expect(LOGIN, 403, 200, 404, 403, 403)),
     ("/lessons/{case_id}/edit", "lesson_approved", expect(LOGIN, 403, 409, 403, 403, 403)),
     ("/settings/customer-value", None, expect(LOGIN, 403, 403, 403, 403, 200)),
+    ("/admin/checklist", None, ADMINS_PAGE),
 ]
 
 
@@ -203,6 +212,11 @@ FORMS = [
     ("/lessons/new", None, lesson_form(), expect(LOGIN, 403, 303, 303, 303, 303)),
     ("/lessons/{case_id}/edit", "lesson_rejected", lesson_form(), expect(LOGIN, 403, 303, 404, 403, 403)),
     ("/settings/customer-value", None, VALUE_FORM, expect(LOGIN, 403, 403, 403, 403, 303)),
+    ("/admin/checklist", None, NEW_ITEM, ADMINS_FORM),
+    ("/admin/checklist/{item_id}", None, {"label_zh": "情况交代清楚", "label_en": "The situation is clear"},
+     ADMINS_FORM),
+    ("/admin/checklist/{item_id}/active", None, {"active": "1"}, ADMINS_FORM),
+    ("/admin/checklist/{item_id}/move", None, {"position": "1"}, ADMINS_FORM),
 ]  # fmt: skip
 
 
@@ -274,6 +288,7 @@ def url(path: str, actors, state: str | None) -> str:
         case_id=fresh_case(actors, state), table="agents", code="en", username=actors["other_agent"].username,
         group_id=fresh_group(actors) if "{group_id}" in path else 0,
         pin_id=fresh_pin(actors) if "{pin_id}" in path else 0,
+        item_id=actors["admin"].get("/api/review/checklist").json()[0]["id"] if "{item_id}" in path else 0,
     )  # fmt: skip
 
 

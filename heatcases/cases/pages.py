@@ -18,6 +18,9 @@ from heatcases.errors import InvalidInput
 from heatcases.i18n import translate
 from heatcases.metrics import reading as metrics_reading
 from heatcases.models import Case
+from heatcases.review import checklist as review_checklist
+from heatcases.review import service as review_service
+from heatcases.review.forms import PostedChecklist
 from heatcases.search import service as search_service
 from heatcases.templating import local_time, render, request_language, safe_next, wants_json
 from heatcases.vocab import STORY_PARTS, TAGS, label
@@ -147,6 +150,7 @@ def review_queue(
         "total": total,
         "overview": overview,
         "waiting_days": waiting_days,
+        "checklist": review_checklist.items(session),
         "tag": tag,
         "page": page,
         "pages": _pages(total, PER_PAGE),
@@ -305,6 +309,8 @@ def _case_page(request: Request, session, user, case, *, review_error: str | Non
         "can_review": service.is_reviewer(user),
         "can_edit": case.author_id == user.id and case.status in service.EDITABLE,
         "review_error": review_error,
+        "checklist": review_checklist.items(session) if service.is_reviewer(user) and case.status == "pending" else [],
+        "reviews": review_service.reviews(session, case, user) if review_service.can_read_reviews(user, case) else [],
         "should_have_gone": _exemplars_of_missing_values(session, user, case),
     }
     return render(request, "cases/case.html", context, status_code=422 if review_error else 200)
@@ -343,22 +349,28 @@ def review_case(
     case_id: CaseId,
     user: ReviewerPageUser,
     session: SessionDep,
+    marks: PostedChecklist,
     decision: ShortForm = "",
     comment: Annotated[str, Form(max_length=4000)] = "",
     next: NextForm = "",
 ):
-    """Approve, approve and feature, or reject with a comment, from the case page or the queue (whose
-    script asks for JSON, so the supervisor never leaves the queue)."""
+    """Approve, approve and feature, or reject with a comment, with the review checklist, from the case page or
+    the queue (whose script asks for JSON, so the supervisor never leaves the queue)."""
     feature = decision == "approve_feature"
     try:
-        review = ReviewIn.model_validate({"decision": "approve" if feature else decision, "comment": comment})
-    except ValidationError as error:
-        field = str(error.errors()[0]["loc"][0])
+        review = ReviewIn.model_validate(
+            {"decision": "approve" if feature else decision, "comment": comment, "checklist": marks}
+        )
+        review_service.review_case(
+            session, case_id, user, decision=review.decision, comment=review.comment, marks=review.checklist
+        )
+    except (ValidationError, InvalidInput) as error:  # nothing was written
+        field = error.field if isinstance(error, InvalidInput) else str(error.errors()[0]["loc"][0])
         if wants_json(request):
             message = translate(f"invalid.{field}", request_language(request))
             return JSONResponse({"detail": field, "message": message}, status_code=422)
+        session.rollback()
         return _case_page(request, session, user, service.get_case(session, case_id, user), review_error=field)
-    service.review_case(session, case_id, user, decision=review.decision, comment=review.comment)
     if feature:
         service.set_featured(session, case_id, user, True)
     msg = "flash.featured" if feature else "flash.approved" if review.decision == "approve" else "flash.rejected"
