@@ -112,6 +112,7 @@ API = [
     ("GET", "/api/settings/customer-value", None, None, EVERYONE_API),
     ("GET", "/api/settings/customer-value/history", None, None, ADMINS_API),
     ("PUT", "/api/settings/customer-value", None, {"shares": {"A": 1.0}}, ADMINS_API),
+    ("GET", "/api/metrics/reviews", None, None, SUPERVISORS_API),
     ("GET", "/api/review/checklist", None, None, EVERYONE_API),
     ("POST", "/api/review/checklist", None, NEW_ITEM, expect(401, 403, 403, 403, 403, 201)),
     ("PATCH", "/api/review/checklist/{item_id}", None, {"label_en": "The situation is clear"}, ADMINS_API),

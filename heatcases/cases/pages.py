@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse
@@ -138,14 +138,21 @@ def review_queue(
     user: ReviewerPageUser,
     session: SessionDep,
     tag: Tag | None = None,
+    sort: Literal["oldest", "newest"] = "oldest",
     page: Annotated[int, Query(ge=1, le=100000)] = 1,
 ):
-    """Pending cases, oldest first, with counts per HEAT value; approve, feature or reject on each."""
-    filters = listing.CaseFilters(status="pending", tags=[tag] if tag else [], oldest_first=True)
+    """Pending cases, the one waiting longest (since its submission or resubmission) first unless
+    ``sort=newest``, each with how long it has waited; counts per HEAT value; approve, feature or reject on each."""
+    filters = listing.CaseFilters(status="pending", tags=[tag] if tag else [], by_waiting=sort)
     total, cases = listing.list_cases(session, user, filters, page=page, per_page=PER_PAGE)
     overview = listing.review_overview(session, user)
-    waiting_days = (utcnow() - overview.oldest_at).days if overview.oldest_at else 0
+    now = utcnow()
+    waiting_days = (now - overview.oldest_at).days if overview.oldest_at else 0
+    since = listing.waiting_since_of(session, [case.id for case in cases])
     context = {
+        "sort": sort,
+        "since": since,
+        "waited_hours": {case_id: (now - at).total_seconds() / 3600 for case_id, at in since.items()},
         "cases": cases,
         "total": total,
         "overview": overview,

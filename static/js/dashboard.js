@@ -97,6 +97,22 @@
       options: { indexAxis: "y", scales: { x: { beginAtZero: true, ticks: { precision: 0 } } } }
     });
   }
+  // Review turnaround: p50 and p90 of the hours cases waited for a decision, per bucket (gaps: no decision).
+  var turnaround = data.turnaround;
+  if (turnaround) draw("chart-turnaround", {
+    type: "line",
+    data: {
+      labels: turnaround.labels,
+      datasets: [
+        { label: turnaround.names.p50, data: turnaround.p50, borderColor: color("--ok", "#166534"),
+          backgroundColor: color("--ok", "#166534"), tension: 0, pointRadius: 2, spanGaps: true },
+        { label: turnaround.names.p90, data: turnaround.p90, borderColor: color("--bad", "#b91c1c"),
+          backgroundColor: color("--bad", "#b91c1c"), tension: 0, pointRadius: 2, spanGaps: true }
+      ]
+    },
+    options: { interaction: { mode: "index", intersect: false },
+               scales: { y: { beginAtZero: true, title: { display: true, text: turnaround.names.hours } } } }
+  });
   if (data.lessons) {
     valueBars("chart-lessons-team", data.lessons.team, data.lessons.names);
     valueBars("chart-lessons-servqual", data.lessons.servqual, data.lessons.names);
