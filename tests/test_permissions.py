@@ -35,6 +35,7 @@ SUPERVISORS_FORM = expect(LOGIN, 403, 403, 403, 303, 303)
 ADMINS_API = expect(401, 403, 403, 403, 403, 200)
 ADMINS_PAGE = expect(LOGIN, 403, 403, 403, 403, 200)
 ADMINS_FORM = expect(LOGIN, 403, 403, 403, 403, 303)
+NEW_ROUND = "new calibration round"  # two fresh cases, the supervisor and the admin scoring them
 NEW_ITEM = {"label_zh": "标题概括了故事", "label_en": "The title sums up the story"}  # a review checklist item
 REVIEW = {"decision": "approve", "comment": "好案例"}
 CREDENTIALS = "credentials"  # the caller's own username and password (anonymous: a wrong one)
@@ -119,6 +120,12 @@ API = [
     ("GET", "/api/review/checklist/history", None, None, ADMINS_API),
     ("GET", "/api/cases/{case_id}/reviews", "pending", None, expect(401, 404, 200, 404, 200, 200)),
     ("GET", "/api/cases/{case_id}/reviews", "approved", None, expect(401, 403, 200, 403, 200, 200)),
+    ("POST", "/api/calibration/rounds", None, NEW_ROUND, expect(401, 403, 403, 403, 201, 201)),
+    ("GET", "/api/calibration/rounds", None, None, SUPERVISORS_API),
+    ("GET", "/api/calibration/rounds/{round_id}", None, None, SUPERVISORS_API),
+    # Members (the supervisor and the admin) who leave out a mark get 422: the role check came first.
+    ("PUT", "/api/calibration/rounds/{round_id}/scores", None, {"scores": []}, expect(401, 403, 403, 403, 422, 422)),
+    ("POST", "/api/calibration/rounds/{round_id}/close", None, None, SUPERVISORS_API),
 ]
 
 # (path, which case, expected per role) for GET pages.
@@ -156,6 +163,8 @@ PAGES = [
     ("/lessons/{case_id}/edit", "lesson_approved", expect(LOGIN, 403, 409, 403, 403, 403)),
     ("/settings/customer-value", None, expect(LOGIN, 403, 403, 403, 403, 200)),
     ("/admin/checklist", None, ADMINS_PAGE),
+    ("/calibration", None, SUPERVISORS_PAGE),
+    ("/calibration/{round_id}", None, SUPERVISORS_PAGE),
 ]
 
 
@@ -218,6 +227,9 @@ FORMS = [
      ADMINS_FORM),
     ("/admin/checklist/{item_id}/active", None, {"active": "1"}, ADMINS_FORM),
     ("/admin/checklist/{item_id}/move", None, {"position": "1"}, ADMINS_FORM),
+    ("/calibration", None, {"title": "校准"}, expect(LOGIN, 403, 403, 403, 422, 422)),  # no cases: 422
+    ("/calibration/{round_id}/scores", None, {}, expect(LOGIN, 403, 403, 403, 422, 422)),  # no marks: 422
+    ("/calibration/{round_id}/close", None, {}, SUPERVISORS_FORM),
 ]  # fmt: skip
 
 
@@ -284,12 +296,24 @@ def fresh_pin(actors) -> int:
     return response.json()["id"]
 
 
+def new_round(actors) -> dict:
+    return {"title": "校准", "case_ids": [fresh_case(actors, "pending"), fresh_case(actors, "approved")],
+            "supervisors": [actors["supervisor"].username, actors["admin"].username]}  # fmt: skip
+
+
+def fresh_round(actors) -> int:
+    response = actors["supervisor"].post("/api/calibration/rounds", json=new_round(actors))
+    assert response.status_code == 201, response.text
+    return response.json()["id"]
+
+
 def url(path: str, actors, state: str | None) -> str:
     return path.format(
         case_id=fresh_case(actors, state), table="agents", code="en", username=actors["other_agent"].username,
         group_id=fresh_group(actors) if "{group_id}" in path else 0,
         pin_id=fresh_pin(actors) if "{pin_id}" in path else 0,
         item_id=actors["admin"].get("/api/review/checklist").json()[0]["id"] if "{item_id}" in path else 0,
+        round_id=fresh_round(actors) if "{round_id}" in path else 0,
     )  # fmt: skip
 
 
@@ -305,6 +329,8 @@ def api_body(body, actors, role: str):
         return {"current_password": PASSWORD, "new_password": "Harbour-lantern-42"}
     if body == BULK:
         return {"usernames": [actors["other_agent"].username], "action": "team", "value": "二组"}
+    if body == NEW_ROUND:
+        return new_round(actors)
     return body
 
 

@@ -9,15 +9,19 @@ from fastapi import APIRouter, Path, Query
 
 from heatcases.cases import service as case_service
 from heatcases.cases.schemas import CaseId
-from heatcases.deps import AdminApiUser, ApiUser, SessionDep
+from heatcases.deps import AdminApiUser, ApiUser, ReviewerApiUser, SessionDep
 from heatcases.errors import error_responses
-from heatcases.review import checklist, service
+from heatcases.review import calibration, checklist, service
 from heatcases.review.schemas import (
     ChecklistChangePublic,
     ChecklistItemCreate,
     ChecklistItemPublic,
     ChecklistItemUpdate,
     ReviewPublic,
+    RoundCreate,
+    RoundPublic,
+    RoundSummary,
+    ScoresIn,
 )
 
 router = APIRouter(prefix="/api", tags=["review"])
@@ -84,3 +88,52 @@ def case_reviews(case_id: CaseId, user: ApiUser, session: SessionDep) -> list[Re
     """The case's review decisions in order, each with its checklist (met, not met, not assessed, notes) and,
     after a resubmission, each item's result in the review before (the author and reviewers)."""
     return service.reviews(session, case_service.get_case(session, case_id, user), user)
+
+
+# --- calibration rounds ---------------------------------------------------------------------------
+
+RoundId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+REVIEWERS = error_responses(403, 404)
+
+
+@router.post("/calibration/rounds", response_model=RoundPublic, status_code=201, responses=error_responses(403))
+def create_round(payload: RoundCreate, user: ReviewerApiUser, session: SessionDep) -> RoundPublic:
+    """Start a calibration round: 2-20 cases scored with the checklist in force by 2-20 supervisors (supervisors,
+    admins). Scores do not change the cases' review state."""
+    round_ = calibration.create_round(session, user, payload)
+    return calibration.to_public(calibration.view_round(session, round_.id, user))
+
+
+@router.get("/calibration/rounds", response_model=list[RoundSummary], responses=error_responses(403))
+def list_rounds(user: ReviewerApiUser, session: SessionDep) -> list[RoundSummary]:
+    """Every calibration round, latest first, with how many members have scored."""
+    return [
+        RoundSummary(id=round_.id, title=round_.title, status=status, created_by=round_.created_by.username,
+                     created_at=round_.created_at, cases=cases, members=members, submitted=submitted,
+                     is_member=is_member, scored=scored)
+        for round_, status, cases, members, submitted, is_member, scored in calibration.list_rounds(session, user)
+    ]  # fmt: skip
+
+
+@router.get("/calibration/rounds/{round_id}", response_model=RoundPublic, responses=REVIEWERS)
+def read_round(round_id: RoundId, user: ReviewerApiUser, session: SessionDep) -> RoundPublic:
+    """A round: its cases, items and members, the caller's own scores, and once every member has scored (or the
+    round is closed) the agreement per item and per supervisor and where they disagreed."""
+    return calibration.to_public(calibration.view_round(session, round_id, user))
+
+
+@router.put(
+    "/calibration/rounds/{round_id}/scores", response_model=RoundPublic, responses=error_responses(403, 404, 409)
+)
+def submit_scores(round_id: RoundId, payload: ScoresIn, user: ReviewerApiUser, session: SessionDep) -> RoundPublic:
+    """A member's marks, met or not for every item of every case, at once (422 when one is missing); 409 once
+    given or after the round closed."""
+    calibration.submit_scores(session, round_id, user, payload.scores)
+    return calibration.to_public(calibration.view_round(session, round_id, user))
+
+
+@router.post("/calibration/rounds/{round_id}/close", response_model=RoundPublic, responses=REVIEWERS)
+def close_round(round_id: RoundId, user: ReviewerApiUser, session: SessionDep) -> RoundPublic:
+    """Close a round (its creator or an admin): the results then cover the members who have scored."""
+    calibration.close_round(session, round_id, user)
+    return calibration.to_public(calibration.view_round(session, round_id, user))

@@ -80,3 +80,110 @@ class ReviewPublic(BaseModel):
     met: int
     not_met: int
     after_resubmission: bool  # a review before this one was answered by an edit: ``previous_met`` compares them
+
+
+# --- calibration rounds ---------------------------------------------------------------------------
+
+
+class RoundCreate(BaseModel):
+    """A round: a title, the cases to score (2-20) and the supervisors who score them (2-20 usernames)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: Annotated[str, Field(min_length=1, max_length=120)]
+    case_ids: Annotated[list[int], Field(min_length=2, max_length=20)]
+    supervisors: Annotated[list[Annotated[str, Field(max_length=40)]], Field(min_length=2, max_length=20)]
+
+
+class ScoreIn(BaseModel):
+    case_id: int
+    item_id: int
+    met: bool
+    note: Annotated[str | None, Field(max_length=500)] = None
+
+
+class ScoresIn(BaseModel):
+    """A member's marks: every item of every case of the round, once."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    scores: Annotated[list[ScoreIn], Field(max_length=400)]
+
+
+class RoundCase(BaseModel):
+    id: int
+    title: str
+    status: str
+
+
+class RoundMember(BaseModel):
+    username: str
+    name: str
+    submitted: bool
+    submitted_at: datetime | None
+
+
+class AgreementFigure(BaseModel):
+    """Share of agreeing pairs of supervisors (0-1) and the chance-corrected kappa (null when undefined)."""
+
+    share: float | None
+    kappa: float | None
+    subjects: int
+
+
+class ItemAgreement(AgreementFigure):
+    item_id: int
+    code: str
+    label_zh: str
+    label_en: str
+
+
+class MemberAgreement(AgreementFigure):
+    username: str
+    name: str
+
+
+class Disagreement(BaseModel):
+    """A case and item the supervisors marked differently: each one's mark and note."""
+
+    case_id: int
+    item_id: int
+    marks: dict[str, bool]
+    notes: dict[str, str]
+
+
+class RoundResults(BaseModel):
+    overall: AgreementFigure
+    by_item: list[ItemAgreement]
+    by_supervisor: list[MemberAgreement]
+    disagreements: list[Disagreement]
+
+
+class RoundPublic(BaseModel):
+    """A calibration round as one participant or reviewer sees it: the others' scores only once it is complete
+    (every member has scored) or closed."""
+
+    id: int
+    title: str
+    status: str  # open | complete | closed
+    created_by: str
+    created_at: datetime
+    closed_at: datetime | None
+    cases: list[RoundCase]
+    items: list[ChecklistItemPublic]
+    members: list[RoundMember]
+    my_scores: list[ScoreIn]
+    results: RoundResults | None
+
+
+class RoundSummary(BaseModel):
+    id: int
+    title: str
+    status: str
+    created_by: str
+    created_at: datetime
+    cases: int
+    members: int
+    submitted: int
+    is_member: bool
+    scored: bool
