@@ -221,7 +221,7 @@ class CaseUpdate(BaseModel):
 class ChecklistMarkIn(BaseModel):
     """A review checklist item's result in a decision: met or not, with an optional note (masked when stored)."""
 
-    item_id: int
+    item_id: Annotated[int, Field(ge=1, le=2**31 - 1)]
     met: bool
     note: Annotated[str | None, Field(max_length=500)] = None
 

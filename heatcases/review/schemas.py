@@ -8,6 +8,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field
 
 Label = Annotated[str, Field(min_length=1, max_length=200)]
+RowId = Annotated[int, Field(ge=1, le=2**31 - 1)]  # a case's or an item's id, within the database's integer
 
 
 class ChecklistItemPublic(BaseModel):
@@ -91,13 +92,13 @@ class RoundCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     title: Annotated[str, Field(min_length=1, max_length=120)]
-    case_ids: Annotated[list[int], Field(min_length=2, max_length=20)]
+    case_ids: Annotated[list[RowId], Field(min_length=2, max_length=20)]
     supervisors: Annotated[list[Annotated[str, Field(max_length=40)]], Field(min_length=2, max_length=20)]
 
 
 class ScoreIn(BaseModel):
-    case_id: int
-    item_id: int
+    case_id: RowId
+    item_id: RowId
     met: bool
     note: Annotated[str | None, Field(max_length=500)] = None
 
