@@ -48,6 +48,8 @@ PAGES = {
     "lesson": ("trainee_xu", "/cases/{lesson}"),
     "new-lesson": ("agent_li", "/lessons/new"),
     "customer-value": ("admin", "/settings/customer-value"),
+    "checklist": ("admin", "/admin/checklist"),
+    "calibration": ("sup_zhang", "/calibration"),
 }
 
 # Where the keyboard is and whether it shows: an outline or a box-shadow, on screen.
