@@ -190,10 +190,12 @@ def _checked(form: CaseForm, lang: str, values: dict, model) -> tuple:
 
 
 def _form(request: Request, *, case=None, values: dict | None = None, problems: FormProblems | None = None,
-          draft=None):  # fmt: skip
-    """The form; the story in parts unless an edited case's story is free text."""
+          draft=None, reviews=()):  # fmt: skip
+    """The form; the story in parts unless an edited case's story is free text; ``reviews``: the case's, whose
+    latest checklist the author reads while editing."""
     context = {
         **form_context(case, values, STORY_PARTS, problems),
+        "reviews": list(reviews)[-1:],
         "draft": draft,
         "draft_url": f"/cases/{case.id}/draft" if case else "/cases/new/draft",
     }
@@ -229,7 +231,7 @@ def edit_case_form(request: Request, case_id: CaseId, user: AuthorPageUser, sess
         return RedirectResponse(f"/lessons/{case.id}/edit", status_code=303)
     draft = drafts.get_draft(session, user, drafts.slot_for(case.id))
     values = draft.fields if draft else service.to_public(case).model_dump(include=set(CASE_FIELDS))
-    return _form(request, case=case, values=values, draft=draft)
+    return _form(request, case=case, values=values, draft=draft, reviews=review_service.reviews(session, case, user))
 
 
 @router.post("/cases/{case_id}/edit")

@@ -130,3 +130,11 @@ class TestReviewPages:
         page = web.get(f"/cases/{case['id']}")
         feedback = BeautifulSoup(page.text, "html.parser").select_one("#review-feedback")
         assert "There is a takeaway for others" in feedback.get_text() and "1 met · 0 not met" in feedback.get_text()
+
+    def test_the_edit_form_shows_the_checklist_of_the_rejection(self, agent, supervisor, submit, browser):
+        case = submit(agent)
+        _review(supervisor, case["id"], "reject", "请补充结果", outcome=(False, "缺少结果"))
+        form = BeautifulSoup(browser(agent.username).get(f"/cases/{case['id']}/edit").text, "html.parser")
+        feedback = form.select_one("#review-feedback")
+        assert "缺少结果" in feedback.select_one('[data-code="outcome"]').get_text()
+        assert feedback.select_one('[data-code="outcome"] .mark-not-met')
