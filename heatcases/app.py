@@ -29,6 +29,7 @@ from heatcases.middleware import (
     bare_page,
     is_api_path,
 )
+from heatcases.review import checklist as review_checklist
 from heatcases.search.service import SearchService
 from heatcases.synonyms import service as synonyms_service
 from heatcases.templating import render, request_language, wants_json
@@ -145,6 +146,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI):
         if settings.auto_migrate:
             db.migrate(settings, engine)
+        review_checklist.ensure_defaults(engine)  # the default review checklist, the first time
         if _view_rollup.catch_up(engine):
             logging.getLogger("heatcases.metrics").warning("view rollup disagreed with the views: rebuilt it")
         app.state.search.start()
@@ -188,6 +190,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from heatcases.metrics import pages as metrics_pages
     from heatcases.praise import api as praise_api
     from heatcases.praise import pages as praise_pages
+    from heatcases.review import api as review_api
+    from heatcases.review import pages as review_pages
     from heatcases.search import api as search_api
     from heatcases.search import pages as search_pages
     from heatcases.synonyms import api as synonyms_api
@@ -200,6 +204,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(synonyms_api.router)
     app.include_router(search_api.router)
     app.include_router(metrics_api.router)
+    app.include_router(review_api.router)
     app.include_router(directory_pages.router)  # before accounts': /admin/users/import is not a /admin/users/{username}
     app.include_router(lessons_api.router)
     app.include_router(praise_api.router)
@@ -211,6 +216,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(synonyms_pages.router)
     app.include_router(lessons_pages.router)
     app.include_router(praise_pages.router)
+    app.include_router(review_pages.router)
     app.mount("/static", StaticFiles(directory=db.ROOT / "static"), name="static")
     install_error_handlers(app)
     document_common_errors(app)

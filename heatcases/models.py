@@ -216,6 +216,126 @@ class CaseEvent(SQLModel, table=True):
     actor: User = Relationship(sa_relationship_kwargs={"lazy": "joined"})
 
 
+class ChecklistItem(SQLModel, table=True):
+    """One item of the review checklist, worded in both languages; retired items stay (reviews name them).
+
+    ``code`` is stable (the default items' codes, ``item-<n>`` for those an admin added); ``position`` orders the
+    items in force (1 is the queue's key 1)."""
+
+    __tablename__ = "review_checklist_item"
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=40, sa_column_kwargs={"unique": True})
+    label_zh: str = Field(max_length=200)
+    label_en: str = Field(max_length=200)
+    position: int = Field(default=0)
+    active: bool = Field(default=True, index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class ChecklistChange(SQLModel, table=True):
+    """Who added, reworded, retired, restored or moved a checklist item, when, and what it was before and after."""
+
+    __tablename__ = "review_checklist_change"
+
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("review_checklist_item.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    actor_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("app_user.id", ondelete="SET NULL"), nullable=True)
+    )
+    action: str = Field(max_length=20)  # added | reworded | retired | restored | moved
+    before: dict | None = Field(default=None, sa_type=JSON)
+    after: dict | None = Field(default=None, sa_type=JSON)
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+
+    actor: Optional[User] = Relationship(sa_relationship_kwargs={"lazy": "joined"})
+
+
+class ReviewMark(SQLModel, table=True):
+    """One checklist item's result in one review decision (an approve or reject event): met, not met, or not
+    assessed (``met`` null), with the reviewer's note (masked like every text)."""
+
+    __tablename__ = "review_mark"
+    __table_args__ = (UniqueConstraint("event_id", "item_id", name="uq_review_mark_event_item"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("case_event.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    item_id: int = Field(foreign_key="review_checklist_item.id", index=True)
+    met: bool | None = None
+    note: str | None = Field(default=None, max_length=500)
+
+
+class CalibrationRound(SQLModel, table=True):
+    """Supervisors scoring the same cases with the checklist, each without seeing the others' scores, to see how
+    far they agree. ``item_ids``: the checklist items in force when the round began, in their order. Scores never
+    change a case's review state."""
+
+    __tablename__ = "calibration_round"
+
+    id: int | None = Field(default=None, primary_key=True)
+    title: str = Field(max_length=120)
+    item_ids: list[int] = Field(default_factory=list, sa_type=JSON)
+    created_by_id: int = Field(foreign_key="app_user.id")
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+    closed_at: datetime | None = None
+
+    created_by: User = Relationship(sa_relationship_kwargs={"lazy": "joined"})
+
+
+class CalibrationCase(SQLModel, table=True):
+    """A case of a calibration round, in the order it is scored."""
+
+    __tablename__ = "calibration_case"
+
+    round_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("calibration_round.id", ondelete="CASCADE"), primary_key=True)
+    )
+    case_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("service_case.id", ondelete="CASCADE"), primary_key=True, index=True)
+    )
+    position: int = Field(default=0)
+
+
+class CalibrationMember(SQLModel, table=True):
+    """A supervisor taking part in a round; ``submitted_at`` once their scores are in (they cannot change them)."""
+
+    __tablename__ = "calibration_member"
+
+    round_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("calibration_round.id", ondelete="CASCADE"), primary_key=True)
+    )
+    user_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("app_user.id", ondelete="CASCADE"), primary_key=True, index=True)
+    )
+    submitted_at: datetime | None = None
+
+    user: User = Relationship(sa_relationship_kwargs={"lazy": "joined"})
+
+
+class CalibrationScore(SQLModel, table=True):
+    """One member's met / not met for one checklist item of one case of a round, with an optional note."""
+
+    __tablename__ = "calibration_score"
+    __table_args__ = (UniqueConstraint("round_id", "case_id", "user_id", "item_id", name="uq_calibration_score"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    round_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("calibration_round.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    case_id: int = Field(sa_column=Column(Integer, ForeignKey("service_case.id", ondelete="CASCADE"), nullable=False))
+    user_id: int = Field(sa_column=Column(Integer, ForeignKey("app_user.id", ondelete="CASCADE"), nullable=False))
+    item_id: int = Field(foreign_key="review_checklist_item.id")
+    met: bool
+    note: str | None = Field(default=None, max_length=500)
+
+
 class CaseViewer(SQLModel, table=True):
     """Per case and reader: when their last counted view was (the view window's anchor)."""
 
@@ -515,6 +635,10 @@ class AttachmentBlob(SQLModel, table=True):
 __all__ = [
     "AttachmentBlob",
     "AuthToken",
+    "CalibrationCase",
+    "CalibrationMember",
+    "CalibrationRound",
+    "CalibrationScore",
     "Case",
     "CaseAttachment",
     "CaseBehavior",
@@ -524,7 +648,10 @@ __all__ = [
     "CaseTag",
     "CaseView",
     "CaseViewer",
+    "ChecklistChange",
+    "ChecklistItem",
     "Impression",
+    "ReviewMark",
     "LoginFailure",
     "SearchChange",
     "SearchLogState",

@@ -186,6 +186,7 @@ class World:
     lang: str
     users: dict[str, str]  # role -> username
     cases: dict[str, int]  # featured, approved, pending, rejected, archived -> id
+    rounds: list[int] = field(default_factory=list)  # calibration rounds: one scored by all, one open
 
 
 @pytest.fixture
@@ -199,7 +200,7 @@ def build_world(make_actor, submit):
         other = make_actor("agent", "bob", team=other_team, name=names["other"])
         trainee = make_actor("trainee", "tina", team=team, name=names["trainee"])
         supervisor = make_actor("supervisor", "sam", team=team, name=names["supervisor"])
-        make_actor("admin", "ada", team=None, name=names["admin"])
+        admin = make_actor("admin", "ada", team=None, name=names["admin"])
         (title1, body1), (title2, body2), (title3, body3) = content["cases"]
         featured = submit(agent, title=title1, body=body1, praise="letter")["id"]
         approved = submit(other, title=title2, body=body2, business_line="hotel", tags=["effortless", "trust"],
@@ -237,7 +238,17 @@ def build_world(make_actor, submit):
                  "admin": "ada"}  # fmt: skip
         cases = {"featured": featured, "approved": approved, "pending": pending, "rejected": rejected,
                  "archived": archived, "lesson": lesson, "lesson_pending": lesson_pending}  # fmt: skip
-        return World(lang, users, cases)
+        rounds = []
+        for scored in (True, False):
+            body = {"title": content["approve"], "case_ids": [pending, approved], "supervisors": ["sam", "ada"]}
+            created = supervisor.post("/api/calibration/rounds", json=body).json()
+            rounds.append(created["id"])
+            for actor in (supervisor, admin) if scored else ():
+                marks = [{"case_id": case["id"], "item_id": item["id"], "met": actor is admin or index == 0}
+                         for index, case in enumerate(created["cases"]) for item in created["items"]]  # fmt: skip
+                answer = actor.put(f"/api/calibration/rounds/{created['id']}/scores", json={"scores": marks})
+                assert answer.status_code == 200, answer.text
+        return World(lang, users, cases, rounds)
 
     return build
 
@@ -305,6 +316,8 @@ class Crawler:
     def fill(self, path: str) -> list[str]:
         if "{case_id}" in path:
             return [path.format(case_id=case_id) for case_id in self.world.cases.values()]
+        if "{round_id}" in path:
+            return [path.format(round_id=round_id) for round_id in self.world.rounds]
         assert "{" not in path, f"{path}: teach the crawl which values to give its parameters"
         return [path]
 
@@ -359,6 +372,10 @@ class Crawler:
             "agent", f"/cases/{cases['featured']}/attachments", {}, expect={422},
             page=f"/cases/{cases['featured']}/attachments/new", files={"file": ("photo.jpg", b"<html>", "image/jpeg")},
         )  # fmt: skip
+        self.post_form("admin", "/admin/checklist", {"label_zh": "", "label_en": ""}, expect={422})
+        self.post_form("supervisor", "/calibration", {"title": "x"}, expect={422})
+        self.post_form("supervisor", f"/calibration/{self.world.rounds[1]}/scores", {}, expect={422},
+                       page=f"/calibration/{self.world.rounds[1]}")  # fmt: skip
         self.visit("admin", "GET", "/settings/customer-value?msg=flash.lesson_value_saved")
         for decision in ("reject", ""):
             self.post_form(

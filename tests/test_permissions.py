@@ -37,6 +37,9 @@ SUPERVISORS_FORM = expect(LOGIN, 403, 403, 403, 303, 303)
 ADMINS_API = expect(401, 403, 403, 403, 403, 200)
 AUTHOR_SUPERVISORS_API = expect(401, 404, 200, 404, 200, 200)  # a pending case, or its pending evidence
 ADMINS_PAGE = expect(LOGIN, 403, 403, 403, 403, 200)
+ADMINS_FORM = expect(LOGIN, 403, 403, 403, 403, 303)
+NEW_ROUND = "new calibration round"  # two fresh cases, the supervisor and the admin scoring them
+NEW_ITEM = {"label_zh": "标题概括了故事", "label_en": "The title sums up the story"}  # a review checklist item
 REVIEW = {"decision": "approve", "comment": "好案例"}
 CREDENTIALS = "credentials"  # the caller's own username and password (anonymous: a wrong one)
 NEW_GROUP = "new synonym group"  # words no group has yet (API body or form)
@@ -127,6 +130,19 @@ API = [
     ("POST", "/api/attachments/{attachment_id}/approve", "attachment_pending", None, SUPERVISORS_API),
     ("DELETE", "/api/attachments/{attachment_id}", "attachment_approved", None, expect(401, 403, 204, 403, 204, 204)),
     ("DELETE", "/api/attachments/{attachment_id}", "attachment_pending", None, expect(401, 404, 204, 404, 204, 204)),
+    ("GET", "/api/metrics/reviews", None, None, SUPERVISORS_API),
+    ("GET", "/api/review/checklist", None, None, EVERYONE_API),
+    ("POST", "/api/review/checklist", None, NEW_ITEM, expect(401, 403, 403, 403, 403, 201)),
+    ("PATCH", "/api/review/checklist/{item_id}", None, {"label_en": "The situation is clear"}, ADMINS_API),
+    ("GET", "/api/review/checklist/history", None, None, ADMINS_API),
+    ("GET", "/api/cases/{case_id}/reviews", "pending", None, expect(401, 404, 200, 404, 200, 200)),
+    ("GET", "/api/cases/{case_id}/reviews", "approved", None, expect(401, 403, 200, 403, 200, 200)),
+    ("POST", "/api/calibration/rounds", None, NEW_ROUND, expect(401, 403, 403, 403, 201, 201)),
+    ("GET", "/api/calibration/rounds", None, None, SUPERVISORS_API),
+    ("GET", "/api/calibration/rounds/{round_id}", None, None, SUPERVISORS_API),
+    # Members (the supervisor and the admin) who leave out a mark get 422: the role check came first.
+    ("PUT", "/api/calibration/rounds/{round_id}/scores", None, {"scores": []}, expect(401, 403, 403, 403, 422, 422)),
+    ("POST", "/api/calibration/rounds/{round_id}/close", None, None, SUPERVISORS_API),
 ]
 
 # (path, which case, expected per role) for GET pages.
@@ -168,6 +184,9 @@ PAGES = [
     ("/attachments/{attachment_id}", "attachment_approved", EVERYONE_PAGE),
     ("/attachments/{attachment_id}", "attachment_pending", expect(LOGIN, 404, 200, 404, 200, 200)),
     ("/attachments/{attachment_id}/thumbnail", "attachment_approved", EVERYONE_PAGE),
+    ("/admin/checklist", None, ADMINS_PAGE),
+    ("/calibration", None, SUPERVISORS_PAGE),
+    ("/calibration/{round_id}", None, SUPERVISORS_PAGE),
 ]
 
 
@@ -228,6 +247,14 @@ FORMS = [
     ("/cases/{case_id}/attachments", "approved", FILE, expect(LOGIN, 403, 303, 403, 303, 303)),
     ("/attachments/{attachment_id}/approve", "attachment_pending", {}, SUPERVISORS_FORM),
     ("/attachments/{attachment_id}/delete", "attachment_approved", {}, expect(LOGIN, 403, 303, 403, 303, 303)),
+    ("/admin/checklist", None, NEW_ITEM, ADMINS_FORM),
+    ("/admin/checklist/{item_id}", None, {"label_zh": "情况交代清楚", "label_en": "The situation is clear"},
+     ADMINS_FORM),
+    ("/admin/checklist/{item_id}/active", None, {"active": "1"}, ADMINS_FORM),
+    ("/admin/checklist/{item_id}/move", None, {"position": "1"}, ADMINS_FORM),
+    ("/calibration", None, {"title": "校准"}, expect(LOGIN, 403, 403, 403, 422, 422)),  # no cases: 422
+    ("/calibration/{round_id}/scores", None, {}, expect(LOGIN, 403, 403, 403, 422, 422)),  # no marks: 422
+    ("/calibration/{round_id}/close", None, {}, SUPERVISORS_FORM),
 ]  # fmt: skip
 
 
@@ -312,6 +339,17 @@ def fresh_attachment(actors, state: str) -> int:
     return attachment_id
 
 
+def new_round(actors) -> dict:
+    return {"title": "校准", "case_ids": [fresh_case(actors, "pending"), fresh_case(actors, "approved")],
+            "supervisors": [actors["supervisor"].username, actors["admin"].username]}  # fmt: skip
+
+
+def fresh_round(actors) -> int:
+    response = actors["supervisor"].post("/api/calibration/rounds", json=new_round(actors))
+    assert response.status_code == 201, response.text
+    return response.json()["id"]
+
+
 def url(path: str, actors, state: str | None) -> str:
     attachment_id = 0
     if state and state.startswith("attachment_"):
@@ -320,6 +358,8 @@ def url(path: str, actors, state: str | None) -> str:
         case_id=fresh_case(actors, state), table="agents", code="en", username=actors["other_agent"].username,
         group_id=fresh_group(actors) if "{group_id}" in path else 0,
         pin_id=fresh_pin(actors) if "{pin_id}" in path else 0, attachment_id=attachment_id,
+        item_id=actors["admin"].get("/api/review/checklist").json()[0]["id"] if "{item_id}" in path else 0,
+        round_id=fresh_round(actors) if "{round_id}" in path else 0,
     )  # fmt: skip
 
 
@@ -335,6 +375,8 @@ def api_body(body, actors, role: str):
         return {"current_password": PASSWORD, "new_password": "Harbour-lantern-42"}
     if body == BULK:
         return {"usernames": [actors["other_agent"].username], "action": "team", "value": "二组"}
+    if body == NEW_ROUND:
+        return new_round(actors)
     return body
 
 

@@ -25,6 +25,7 @@ from heatcases.cases.schemas import (
 )
 from heatcases.deps import ApiUser, AuthorApiUser, ReviewerApiUser, SessionDep, SettingsDep
 from heatcases.errors import error_responses
+from heatcases.review import service as review_service
 
 router = APIRouter(prefix="/api/cases", tags=["cases"])
 
@@ -85,8 +86,11 @@ def edit_case(case_id: CaseId, payload: CaseUpdate, user: ApiUser, session: Sess
 
 @router.post("/{case_id}/review", response_model=CasePublic, responses=error_responses(403, 404, 409))
 def review_case(case_id: CaseId, payload: ReviewIn, user: ReviewerApiUser, session: SessionDep) -> CasePublic:
-    """Approve or reject a pending case (supervisors, admins); rejecting needs a comment."""
-    case = service.review_case(session, case_id, user, decision=payload.decision, comment=payload.comment)
+    """Approve or reject a pending case (supervisors, admins); rejecting needs a comment. `checklist` marks the
+    review checklist's items met or not (GET /api/review/checklist); the case's reviews keep it."""
+    case = review_service.review_case(
+        session, case_id, user, decision=payload.decision, comment=payload.comment, marks=payload.checklist
+    )
     return service.to_public(case)
 
 

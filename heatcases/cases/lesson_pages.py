@@ -19,6 +19,7 @@ from heatcases.cases.forms import PART_MAX, FormProblems, PartsForm, checked, fo
 from heatcases.cases.schemas import CaseCreate, CaseId, CaseUpdate, DefectClass, Servqual
 from heatcases.deps import AuthorPageUser, PageUser, SessionDep
 from heatcases.errors import InvalidInput
+from heatcases.review import service as review_service
 from heatcases.search import service as search_service
 from heatcases.templating import render, request_language
 from heatcases.vocab import LESSON_PARTS
@@ -97,10 +98,13 @@ def _checked(form: LessonForm, lang: str, model) -> tuple:
     return checked(form, lang, form.values(lang), model, FORM_ERRORS, short="body_short", long="body_long")
 
 
-def _form(request: Request, session, *, case=None, values: dict | None = None, problems: FormProblems | None = None):
-    """The form; what happened in its two parts unless an edited lesson's text is free."""
+def _form(request: Request, session, *, case=None, values: dict | None = None, problems: FormProblems | None = None,
+          reviews=()):  # fmt: skip
+    """The form; what happened in its two parts unless an edited lesson's text is free; ``reviews``: the case's,
+    whose latest checklist the author reads while editing."""
     context = {
         **form_context(case, values, LESSON_PARTS, problems),
+        "reviews": list(reviews)[-1:],
         "teams": [team.name for team, _members in accounts_service.list_teams(session)],
     }
     return render(request, "cases/lesson_form.html", context, status_code=422 if problems else 200)
@@ -134,7 +138,8 @@ def edit_lesson_form(request: Request, case_id: CaseId, user: AuthorPageUser, se
         return RedirectResponse(f"/cases/{case.id}/edit", status_code=303)
     values = service.to_public(case).model_dump(include=set(FORM_FIELDS))
     values["team"] = case.team.name if case.team else None
-    return _form(request, session, case=case, values={k: v for k, v in values.items() if v not in (None, "", [])})
+    values = {k: v for k, v in values.items() if v not in (None, "", [])}
+    return _form(request, session, case=case, values=values, reviews=review_service.reviews(session, case, user))
 
 
 @router.post("/lessons/{case_id}/edit")

@@ -9,12 +9,30 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import and_, exists, func, not_, union_all
+from sqlalchemy import and_, exists, func, not_, or_, union_all
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from heatcases.cases.service import is_reviewer, require_reviewer, visible_clause
-from heatcases.models import Case, CaseBehavior, CaseServqual, CaseTag, User
+from heatcases.models import Case, CaseBehavior, CaseEvent, CaseServqual, CaseTag, User
 from heatcases.vocab import TAGS
+
+
+def enters_review(event):
+    """An event that puts a case in the review queue: its submission, or its author's edit of it once rejected
+    (a resubmission); an edit while pending does not restart the wait. ``event``: CaseEvent or an alias of it."""
+    return or_(event.action == "submit", and_(event.action == "edit", event.from_status == "rejected"))
+
+
+def waiting_since():
+    """Per case (correlated): when it last entered the review queue."""
+    entered = aliased(CaseEvent)
+    return (
+        select(func.max(entered.created_at))
+        .where(entered.case_id == Case.id, enters_review(entered))
+        .correlate(Case)
+        .scalar_subquery()
+    )
 
 
 @dataclass
@@ -27,6 +45,8 @@ class CaseFilters:
     archived: bool | None = None
     mine: bool = False
     oldest_first: bool = False
+    # The review queue: the case waiting longest first (since its submission or resubmission), or the latest.
+    by_waiting: str | None = None  # "oldest" | "newest"
     kind: str | None = None
     defect_class: str | None = None
     servqual: list[str] = field(default_factory=list)
@@ -71,6 +91,9 @@ def _visible_parts(user: User, filters: CaseFilters) -> list[list]:
 def find_cases(session: Session, user: User, filters: CaseFilters, *, limit: int, offset: int = 0) -> list[Case]:
     """The visible cases matching the filters, newest (or oldest) first, without counting them all."""
     order = (Case.created_at, Case.id) if filters.oldest_first else (Case.created_at.desc(), Case.id.desc())
+    if filters.by_waiting:
+        since = waiting_since()
+        order = (since, Case.id) if filters.by_waiting == "oldest" else (since.desc(), Case.id.desc())
     parts = _visible_parts(user, filters)
     if len(parts) == 1:
         wanted = parts[0]
@@ -108,11 +131,20 @@ class QueueOverview:
     oldest_at: datetime | None
 
 
+def waiting_since_of(session: Session, case_ids: list[int]) -> dict[int, datetime]:
+    """When each of these cases last entered the review queue."""
+    if not case_ids:
+        return {}
+    rows = session.exec(select(Case.id, waiting_since()).where(Case.id.in_(case_ids)))
+    return {case_id: since for case_id, since in rows if since is not None}
+
+
 def review_overview(session: Session, reviewer: User) -> QueueOverview:
-    """The counts at the head of the review queue."""
+    """The counts at the head of the review queue; ``oldest_at``: since when the longest-waiting case waits."""
     require_reviewer(reviewer)
     pending = Case.status == "pending"
-    total, oldest_at = session.exec(select(func.count(), func.min(Case.created_at)).where(pending)).one()
+    total = session.exec(select(func.count()).where(pending)).one()
+    oldest_at = session.exec(select(func.min(waiting_since())).where(pending)).one() if total else None
     rows = session.exec(
         select(CaseTag.tag, func.count()).join(Case, Case.id == CaseTag.case_id).where(pending).group_by(CaseTag.tag)
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse
@@ -19,6 +19,9 @@ from heatcases.i18n import translate
 from heatcases.metrics import reading as metrics_reading
 from heatcases.models import Case
 from heatcases.praise import service as praise_service
+from heatcases.review import checklist as review_checklist
+from heatcases.review import service as review_service
+from heatcases.review.forms import PostedChecklist
 from heatcases.search import service as search_service
 from heatcases.templating import local_time, render, request_language, safe_next, wants_json
 from heatcases.vocab import STORY_PARTS, TAGS, label
@@ -136,18 +139,26 @@ def review_queue(
     user: ReviewerPageUser,
     session: SessionDep,
     tag: Tag | None = None,
+    sort: Literal["oldest", "newest"] = "oldest",
     page: Annotated[int, Query(ge=1, le=100000)] = 1,
 ):
-    """Pending cases, oldest first, with counts per HEAT value; approve, feature or reject on each."""
-    filters = listing.CaseFilters(status="pending", tags=[tag] if tag else [], oldest_first=True)
+    """Pending cases, the one waiting longest (since its submission or resubmission) first unless
+    ``sort=newest``, each with how long it has waited; counts per HEAT value; approve, feature or reject on each."""
+    filters = listing.CaseFilters(status="pending", tags=[tag] if tag else [], by_waiting=sort)
     total, cases = listing.list_cases(session, user, filters, page=page, per_page=PER_PAGE)
     overview = listing.review_overview(session, user)
-    waiting_days = (utcnow() - overview.oldest_at).days if overview.oldest_at else 0
+    now = utcnow()
+    waiting_days = (now - overview.oldest_at).days if overview.oldest_at else 0
+    since = listing.waiting_since_of(session, [case.id for case in cases])
     context = {
+        "sort": sort,
+        "since": since,
+        "waited_hours": {case_id: (now - at).total_seconds() / 3600 for case_id, at in since.items()},
         "cases": cases,
         "total": total,
         "overview": overview,
         "waiting_days": waiting_days,
+        "checklist": review_checklist.items(session),
         "tag": tag,
         "page": page,
         "pages": _pages(total, PER_PAGE),
@@ -184,10 +195,12 @@ def _checked(form: CaseForm, lang: str, values: dict, model) -> tuple:
 
 
 def _form(request: Request, *, case=None, values: dict | None = None, problems: FormProblems | None = None,
-          draft=None):  # fmt: skip
-    """The form; the story in parts unless an edited case's story is free text."""
+          draft=None, reviews=()):  # fmt: skip
+    """The form; the story in parts unless an edited case's story is free text; ``reviews``: the case's, whose
+    latest checklist the author reads while editing."""
     context = {
         **form_context(case, values, STORY_PARTS, problems),
+        "reviews": list(reviews)[-1:],
         "draft": draft,
         "draft_url": f"/cases/{case.id}/draft" if case else "/cases/new/draft",
     }
@@ -223,7 +236,7 @@ def edit_case_form(request: Request, case_id: CaseId, user: AuthorPageUser, sess
         return RedirectResponse(f"/lessons/{case.id}/edit", status_code=303)
     draft = drafts.get_draft(session, user, drafts.slot_for(case.id))
     values = draft.fields if draft else service.to_public(case).model_dump(include=set(CASE_FIELDS))
-    return _form(request, case=case, values=values, draft=draft)
+    return _form(request, case=case, values=values, draft=draft, reviews=review_service.reviews(session, case, user))
 
 
 @router.post("/cases/{case_id}/edit")
@@ -310,6 +323,8 @@ def _case_page(request: Request, session, user, case, *, review_error: str | Non
         "can_review": service.is_reviewer(user),
         "can_edit": case.author_id == user.id and case.status in service.EDITABLE,
         "review_error": review_error,
+        "checklist": review_checklist.items(session) if service.is_reviewer(user) and case.status == "pending" else [],
+        "reviews": review_service.reviews(session, case, user) if review_service.can_read_reviews(user, case) else [],
         "should_have_gone": _exemplars_of_missing_values(session, user, case),
         "evidence": praise_service.list_attachments(session, case, user),
         "can_attach": praise_service.may_attach(user, case),
@@ -350,22 +365,28 @@ def review_case(
     case_id: CaseId,
     user: ReviewerPageUser,
     session: SessionDep,
+    marks: PostedChecklist,
     decision: ShortForm = "",
     comment: Annotated[str, Form(max_length=4000)] = "",
     next: NextForm = "",
 ):
-    """Approve, approve and feature, or reject with a comment, from the case page or the queue (whose
-    script asks for JSON, so the supervisor never leaves the queue)."""
+    """Approve, approve and feature, or reject with a comment, with the review checklist, from the case page or
+    the queue (whose script asks for JSON, so the supervisor never leaves the queue)."""
     feature = decision == "approve_feature"
     try:
-        review = ReviewIn.model_validate({"decision": "approve" if feature else decision, "comment": comment})
-    except ValidationError as error:
-        field = str(error.errors()[0]["loc"][0])
+        review = ReviewIn.model_validate(
+            {"decision": "approve" if feature else decision, "comment": comment, "checklist": marks}
+        )
+        review_service.review_case(
+            session, case_id, user, decision=review.decision, comment=review.comment, marks=review.checklist
+        )
+    except (ValidationError, InvalidInput) as error:  # nothing was written
+        field = error.field if isinstance(error, InvalidInput) else str(error.errors()[0]["loc"][0])
         if wants_json(request):
             message = translate(f"invalid.{field}", request_language(request))
             return JSONResponse({"detail": field, "message": message}, status_code=422)
+        session.rollback()
         return _case_page(request, session, user, service.get_case(session, case_id, user), review_error=field)
-    service.review_case(session, case_id, user, decision=review.decision, comment=review.comment)
     if feature:
         service.set_featured(session, case_id, user, True)
     msg = "flash.featured" if feature else "flash.approved" if review.decision == "approve" else "flash.rejected"

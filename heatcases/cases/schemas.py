@@ -218,8 +218,18 @@ class CaseUpdate(BaseModel):
         return check_occurred_on(value)
 
 
+class ChecklistMarkIn(BaseModel):
+    """A review checklist item's result in a decision: met or not, with an optional note (masked when stored)."""
+
+    item_id: Annotated[int, Field(ge=1, le=2**31 - 1)]
+    met: bool
+    note: Annotated[str | None, Field(max_length=500)] = None
+
+
 class ReviewIn(BaseModel):
     decision: Literal["approve", "reject"]
+    # The review checklist (GET /api/review/checklist): items left out are recorded as not assessed.
+    checklist: Annotated[list[ChecklistMarkIn], Field(max_length=50)] = []
     # validate_default: the rule "a comment is required to reject" must also catch a missing comment.
     comment: Annotated[str | None, Field(max_length=COMMENT_MAX, validate_default=True)] = None
 

@@ -6,6 +6,7 @@ decided here (``can_see``, ``visible_clause``); listing the cases one may see is
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import NamedTuple
 
@@ -85,17 +86,18 @@ def _next_status(action: str, case: Case | None) -> str:
         ) from None
 
 
-def _record(session: Session, case: Case, actor: User, action: str, to_status: str, comment: str | None = None):
-    session.add(
-        CaseEvent(
-            case_id=case.id,
-            actor_id=actor.id,
-            action=action,
-            from_status=None if action == "submit" else case.status,
-            to_status=to_status,
-            comment=comment or None,
-        )
+def _record(session: Session, case: Case, actor: User, action: str, to_status: str,
+            comment: str | None = None) -> CaseEvent:  # fmt: skip
+    event = CaseEvent(
+        case_id=case.id,
+        actor_id=actor.id,
+        action=action,
+        from_status=None if action == "submit" else case.status,
+        to_status=to_status,
+        comment=comment or None,
     )
+    session.add(event)
+    return event
 
 
 # --- visibility -------------------------------------------------------------------------------
@@ -375,15 +377,20 @@ def require_reviewer(user: User) -> None:
         raise PermissionDenied("only supervisors and admins can do this")
 
 
-def review_case(session: Session, case_id: int, reviewer: User, *, decision: str, comment: str) -> Case:
-    """Approve or reject a pending case; exactly one of two concurrent reviews wins."""
+def review_case(session: Session, case_id: int, reviewer: User, *, decision: str, comment: str,
+                on_decision: Callable[[Session, CaseEvent], None] | None = None) -> Case:  # fmt: skip
+    """Approve or reject a pending case; exactly one of two concurrent reviews wins. ``on_decision`` writes what
+    belongs with the decision (its checklist marks) in the same transaction."""
     require_reviewer(reviewer)
     begin_write(session)
     case = get_case(session, case_id, reviewer, for_update=True)
     action = "approve" if decision == "approve" else "reject"
     to_status = _next_status(action, case)
     comment = mask_fields(comment)[0][0] if comment else comment  # a reviewer may quote the customer's number
-    _record(session, case, reviewer, action, to_status, comment)
+    event = _record(session, case, reviewer, action, to_status, comment)
+    if on_decision:
+        session.flush()
+        on_decision(session, event)
     now = utcnow()
     case.status, case.review_comment, case.reviewed_at, case.updated_at = to_status, comment or None, now, now
     if case.kind == "lesson" and action == "approve":

@@ -20,6 +20,7 @@ from heatcases.metrics import search_analytics as metrics_search_analytics
 from heatcases.metrics import summary as metrics_summary
 from heatcases.metrics import top_cases as metrics_top_cases
 from heatcases.metrics import trend as metrics_trend
+from heatcases.metrics import turnaround as metrics_turnaround
 from heatcases.metrics.schemas import (
     CaseReaders,
     LessonMetrics,
@@ -28,6 +29,7 @@ from heatcases.metrics.schemas import (
     SearchAnalytics,
     TopCases,
     Trend,
+    Turnaround,
 )
 from heatcases.metrics.scope import Scope, team_scope
 
@@ -110,6 +112,21 @@ def trend(
 ) -> Trend:
     """The figures per day, week (from Monday) or month of the period."""
     return metrics_trend.trend(session, settings.tz, period, interval, team_scope(session, team))
+
+
+@router.get("/metrics/reviews", response_model=Turnaround, responses=SUPERVISORS)
+def reviews(
+    user: ReviewerApiUser,
+    session: ReadSessionDep,
+    settings: SettingsDep,
+    period: PeriodDep,
+    interval: Literal["day", "week", "month"] = "week",
+    team: TeamName = None,
+) -> Turnaround:
+    """Review turnaround: time from a case's submission or resubmission to the decision on it, p50 and p90 in
+    hours, for the period and the previous one with the change in %, by team, by supervisor and per day, week or
+    month; how many cases wait and the one waiting longest."""
+    return metrics_turnaround.turnaround(session, settings.tz, period, interval, team_scope(session, team))
 
 
 @router.get("/metrics/search", response_model=SearchAnalytics, responses=SUPERVISORS)

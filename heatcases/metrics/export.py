@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from heatcases.errors import NotFound
 from heatcases.i18n import translate
-from heatcases.metrics import lessons, reading, search_analytics, summary, top_cases, trend
+from heatcases.metrics import lessons, reading, search_analytics, summary, top_cases, trend, turnaround
 from heatcases.metrics.periods import Period
 from heatcases.metrics.scope import Scope
 from heatcases.vocab import label
@@ -113,6 +113,29 @@ def _lesson_groups(attribute: str, key: str) -> Callable:
     return build
 
 
+TURNAROUND_COLUMNS = ["decisions", "p50_hours", "p90_hours", "previous_decisions", "previous_p50_hours",
+                      "previous_p90_hours", "p50_change_pct", "p90_change_pct"]  # fmt: skip
+
+
+def _turnaround_rows(attribute: str, key: str) -> Callable:
+    def build(session, tz, period, scope) -> Table:
+        rows = getattr(turnaround.turnaround(session, tz, period, "week", scope), attribute)
+        header = [key, "name", *TURNAROUND_COLUMNS] if key == "supervisor" else [key, *TURNAROUND_COLUMNS]
+        return Table(header, [[row.key, *([row.name] if key == "supervisor" else []),
+                               *(getattr(row, name) for name in TURNAROUND_COLUMNS)] for row in rows])  # fmt: skip
+
+    return build
+
+
+def _turnaround_trend(interval: str) -> Callable:
+    def build(session, tz, period, scope) -> Table:
+        buckets = turnaround.turnaround(session, tz, period, interval, scope).buckets
+        header = ["start", "decisions", "p50_hours", "p90_hours"]
+        return Table(header, [[getattr(bucket, name) for name in header] for bucket in buckets])
+
+    return build
+
+
 TABLES: dict[str, Callable[[Session, ZoneInfo, Period, Scope], Table]] = {
     "agents": _agents,
     "teams": _teams,
@@ -129,6 +152,11 @@ TABLES: dict[str, Callable[[Session, ZoneInfo, Period, Scope], Table]] = {
     "lessons-business-lines": _lesson_groups("by_business_line", "business_line"),
     "lessons-servqual": _lesson_groups("by_servqual", "servqual"),
     "lessons-partners": _lesson_groups("by_partner", "partner"),
+    "review-teams": _turnaround_rows("by_team", "team"),
+    "review-supervisors": _turnaround_rows("by_supervisor", "supervisor"),
+    "review-daily": _turnaround_trend("day"),
+    "review-weekly": _turnaround_trend("week"),
+    "review-monthly": _turnaround_trend("month"),
 }
 
 

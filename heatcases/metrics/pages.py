@@ -22,6 +22,7 @@ from heatcases.metrics import search_analytics as metrics_search_analytics
 from heatcases.metrics import summary as metrics_summary
 from heatcases.metrics import top_cases as metrics_top_cases
 from heatcases.metrics import trend as metrics_trend
+from heatcases.metrics import turnaround as metrics_turnaround
 from heatcases.metrics.api import csv_response
 from heatcases.metrics.schemas import HEADLINE_KEYS
 from heatcases.metrics.scope import EVERYONE, Scope, team_names, team_scope
@@ -91,6 +92,7 @@ def dashboard(
     trend = metrics_trend.trend(session, tz, period, interval, scope)
     progress = metrics_reading.progress(session, scope)
     lessons = metrics_lessons.lesson_metrics(session, tz, period, scope)
+    turnaround = metrics_turnaround.turnaround(session, tz, period, interval, scope)
     context = {
         "period": period,
         "preset": _preset_of(period, settings.tz),
@@ -119,7 +121,12 @@ def dashboard(
             **({"team": team} if team else {}),
         },
         "lessons": lessons,
-        "chart": {**_chart_data(request, summary, trend), "lessons": _lesson_chart_data(request, lessons)},
+        "turnaround": turnaround,
+        "chart": {
+            **_chart_data(request, summary, trend),
+            "lessons": _lesson_chart_data(request, lessons),
+            "turnaround": _turnaround_chart_data(request, turnaround),
+        },
     }
     return render(request, "metrics/dashboard.html", context, status_code=422 if error else 200)
 
@@ -148,6 +155,17 @@ def _chart_data(request: Request, summary, trend) -> dict:
             "approved": [row.approved for row in teams],
         },
         "names": {key: translate(f"metrics.{key}", lang) for key in (*HEADLINE_KEYS, "opened")},
+    }
+
+
+def _turnaround_chart_data(request: Request, turnaround) -> dict:
+    """p50 and p90 of the review turnaround per bucket, in hours."""
+    lang = request_language(request)
+    return {
+        "labels": [bucket.start.isoformat() for bucket in turnaround.buckets],
+        "p50": [bucket.p50_hours for bucket in turnaround.buckets],
+        "p90": [bucket.p90_hours for bucket in turnaround.buckets],
+        "names": {key: translate(f"turnaround.{key}", lang) for key in ("p50", "p90", "hours")},
     }
 
 

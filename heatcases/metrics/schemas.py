@@ -276,3 +276,69 @@ class LessonMetrics(BaseModel):
     by_servqual: list[LessonGroup]
     by_partner: list[LessonGroup]
     reading: LessonReading
+
+
+class TurnaroundFigures(BaseModel):
+    """Review decisions taken in a period and how long their cases had waited for them, in hours: the median
+    (p50) and the 90th percentile (p90); null without a decision."""
+
+    decisions: int = 0
+    p50_hours: float | None = None
+    p90_hours: float | None = None
+
+
+class TurnaroundChange(BaseModel):
+    decisions: float | None = None
+    p50_hours: float | None = None
+    p90_hours: float | None = None
+
+
+class TurnaroundRow(BaseModel):
+    """One team (``key`` its name, null: no team) or supervisor (``key`` the username, ``name`` the display
+    name): the period's figures, the previous period's, and the change in %."""
+
+    key: str | None
+    name: str | None
+    decisions: int
+    p50_hours: float | None
+    p90_hours: float | None
+    previous_decisions: int
+    previous_p50_hours: float | None
+    previous_p90_hours: float | None
+    p50_change_pct: float | None
+    p90_change_pct: float | None
+
+
+class TurnaroundBucket(TurnaroundFigures):
+    start: date
+
+
+class WaitingCase(BaseModel):
+    """The case waiting longest for a decision now."""
+
+    id: int
+    title: str
+    author: str
+    team: str | None
+    waiting_since: datetime
+    waited_hours: float
+
+
+class Turnaround(BaseModel):
+    """Review turnaround (issue 22): from a case's submission or resubmission to the decision on it."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    date_from: date = Field(serialization_alias="from")
+    to: date
+    timezone: str
+    interval: str
+    previous_period: dict[str, date]
+    current: TurnaroundFigures
+    previous: TurnaroundFigures
+    change_pct: TurnaroundChange
+    by_team: list[TurnaroundRow]
+    by_supervisor: list[TurnaroundRow]
+    buckets: list[TurnaroundBucket]
+    pending: int
+    oldest_waiting: WaitingCase | None

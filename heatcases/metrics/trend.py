@@ -34,7 +34,7 @@ def bucket_starts(period: Period, interval: str) -> list[date]:
     return starts
 
 
-def _bucket_bounds(period: Period, interval: str, tz: ZoneInfo) -> list[tuple[date, tuple[datetime, datetime]]]:
+def bucket_bounds(period: Period, interval: str, tz: ZoneInfo) -> list[tuple[date, tuple[datetime, datetime]]]:
     """Each bucket's start and its instants, clipped to the period: exact local days in any time zone."""
     starts = bucket_starts(period, interval)
     ends = [*starts[1:], period.end + timedelta(days=1)]
@@ -66,7 +66,7 @@ def trend(session: Session, tz: ZoneInfo, period: Period, interval: str = "day",
     """The figures per day, week (from Monday) or month of the period."""
     if interval not in INTERVALS:
         raise InvalidInput("interval", "must be day, week or month")
-    buckets = _bucket_bounds(period, interval, tz)
+    buckets = bucket_bounds(period, interval, tz)
     figures: list[dict[str, int]] = [{} for _ in buckets]
 
     def add(names: tuple[str, ...], column, *measures, where=()) -> None:

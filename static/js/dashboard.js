@@ -12,7 +12,8 @@
   function color(name, fallback) { return (css.getPropertyValue(name) || "").trim() || fallback; }
   var palette = {
     submissions: color("--brand", "#c2410c"), approved: color("--ok", "#166534"), featured: "#7c3aed",
-    views: color("--e", "#0369a1"), opened: color("--t", "#047857")
+    views: color("--e", "#0369a1"), opened: color("--t", "#047857"),
+    p50: color("--ok", "#166534"), p90: color("--bad", "#b91c1c")
   };
   Chart.defaults.font.family = css.fontFamily;
   Chart.defaults.maintainAspectRatio = false;
@@ -27,19 +28,20 @@
     return { beginAtZero: true, ticks: { precision: 0 }, title: { display: Boolean(title), text: title } };
   }
 
-  function lines(id, labels, series, keys) {
+  // seriesNames: the legend's names when not the headline figures' (names); yTitle: the axis's unit.
+  function lines(id, labels, series, keys, seriesNames, yTitle) {
     draw(id, {
       type: "line",
       data: {
         labels: labels,
         datasets: keys.map(function (key) {
           return {
-            label: names[key], data: series[key], borderColor: palette[key], backgroundColor: palette[key],
-            tension: 0, pointRadius: labels.length > 40 ? 0 : 2
+            label: (seriesNames || names)[key], data: series[key], borderColor: palette[key],
+            backgroundColor: palette[key], tension: 0, pointRadius: labels.length > 40 ? 0 : 2, spanGaps: true
           };
         })
       },
-      options: { interaction: { mode: "index", intersect: false }, scales: { y: axis("") } }
+      options: { interaction: { mode: "index", intersect: false }, scales: { y: axis(yTitle || "") } }
     });
   }
 
@@ -96,6 +98,11 @@
       },
       options: { indexAxis: "y", scales: { x: { beginAtZero: true, ticks: { precision: 0 } } } }
     });
+  }
+  // Review turnaround: p50 and p90 of the hours cases waited for a decision, per bucket (gaps: no decision).
+  var turnaround = data.turnaround;
+  if (turnaround) {
+    lines("chart-turnaround", turnaround.labels, turnaround, ["p50", "p90"], turnaround.names, turnaround.names.hours);
   }
   if (data.lessons) {
     valueBars("chart-lessons-team", data.lessons.team, data.lessons.names);

@@ -1,7 +1,8 @@
 // The review queue without leaving the page: each decision is posted in the background, the case
 // leaves the queue, the counts go down and the next case takes the focus. Keyboard: J/K move between
 // cases, O opens the story, A approves, F approves and features, R goes to the comment, Ctrl+Enter
-// there rejects, Escape leaves it. Without this script the same forms post and come back to the queue.
+// there rejects, Escape leaves it; 1-9 step the checklist item of that number through not assessed, met,
+// not met. Without this script the same forms post and come back to the queue.
 (function () {
   "use strict";
   var queue = document.getElementById("queue");
@@ -141,10 +142,20 @@
     if (button && !button.disabled) button.click();
   }
 
+  // One key per checklist item: the next of its three choices (not assessed, met, not met), round again.
+  function stepItem(card, number) {
+    var item = card.querySelector('.checklist-item[data-key="' + number + '"]');
+    if (!item) return false;
+    var choices = Array.prototype.slice.call(item.querySelectorAll('input[type="radio"]'));
+    var checked = choices.findIndex(function (input) { return input.checked; });
+    choices[(checked + 1) % choices.length].checked = true;
+    return true;
+  }
+
   document.addEventListener("keydown", function (event) {
     if (event.altKey || event.metaKey) return;
     var target = event.target;
-    var typing = target.matches("input, textarea, select, [contenteditable]");
+    var typing = target.matches('input:not([type="radio"]), textarea, select, [contenteditable]');
     if (typing) {
       var typingCard = target.closest(".review-card");
       if (!typingCard || target.tagName !== "TEXTAREA") return;
@@ -184,7 +195,7 @@
         if (card) card.querySelector("textarea").focus();
         break;
       default:
-        return;
+        if (!card || !/^[1-9]$/.test(event.key) || !stepItem(card, event.key)) return;
     }
     event.preventDefault();
   });

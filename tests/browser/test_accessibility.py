@@ -49,6 +49,8 @@ PAGES = {
     "new-lesson": ("agent_li", "/lessons/new"),
     "customer-value": ("admin", "/settings/customer-value"),
     "praise-upload": ("sup_zhang", "/cases/{case}/attachments/new"),
+    "checklist": ("admin", "/admin/checklist"),
+    "calibration": ("sup_zhang", "/calibration"),
 }
 
 # Where the keyboard is and whether it shows: an outline or a box-shadow, on screen.

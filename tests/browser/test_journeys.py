@@ -180,12 +180,19 @@ class TestSupervisorAtTheQueue:
         card = page.locator(f"#case-{case_id}")
         card.locator("summary").focus()
         names = []
-        for _ in range(4):
+        while not names or names[-1] != "退回":
             page.keyboard.press("Tab")
             names.append(
-                page.evaluate("document.activeElement.labels?.[0]?.innerText || document.activeElement.innerText")
+                page.evaluate(
+                    "document.activeElement.labels?.[0]?.innerText || document.activeElement.getAttribute('aria-label')"
+                    " || document.activeElement.innerText"
+                )
             )
-        assert names == ["退回意见（退回时必填）", "通过", "★ 通过并设为精选", "退回"]
+            assert len(names) < 30, names
+        # The review checklist first (each item: its choices, one stop, then its note), then the comment and decisions.
+        assert [name for name in names if name.startswith("备注：")][0] == "备注：情况交代清楚"
+        assert len(names) == 7 * 2 + 4
+        assert names[-4:] == ["退回意见（退回时必填）", "通过", "★ 通过并设为精选", "退回"]
 
 
 class TestTraineeReading:
