@@ -29,6 +29,7 @@ from heatcases.middleware import (
     bare_page,
     is_api_path,
 )
+from heatcases.notifications import service as notifications_service
 from heatcases.search.service import SearchService
 from heatcases.synonyms import service as synonyms_service
 from heatcases.templating import render, request_language, wants_json
@@ -169,6 +170,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.read_engine = db.reader(engine)
     app.state.search = SearchService(settings, engine)
+    app.state.unread_notifications = notifications_service.unread_counter(app.state.read_engine)
     synonyms_service.install(app.state.search, every=settings.synonyms_refresh_seconds)
     # The company directory, when configured: sign-in for its people (the accounts' external login) and the sync.
     app.state.directory = directory_service.directory_for(settings)
@@ -186,6 +188,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from heatcases.lessons import pages as lessons_pages
     from heatcases.metrics import api as metrics_api
     from heatcases.metrics import pages as metrics_pages
+    from heatcases.notifications import api as notifications_api
+    from heatcases.notifications import pages as notifications_pages
     from heatcases.search import api as search_api
     from heatcases.search import pages as search_pages
     from heatcases.synonyms import api as synonyms_api
@@ -207,6 +211,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(metrics_pages.router)
     app.include_router(synonyms_pages.router)
     app.include_router(lessons_pages.router)
+    app.include_router(notifications_api.router)
+    app.include_router(notifications_pages.router)
     app.mount("/static", StaticFiles(directory=db.ROOT / "static"), name="static")
     install_error_handlers(app)
     document_common_errors(app)

@@ -110,6 +110,11 @@ API = [
     ("GET", "/api/settings/customer-value", None, None, EVERYONE_API),
     ("GET", "/api/settings/customer-value/history", None, None, ADMINS_API),
     ("PUT", "/api/settings/customer-value", None, {"shares": {"A": 1.0}}, ADMINS_API),
+    ("GET", "/api/me/notifications", None, None, EVERYONE_API),
+    ("GET", "/api/me/notifications/unread", None, None, EVERYONE_API),
+    ("POST", "/api/me/notifications/read", None, None, EVERYONE_API),
+    ("GET", "/api/me/notification-settings", None, None, EVERYONE_API),
+    ("PUT", "/api/me/notification-settings", None, {"muted": ["digest"]}, EVERYONE_API),
 ]
 
 # (path, which case, expected per role) for GET pages.
@@ -146,6 +151,8 @@ PAGES = [
     ("/lessons/{case_id}/edit", "lesson_pending", expect(LOGIN, 403, 200, 404, 403, 403)),
     ("/lessons/{case_id}/edit", "lesson_approved", expect(LOGIN, 403, 409, 403, 403, 403)),
     ("/settings/customer-value", None, expect(LOGIN, 403, 403, 403, 403, 200)),
+    ("/me/notifications", None, EVERYONE_PAGE),
+    ("/me/notifications/settings", None, EVERYONE_PAGE),
 ]
 
 
@@ -203,6 +210,8 @@ FORMS = [
     ("/lessons/new", None, lesson_form(), expect(LOGIN, 403, 303, 303, 303, 303)),
     ("/lessons/{case_id}/edit", "lesson_rejected", lesson_form(), expect(LOGIN, 403, 303, 404, 403, 403)),
     ("/settings/customer-value", None, VALUE_FORM, expect(LOGIN, 403, 403, 403, 403, 303)),
+    ("/me/notifications/read", None, {}, expect(LOGIN, 303, 303, 303, 303, 303)),
+    ("/me/notifications/settings", None, {"in_app": "digest"}, expect(LOGIN, 303, 303, 303, 303, 303)),
 ]  # fmt: skip
 
 
