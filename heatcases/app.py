@@ -178,6 +178,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     from heatcases.accounts import api as accounts_api
     from heatcases.accounts import pages as accounts_pages
+    from heatcases.assignments import api as assignments_api
+    from heatcases.assignments import pages as assignments_pages
     from heatcases.cases import api as cases_api
     from heatcases.cases import lesson_pages
     from heatcases.cases import pages as cases_pages
@@ -213,6 +215,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(lessons_pages.router)
     app.include_router(notifications_api.router)
     app.include_router(notifications_pages.router)
+    app.include_router(assignments_api.router)
+    app.include_router(assignments_pages.router)
     app.mount("/static", StaticFiles(directory=db.ROOT / "static"), name="static")
     install_error_handlers(app)
     document_common_errors(app)

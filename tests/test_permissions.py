@@ -40,6 +40,9 @@ NEW_GROUP = "new synonym group"  # words no group has yet (API body or form)
 NEW_PIN = "new pin"  # a query no pin has yet and an approved case (API body or form)
 NEW_PASSWORD = "new password"  # the caller's own password and a new one (API body or form)
 BULK = "bulk"  # move the other agent to a team (API body or form)
+NEW_LIST = "new reading list"  # a reading list of a fresh approved case (API body or form)
+ASSIGN = "assign"  # give a reading list to the trainee (API body or form)
+UNASSIGN = "unassign"  # take a reading list back from the other agent (form)
 
 # (method, path, which case, JSON body, expected status per role). A case state ("pending", "approved",
 # "rejected", "featured", "archived") means a fresh case in that state written by `author` for every
@@ -115,6 +118,14 @@ API = [
     ("POST", "/api/me/notifications/read", None, None, EVERYONE_API),
     ("GET", "/api/me/notification-settings", None, None, EVERYONE_API),
     ("PUT", "/api/me/notification-settings", None, {"muted": ["digest"]}, EVERYONE_API),
+    ("GET", "/api/reading-lists", None, None, SUPERVISORS_API),
+    ("POST", "/api/reading-lists", None, NEW_LIST, expect(401, 403, 403, 403, 201, 201)),
+    ("GET", "/api/reading-lists/{list_id}", None, None, SUPERVISORS_API),
+    ("DELETE", "/api/reading-lists/{list_id}", None, None, expect(401, 403, 403, 403, 204, 204)),
+    ("POST", "/api/reading-lists/{list_id}/assign", None, ASSIGN, SUPERVISORS_API),
+    ("DELETE", "/api/reading-lists/{list_id}/assignees/{username}", None, None, expect(401, 403, 403, 403, 204, 204)),
+    ("POST", "/api/reading-lists/{list_id}/remind", None, None, SUPERVISORS_API),
+    ("GET", "/api/me/reading", None, None, EVERYONE_API),
 ]
 
 # (path, which case, expected per role) for GET pages.
@@ -153,6 +164,9 @@ PAGES = [
     ("/settings/customer-value", None, expect(LOGIN, 403, 403, 403, 403, 200)),
     ("/me/notifications", None, EVERYONE_PAGE),
     ("/me/notifications/settings", None, EVERYONE_PAGE),
+    ("/reading", None, SUPERVISORS_PAGE),
+    ("/reading/{list_id}", None, SUPERVISORS_PAGE),
+    ("/me/reading", None, EVERYONE_PAGE),
 ]
 
 
@@ -212,6 +226,11 @@ FORMS = [
     ("/settings/customer-value", None, VALUE_FORM, expect(LOGIN, 403, 403, 403, 403, 303)),
     ("/me/notifications/read", None, {}, expect(LOGIN, 303, 303, 303, 303, 303)),
     ("/me/notifications/settings", None, {"in_app": "digest"}, expect(LOGIN, 303, 303, 303, 303, 303)),
+    ("/reading", None, NEW_LIST, SUPERVISORS_FORM),
+    ("/reading/{list_id}/assign", None, ASSIGN, SUPERVISORS_FORM),
+    ("/reading/{list_id}/remind", None, {}, SUPERVISORS_FORM),
+    ("/reading/{list_id}/unassign", None, UNASSIGN, SUPERVISORS_FORM),
+    ("/reading/{list_id}/delete", None, {}, SUPERVISORS_FORM),
 ]  # fmt: skip
 
 
@@ -278,11 +297,26 @@ def fresh_pin(actors) -> int:
     return response.json()["id"]
 
 
+def new_list(actors) -> dict:
+    return {"title": f"清单{next(_fresh)}", "due_on": "2999-01-01", "items": [fresh_case(actors, "approved")]}
+
+
+def fresh_list(actors) -> int:
+    """A reading list the other agent has."""
+    response = actors["supervisor"].post("/api/reading-lists", json=new_list(actors))
+    assert response.status_code == 201, response.text
+    list_id = response.json()["id"]
+    assign = {"usernames": [actors["other_agent"].username]}
+    assert actors["supervisor"].post(f"/api/reading-lists/{list_id}/assign", json=assign).status_code == 200
+    return list_id
+
+
 def url(path: str, actors, state: str | None) -> str:
     return path.format(
         case_id=fresh_case(actors, state), table="agents", code="en", username=actors["other_agent"].username,
         group_id=fresh_group(actors) if "{group_id}" in path else 0,
         pin_id=fresh_pin(actors) if "{pin_id}" in path else 0,
+        list_id=fresh_list(actors) if "{list_id}" in path else 0,
     )  # fmt: skip
 
 
@@ -298,6 +332,10 @@ def api_body(body, actors, role: str):
         return {"current_password": PASSWORD, "new_password": "Harbour-lantern-42"}
     if body == BULK:
         return {"usernames": [actors["other_agent"].username], "action": "team", "value": "二组"}
+    if body == NEW_LIST:
+        return new_list(actors)
+    if body == ASSIGN:
+        return {"usernames": [actors["trainee"].username]}
     return body
 
 
@@ -318,6 +356,13 @@ def form_fields(form, actors, role: str) -> dict:
         }
     if form == BULK:
         return {"action": "team", "value": "二组", "user": actors["other_agent"].username}
+    if form == NEW_LIST:
+        made = new_list(actors)
+        return {"title": made["title"], "due_on": made["due_on"], "items": str(made["items"][0])}
+    if form == ASSIGN:
+        return {"usernames": actors["trainee"].username}
+    if form == UNASSIGN:
+        return {"username": actors["other_agent"].username}
     return form
 
 
