@@ -30,6 +30,7 @@ from heatcases.middleware import (
     is_api_path,
 )
 from heatcases.notifications import service as notifications_service
+from heatcases.notifications.worker import NotificationWorker
 from heatcases.search.service import SearchService
 from heatcases.synonyms import service as synonyms_service
 from heatcases.templating import render, request_language, wants_json
@@ -149,12 +150,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if _view_rollup.catch_up(engine):
             logging.getLogger("heatcases.metrics").warning("view rollup disagreed with the views: rebuilt it")
         app.state.search.start()
+        if settings.notifications_worker:
+            app.state.notifications.start()
         # What start-up made lives as long as the process: keep it out of the collector's full passes,
         # which otherwise pause a request for ~100 ms now and then (seen in bench/metrics_bench.py).
         gc.freeze()
         try:
             yield
         finally:
+            app.state.notifications.stop()
             app.state.search.stop()
             engine.dispose()
 
@@ -171,6 +175,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.read_engine = db.reader(engine)
     app.state.search = SearchService(settings, engine)
     app.state.unread_notifications = notifications_service.unread_counter(app.state.read_engine)
+    app.state.notifications = NotificationWorker(settings, engine)
     synonyms_service.install(app.state.search, every=settings.synonyms_refresh_seconds)
     # The company directory, when configured: sign-in for its people (the accounts' external login) and the sync.
     app.state.directory = directory_service.directory_for(settings)

@@ -100,6 +100,9 @@ class Settings(BaseSettings):
     smtp_starttls: bool = Field(False, description="Upgrade the connection with STARTTLS before logging in.")
     smtp_timeout_seconds: float = Field(10, gt=0, le=120, description="A mail server slower than this fails the try.")
     mail_max_attempts: int = Field(6, ge=1, le=50, description="Tries of an e-mail before it is given up on.")
+    notifications_worker: bool = Field(
+        True, description="Run the notification worker (e-mails, queue alerts, the digest) in each server process."
+    )
     notify_every_seconds: float = Field(
         10, gt=0, description="How often the notification worker sends e-mails and checks the queue and the digest."
     )

@@ -40,8 +40,15 @@ def _due(data: dict, lang: str) -> str:
     return translate("notify.due", lang, date=data.get("due_on", ""))
 
 
-def word(kind: str, data: dict, lang: str, *, case_id: int | None = None, list_id: int | None = None) -> Wording:
-    """What a notification says, in ``lang``."""
+def word(
+    kind: str, data: dict, lang: str, *, case_id: int | None = None, list_id: int | None = None, base: str = ""
+) -> Wording:
+    """What a notification says, in ``lang``; links start with ``base`` (the site's address, in e-mails)."""
+    wording = _word(kind, data, lang, case_id=case_id, list_id=list_id, base=base)
+    return Wording(wording.text, base + wording.link, wording.detail)
+
+
+def _word(kind: str, data: dict, lang: str, *, case_id: int | None, list_id: int | None, base: str) -> Wording:
     title = data.get("title", "")
     case_link = f"/cases/{case_id}" if case_id else "/"
     if kind == "approved":
@@ -65,7 +72,7 @@ def word(kind: str, data: dict, lang: str, *, case_id: int | None = None, list_i
         for team in data.get("teams", []):
             name = team.get("team") or translate("digest.no_team", lang)
             lines.append(f"{name}:")
-            lines += [f"  · {case['title']} (/cases/{case['id']})" for case in team.get("cases", [])]
+            lines += [f"  · {case['title']} ({base}/cases/{case['id']})" for case in team.get("cases", [])]
         count = sum(len(team.get("cases", [])) for team in data.get("teams", []))
         return Wording(translate("notify.digest", lang, count=count), "/featured", "\n".join(lines))
     return Wording(kind, "/")
