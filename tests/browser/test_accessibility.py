@@ -48,6 +48,10 @@ PAGES = {
     "lesson": ("trainee_xu", "/cases/{lesson}"),
     "new-lesson": ("agent_li", "/lessons/new"),
     "customer-value": ("admin", "/settings/customer-value"),
+    "reading-lists": ("sup_zhang", "/reading"),
+    "my-reading": ("trainee_xu", "/me/reading"),
+    "notifications": ("agent_li", "/me/notifications"),
+    "notification-settings": ("sup_zhang", "/me/notifications/settings"),
 }
 
 # Where the keyboard is and whether it shows: an outline or a box-shadow, on screen.
