@@ -136,6 +136,19 @@ async def _csrf_failed(scope, send, message_id):
     await send({"type": "http.response.body", "body": body})
 
 
+def _due_tomorrow(settings: Settings):
+    """The notification worker's job that tells people of a reading list due tomorrow they have not finished."""
+    from heatcases.assignments import service as assignments_service
+    from heatcases.metrics.periods import today
+
+    def job(session, _now) -> int:
+        return assignments_service.remind_due_soon(
+            session, today=today(settings.tz), window_minutes=settings.view_window_minutes
+        )
+
+    return job
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     engine = db.make_engine(settings)
@@ -175,7 +188,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.read_engine = db.reader(engine)
     app.state.search = SearchService(settings, engine)
     app.state.unread_notifications = notifications_service.unread_counter(app.state.read_engine)
-    app.state.notifications = NotificationWorker(settings, engine)
+    app.state.notifications = NotificationWorker(settings, engine, jobs={"reading due": _due_tomorrow(settings)})
     synonyms_service.install(app.state.search, every=settings.synonyms_refresh_seconds)
     # The company directory, when configured: sign-in for its people (the accounts' external login) and the sync.
     app.state.directory = directory_service.directory_for(settings)

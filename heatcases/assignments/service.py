@@ -191,6 +191,25 @@ def remind(session: Session, list_id: int, usernames: list[str] | None, *, windo
     return reminded
 
 
+def remind_due_soon(session: Session, *, today: date, window_minutes: int) -> int:
+    """The day before a list is due, tell each person who has not finished it (once per list). Returns how many
+    were told. Run by the notification worker."""
+    due = session.exec(select(ReadingList.id).where(ReadingList.due_on == today + timedelta(days=1))).all()
+    told = 0
+    for list_id in due:
+        reading = progress(session, list_id, window_minutes=window_minutes)
+        begin_write(session)
+        for _assignment, user, _team in reading.members:
+            if not reading.done(user.id):
+                left = len(reading.items) - len(reading.read.get(user.id, ()))
+                data = _told(reading.reading_list, left, reminder=True, due_soon=True)
+                told += notifications.notify(
+                    session, user.id, "assignment", list_id=list_id, data=data, dedupe_key=f"due-{list_id}"
+                )
+        session.commit()
+    return told
+
+
 def unassign(session: Session, list_id: int, username: str) -> None:
     begin_write(session)
     get_list(session, list_id)

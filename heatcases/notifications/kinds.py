@@ -60,7 +60,9 @@ def _word(kind: str, data: dict, lang: str, *, case_id: int | None, list_id: int
     if kind == "milestone":
         return Wording(translate("notify.milestone", lang, title=title, readers=data.get("readers", 0)), case_link)
     if kind == "assignment":
-        key = "notify.reminder" if data.get("reminder") else "notify.assignment"
+        key = "notify.assignment"
+        if data.get("reminder"):
+            key = "notify.due_soon" if data.get("due_soon") else "notify.reminder"
         text = translate(key, lang, title=title, count=data.get("count", 0)) + " " + _due(data, lang)
         return Wording(text, f"/me/reading#list-{list_id}" if list_id else "/me/reading", data.get("note") or "")
     if kind == "queue":

@@ -9,6 +9,8 @@ import os
 import socket
 import threading
 import uuid
+from collections.abc import Callable
+from datetime import datetime
 
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -21,9 +23,15 @@ from heatcases.notifications import mail, schedule
 log = logging.getLogger("heatcases.notifications")
 
 
+Job = Callable[[Session, datetime], object]  # a look for something to tell: (a session that reads first, now)
+
+
 class NotificationWorker:
-    def __init__(self, settings: Settings, engine: Engine):
+    """``jobs``: more looks of other domains (the reading assignments' "due tomorrow"), run each round."""
+
+    def __init__(self, settings: Settings, engine: Engine, *, jobs: dict[str, Job] | None = None):
         self.settings, self.engine = settings, engine
+        self.jobs: dict[str, Job] = {"queue alert": self._queue_alert, "digest": self._digest, **(jobs or {})}
         # Names this process's claims on the outbox (several processes, several machines).
         self.name = f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._stop = threading.Event()
@@ -47,9 +55,10 @@ class NotificationWorker:
             self.run_once()
 
     def run_once(self) -> tuple[int, int]:
-        """One round: the queue alert, the digest, the due e-mails; returns the e-mails (sent, failed tries)."""
+        """One round: the queue alert, the digest, the other jobs, the due e-mails; returns the e-mails (sent, failed
+        tries)."""
         now = utcnow()
-        for name, job in (("queue alert", self._queue_alert), ("digest", self._digest)):
+        for name, job in self.jobs.items():
             try:
                 with Session(db.reader(self.engine)) as session:  # reads first; each job begins its writes
                     job(session, now)

@@ -11,6 +11,7 @@ from sqlalchemy import update
 
 from heatcases import db
 from heatcases.models import CaseViewer, ReadingList
+from heatcases.notifications.worker import NotificationWorker
 from tests.conftest import csrf_from
 
 SOON = (date.today() + timedelta(days=7)).isoformat()
@@ -240,3 +241,23 @@ class TestPages:
         web = browser(trainee.username)
         assert web.get("/reading").status_code == 403
         assert web.get(f"/reading/{reading_list['id']}").status_code == 403
+
+
+class TestDueTomorrow:
+    def test_those_not_finished_hear_the_day_before_once(self, app, supervisor, klass, reading_list, library):
+        supervisor.post(f"/api/reading-lists/{reading_list['id']}/assign", json={"teams": ["新人一班"]})
+        first, second = klass
+        for case_id in library:
+            first.get(f"/api/cases/{case_id}")
+        worker = app.state.notifications
+        worker.run_once()
+        assert len(second.get("/api/me/notifications").json()["items"]) == 1  # not due tomorrow yet
+        tomorrow = db.utcnow().astimezone(app.state.settings.tz).date() + timedelta(days=1)
+        with db.session_scope(app.state.engine) as session:
+            session.execute(update(ReadingList).values(due_on=tomorrow))
+            session.commit()
+        worker.run_once()
+        NotificationWorker(app.state.settings, app.state.engine, jobs=worker.jobs).run_once()
+        [due, _assigned] = second.get("/api/me/notifications").json()["items"]
+        assert due["data"]["due_soon"] is True and "明天截止" in due["text"] and "2 篇" in due["text"]
+        assert len(first.get("/api/me/notifications").json()["items"]) == 1  # finished: not told
