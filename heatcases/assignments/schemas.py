@@ -6,11 +6,15 @@ from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import Path
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from heatcases.cases.schemas import clean_text
 
 ListId = Annotated[int, Path(ge=1, le=2_147_483_647)]
 CaseNumber = Annotated[int, Field(ge=1, le=2_147_483_647)]
 MAX_ITEMS = 50
+# Control characters removed (PostgreSQL refuses NUL; none belongs in a title or a name).
+Clean = AfterValidator(clean_text)
 
 
 class ReadingListIn(BaseModel):
@@ -18,8 +22,8 @@ class ReadingListIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    title: Annotated[str, Field(min_length=1, max_length=120)]
-    note: Annotated[str, Field(max_length=2000)] = ""
+    title: Annotated[str, Field(min_length=1, max_length=120), Clean]
+    note: Annotated[str, Field(max_length=2000), Clean] = ""
     due_on: date
     items: Annotated[list[CaseNumber], Field(min_length=1, max_length=MAX_ITEMS)]
 
@@ -29,8 +33,8 @@ class AssignIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    usernames: Annotated[list[Annotated[str, Field(max_length=40)]], Field(max_length=500)] = []
-    teams: Annotated[list[Annotated[str, Field(max_length=60)]], Field(max_length=50)] = []
+    usernames: Annotated[list[Annotated[str, Field(max_length=40), Clean]], Field(max_length=500)] = []
+    teams: Annotated[list[Annotated[str, Field(max_length=60), Clean]], Field(max_length=50)] = []
 
 
 class RemindIn(BaseModel):
@@ -38,7 +42,7 @@ class RemindIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    usernames: Annotated[list[Annotated[str, Field(max_length=40)]], Field(max_length=500)] | None = None
+    usernames: Annotated[list[Annotated[str, Field(max_length=40), Clean]], Field(max_length=500)] | None = None
 
 
 class ItemPublic(BaseModel):

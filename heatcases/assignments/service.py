@@ -26,6 +26,7 @@ from heatcases.assignments.schemas import (
     ReadingListSummary,
     TeamProgress,
 )
+from heatcases.cases.schemas import clean_text
 from heatcases.db import begin_write, insert_ignore, utcnow
 from heatcases.errors import InvalidInput, NotFound
 from heatcases.models import Case, CaseViewer, ReadingAssignment, ReadingList, ReadingListItem, Team, User
@@ -213,7 +214,7 @@ def remind_due_soon(session: Session, *, today: date, window_minutes: int) -> in
 def unassign(session: Session, list_id: int, username: str) -> None:
     begin_write(session)
     get_list(session, list_id)
-    user = session.exec(select(User).where(User.username == username)).first()
+    user = session.exec(select(User).where(User.username == clean_text(username))).first()
     removed = 0
     if user is not None:
         removed = session.execute(

@@ -14,10 +14,9 @@ from heatcases.models import MailOutbox, Notification, NotificationSetting, User
 from heatcases.notifications.kinds import KINDS, kinds_for, word
 from heatcases.notifications.schemas import NotificationPublic
 
-# An address to send to: one @, no spaces, a dotted domain (the mail server has the last word).
-EMAIL_RE = re.compile(
-    r"[^@\s]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+"
-)
+# An address to send to: one @, no spaces or control characters, a dotted domain (the mail server has the last word).
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+EMAIL_RE = re.compile(rf"[^@\s\x00-\x1f\x7f]{{1,64}}@{_LABEL}(?:\.{_LABEL})+")
 
 
 def setting_of(session: Session, user_id: int) -> NotificationSetting:

@@ -180,6 +180,13 @@ class TestRefusals:
             assert response.json()["detail"][0]["loc"][:2] == ["body", field]
         assert supervisor.get("/api/reading-lists").json()["items"] == []
 
+    def test_control_characters_are_dropped_not_stored(self, supervisor, reading_list, library):
+        body = {"title": "第一\x00周", "due_on": SOON, "items": library}
+        assert supervisor.post("/api/reading-lists", json=body).json()["title"] == "第一周"
+        url = f"/api/reading-lists/{reading_list['id']}"
+        assert supervisor.post(f"{url}/assign", json={"usernames": ["no\x00body"]}).status_code == 422
+        assert supervisor.delete(f"{url}/assignees/no%00body").status_code == 404
+
     def test_personal_data_in_a_list_is_masked(self, supervisor, library):
         body = {"title": "回访 13812345678", "note": "客人邮箱 a.b@example.com", "due_on": SOON, "items": library}
         made = supervisor.post("/api/reading-lists", json=body).json()

@@ -146,6 +146,7 @@ class TestSettings:
         assert response.status_code == 422  # no SMTP server configured
         assert response.json()["detail"][0]["loc"] == ["body", "emailed"]
         assert agent.put("/api/me/notification-settings", json={"email": "not an address"}).status_code == 422
+        assert agent.put("/api/me/notification-settings", json={"email": "l\x00i@example.com"}).status_code == 422
         assert agent.put("/api/me/notification-settings", json={"muted": ["nonsense"]}).status_code == 422
         assert agent.get("/api/me/notification-settings").json()["email"] is None
 
