@@ -29,6 +29,8 @@ from heatcases.middleware import (
     bare_page,
     is_api_path,
 )
+from heatcases.notifications import service as notifications_service
+from heatcases.notifications.worker import NotificationWorker
 from heatcases.review import checklist as review_checklist
 from heatcases.search.service import SearchService
 from heatcases.synonyms import service as synonyms_service
@@ -135,6 +137,19 @@ async def _csrf_failed(scope, send, message_id):
     await send({"type": "http.response.body", "body": body})
 
 
+def _due_tomorrow(settings: Settings):
+    """The notification worker's job that tells people of a reading list due tomorrow they have not finished."""
+    from heatcases.assignments import service as assignments_service
+    from heatcases.metrics.periods import today
+
+    def job(session, _now) -> int:
+        return assignments_service.remind_due_soon(
+            session, today=today(settings.tz), window_minutes=settings.view_window_minutes
+        )
+
+    return job
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     engine = db.make_engine(settings)
@@ -150,12 +165,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if _view_rollup.catch_up(engine):
             logging.getLogger("heatcases.metrics").warning("view rollup disagreed with the views: rebuilt it")
         app.state.search.start()
+        if settings.notifications_worker:
+            app.state.notifications.start()
         # What start-up made lives as long as the process: keep it out of the collector's full passes,
         # which otherwise pause a request for ~100 ms now and then (seen in bench/metrics_bench.py).
         gc.freeze()
         try:
             yield
         finally:
+            app.state.notifications.stop()
             app.state.search.stop()
             engine.dispose()
 
@@ -171,6 +189,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.read_engine = db.reader(engine)
     app.state.search = SearchService(settings, engine)
+    app.state.unread_notifications = notifications_service.unread_counter(app.state.read_engine)
+    app.state.notifications = NotificationWorker(settings, engine, jobs={"reading due": _due_tomorrow(settings)})
     synonyms_service.install(app.state.search, every=settings.synonyms_refresh_seconds)
     # The company directory, when configured: sign-in for its people (the accounts' external login) and the sync.
     app.state.directory = directory_service.directory_for(settings)
@@ -178,6 +198,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     from heatcases.accounts import api as accounts_api
     from heatcases.accounts import pages as accounts_pages
+    from heatcases.assignments import api as assignments_api
+    from heatcases.assignments import pages as assignments_pages
     from heatcases.cases import api as cases_api
     from heatcases.cases import lesson_pages
     from heatcases.cases import pages as cases_pages
@@ -188,6 +210,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from heatcases.lessons import pages as lessons_pages
     from heatcases.metrics import api as metrics_api
     from heatcases.metrics import pages as metrics_pages
+    from heatcases.notifications import api as notifications_api
+    from heatcases.notifications import pages as notifications_pages
     from heatcases.praise import api as praise_api
     from heatcases.praise import pages as praise_pages
     from heatcases.review import api as review_api
@@ -217,6 +241,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(lessons_pages.router)
     app.include_router(praise_pages.router)
     app.include_router(review_pages.router)
+    app.include_router(notifications_api.router)
+    app.include_router(notifications_pages.router)
+    app.include_router(assignments_api.router)
+    app.include_router(assignments_pages.router)
     app.mount("/static", StaticFiles(directory=db.ROOT / "static"), name="static")
     install_error_handlers(app)
     document_common_errors(app)

@@ -94,6 +94,26 @@ class Settings(BaseSettings):
         5, gt=0, le=60, description="Connecting to and each answer from the directory: an error after this long."
     )
 
+    # Notifications (README, "Notifications and reading assignments"). Empty SMTP host: in the app only.
+    smtp_host: str = Field("", description="The mail server that sends notification e-mails; empty: no e-mail.")
+    smtp_port: int = Field(587, ge=1, le=65535, description="The mail server's port (465: TLS from the start).")
+    smtp_user: str = Field("", description="The account to log in to the mail server with; empty: no login.")
+    smtp_password: str = Field("", description="Its password (never logged).")
+    smtp_from: str = Field("heatcases@localhost", description="The sender address of notification e-mails.")
+    smtp_starttls: bool = Field(False, description="Upgrade the connection with STARTTLS before logging in.")
+    smtp_timeout_seconds: float = Field(10, gt=0, le=120, description="A mail server slower than this fails the try.")
+    mail_max_attempts: int = Field(6, ge=1, le=50, description="Tries of an e-mail before it is given up on.")
+    notifications_worker: bool = Field(
+        True, description="Run the notification worker (e-mails, queue alerts, the digest) in each server process."
+    )
+    notify_every_seconds: float = Field(
+        10, gt=0, description="How often the notification worker sends e-mails and checks the queue and the digest."
+    )
+    review_alert_hours: float = Field(
+        24, ge=0, description="Supervisors are told when a case waits for review longer than this; 0: never."
+    )
+    site_url: str = Field("", description="The address people open the site at, for links in e-mails.")
+
     @field_validator("timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import MetaData, event, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, SQLModel, create_engine
@@ -82,6 +83,16 @@ def begin_write(session: Session) -> None:
             raise RuntimeError("begin_write with unflushed changes: call it before changing anything")
         session.commit()
     session.connection(execution_options={BEGIN_OPTION: WRITE})
+
+
+def insert_ignore(session: Session, table, values: dict) -> bool:
+    """INSERT that does nothing when a unique key exists; True when the row was inserted.
+
+    RETURNING tells reliably whether it was: drivers report rowcount -1 for some such statements.
+    """
+    module = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = module.insert(table).values(**values).on_conflict_do_nothing()
+    return session.execute(statement.returning(*table.primary_key.columns)).first() is not None
 
 
 WRITER_WAIT_SECONDS = 30  # as SQLite's busy timeout

@@ -632,6 +632,122 @@ class AttachmentBlob(SQLModel, table=True):
     data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
 
 
+# --- notifications ------------------------------------------------------------------------------
+
+
+class Notification(SQLModel, table=True):
+    """Something that happened for one person (their case approved, a reading assigned…), unread until they
+    mark it read. The text is made when shown, in the reader's language, from ``kind`` and ``data``.
+
+    ``dedupe_key``: an event that must reach a person once (a readers' milestone, a week's digest, a queue
+    alert) carries one; the unique key makes a second insert (another process, a retry) do nothing."""
+
+    __tablename__ = "notification"
+    __table_args__ = (
+        UniqueConstraint("user_id", "dedupe_key", name="uq_notification_user_dedupe"),
+        Index("ix_notification_user_read", "user_id", "read_at"),
+        Index("ix_notification_user_created", "user_id", "created_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(sa_column=Column(Integer, ForeignKey("app_user.id", ondelete="CASCADE"), nullable=False))
+    kind: str = Field(max_length=20)
+    case_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("service_case.id", ondelete="CASCADE"), nullable=True)
+    )
+    reading_list_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("reading_list.id", ondelete="CASCADE"), nullable=True)
+    )
+    data: dict = Field(default_factory=dict, sa_type=JSON)
+    dedupe_key: str | None = Field(default=None, max_length=60)
+    created_at: datetime = Field(default_factory=utcnow)
+    read_at: datetime | None = None
+
+
+class NotificationSetting(SQLModel, table=True):
+    """What one person chose to be told, and where; no row: every kind in the app, none by e-mail."""
+
+    __tablename__ = "notification_setting"
+
+    user_id: int = Field(sa_column=Column(Integer, ForeignKey("app_user.id", ondelete="CASCADE"), primary_key=True))
+    email: str | None = Field(default=None, max_length=254)
+    muted: list[str] = Field(default_factory=list, sa_type=JSON)  # kinds not shown in the app
+    emailed: list[str] = Field(default_factory=list, sa_type=JSON)  # kinds also sent by e-mail
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class MailOutbox(SQLModel, table=True):
+    """An e-mail to send, written in the transaction of its event; the mail worker words it (in ``lang``, from
+    ``kind`` and ``data`` as the notification) and sends it, retrying.
+
+    A worker claims rows by setting ``claimed_until`` (a lease) in one UPDATE, so several processes never
+    send one twice; a crashed worker's lease runs out and another sends it."""
+
+    __tablename__ = "mail_outbox"
+    __table_args__ = (Index("ix_mail_outbox_due", "sent_at", "failed_at", "next_attempt_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("app_user.id", ondelete="SET NULL"), nullable=True)
+    )
+    kind: str = Field(max_length=20)
+    to_address: str = Field(max_length=254)
+    lang: str = Field(default="", max_length=5)  # the reader's chosen language; "": the site's
+    data: dict = Field(default_factory=dict, sa_type=JSON)
+    created_at: datetime = Field(default_factory=utcnow)
+    next_attempt_at: datetime = Field(default_factory=utcnow)
+    attempts: int = Field(default=0)
+    claimed_until: datetime | None = None
+    claimed_by: str | None = Field(default=None, max_length=60)
+    sent_at: datetime | None = None
+    failed_at: datetime | None = None  # gave up after the last retry
+    last_error: str | None = Field(default=None, max_length=500)
+
+
+# --- reading assignments ------------------------------------------------------------------------
+
+
+class ReadingList(SQLModel, table=True):
+    """A supervisor's reading list: cases and lessons in order, a note, a due date."""
+
+    __tablename__ = "reading_list"
+
+    id: int | None = Field(default=None, primary_key=True)
+    title: str = Field(max_length=120)
+    note: str = Field(default="")
+    due_on: date
+    created_by_id: int = Field(foreign_key="app_user.id", index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+
+    created_by: User = Relationship(sa_relationship_kwargs={"lazy": "joined"})
+
+
+class ReadingListItem(SQLModel, table=True):
+    __tablename__ = "reading_list_item"
+
+    list_id: int = Field(sa_column=Column(Integer, ForeignKey("reading_list.id", ondelete="CASCADE"), primary_key=True))
+    case_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("service_case.id", ondelete="CASCADE"), primary_key=True, index=True)
+    )
+    position: int
+
+
+class ReadingAssignment(SQLModel, table=True):
+    """A reading list given to one person; a case counts read once they opened it after ``assigned_at``
+    (a counted view, the view window before it included)."""
+
+    __tablename__ = "reading_assignment"
+
+    list_id: int = Field(sa_column=Column(Integer, ForeignKey("reading_list.id", ondelete="CASCADE"), primary_key=True))
+    user_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("app_user.id", ondelete="CASCADE"), primary_key=True, index=True)
+    )
+    team_id: int | None = Field(default=None, foreign_key="team.id")  # given through this team (or class)
+    assigned_by_id: int = Field(foreign_key="app_user.id")
+    assigned_at: datetime = Field(default_factory=utcnow)
+    reminded_at: datetime | None = None
+
+
 __all__ = [
     "AttachmentBlob",
     "AuthToken",
@@ -655,6 +771,12 @@ __all__ = [
     "LoginFailure",
     "SearchChange",
     "SearchLogState",
+    "MailOutbox",
+    "Notification",
+    "NotificationSetting",
+    "ReadingAssignment",
+    "ReadingList",
+    "ReadingListItem",
     "SearchPin",
     "SearchReplica",
     "SearchQuery",

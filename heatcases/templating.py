@@ -2,7 +2,8 @@
 
 Base context: ``request``, ``user`` (or None), ``lang``, ``t`` (translate), ``label`` (a code's label),
 ``csrf_token``, ``vocab`` (the HEAT values and other terms), ``flash`` (a message key from ``?msg=``),
-``local_time``, ``query_with`` (this page's query changed), ``static_url``, ``here`` (this page's path and query).
+``local_time``, ``query_with`` (this page's query changed), ``static_url``, ``here`` (this page's path and query),
+``unread_count()`` (the user's unread notifications, for the bell).
 
 Page text: ``t('key', name=value)`` fills ``{name}`` and is escaped like any value. The jinja2.ext.i18n extension is
 on too: ``_('key')``/``gettext``/``ngettext`` and ``{% trans %}`` read the same catalogs in the page's language
@@ -99,8 +100,12 @@ def render(request: Request, template: str, context: dict | None = None, *, stat
     lang = request_language(request)
     csrf = request.scope.get("csrftoken")
     msg = request.query_params.get("msg")
+    user = getattr(request.state, "user", None)
+    count_unread = getattr(request.app.state, "unread_notifications", None)  # set by create_app
     base = {
-        "user": getattr(request.state, "user", None),
+        "user": user,
+        # The bell's number, read when the page shows the bell (not on pages without a user).
+        "unread_count": (lambda: count_unread(user)) if user and count_unread else (lambda: 0),
         "lang": lang,
         "t": lambda key, **values: translate(key, lang, **values),
         "label": lambda kind, code: vocab.label(kind, code, lang),

@@ -71,6 +71,8 @@ def settings(migrated, tmp_path, cleaning_engine):
         # Word search is what most tests pin down, exactly and at once; search by meaning (on by default)
         # is tested with the real model in tests/search/test_meaning.py.
         semantic_search=False,
+        # The notification worker (e-mail, queue alerts, digest) runs where a test starts it (tests/notifications).
+        notifications_worker=False,
     )  # fmt: skip
     _empty_tables(cleaning_engine)
 

@@ -151,6 +151,7 @@ CONTENT = {
         "search": {"hits": "hotel", "none": "zebra", "typo": "hotal"},
         "new_user": ("carol", "Carol King", "East Desk"),
         "synonyms": "hotel inn",
+        "reading": ("First week on the desk", "Read the typhoon story before the lesson."),
         "lesson": ("Ticket issued for the wrong date",
                    "The customer booked a flight for 20 October but the record said 19 October, and the desk issued "
                    "it without checking. She could not board and complained.",
@@ -174,6 +175,7 @@ CONTENT = {
         "search": {"hits": "酒店", "none": "鸭嘴兽", "typo": "航斑"},
         "new_user": ("chen", "陈新人", "三组"),
         "synonyms": "酒店 宾馆",
+        "reading": ("新人第一周", "先读台风那篇，再读教训。"),
         "lesson": ("机票日期订错，客人无法登机",
                    "客人订了10月20日的机票，但记录编号订成10月19日，出票员也未核对就直接出票送票。客人无法登机，投诉至客服。",
                    "出票员在出票时应先核对机票和订单内容是否相符，再将机票送出。", "长春票台"),
@@ -187,6 +189,7 @@ class World:
     users: dict[str, str]  # role -> username
     cases: dict[str, int]  # featured, approved, pending, rejected, archived -> id
     rounds: list[int] = field(default_factory=list)  # calibration rounds: one scored by all, one open
+    reading_list: int = 0  # assigned to the first team (the trainee and the agent)
 
 
 @pytest.fixture
@@ -248,7 +251,14 @@ def build_world(make_actor, submit):
                          for index, case in enumerate(created["cases"]) for item in created["items"]]  # fmt: skip
                 answer = actor.put(f"/api/calibration/rounds/{created['id']}/scores", json={"scores": marks})
                 assert answer.status_code == 200, answer.text
-        return World(lang, users, cases, rounds)
+        list_title, list_note = content["reading"]
+        made = supervisor.post("/api/reading-lists", json={
+            "title": list_title, "note": list_note, "due_on": "2999-12-31", "items": [featured, lesson],
+        })  # fmt: skip
+        assert made.status_code == 201, made.text
+        assign = {"teams": [team]}
+        assert supervisor.post(f"/api/reading-lists/{made.json()['id']}/assign", json=assign).status_code == 200
+        return World(lang, users, cases, rounds, made.json()["id"])
 
     return build
 
@@ -318,6 +328,8 @@ class Crawler:
             return [path.format(case_id=case_id) for case_id in self.world.cases.values()]
         if "{round_id}" in path:
             return [path.format(round_id=round_id) for round_id in self.world.rounds]
+        if "{list_id}" in path:
+            return [path.format(list_id=self.world.reading_list)]
         assert "{" not in path, f"{path}: teach the crawl which values to give its parameters"
         return [path]
 
@@ -409,6 +421,15 @@ class Crawler:
         self.visit("supervisor", "GET", "/synonyms?msg=flash.synonyms_added")
         self.post_form("supervisor", "/synonyms/groups", {"words": content["synonyms"]}, expect={409}, page="/synonyms")
         self.post_form("admin", "/synonyms/pins", {"query": "", "case": "0"}, expect={422}, page="/synonyms")
+        # notifications and reading lists: the unread ones, forms refused
+        self.visit("agent", "GET", "/me/notifications?unread=1")
+        self.post_form("agent", "/me/notifications/settings", {"email_kind": "approved"}, expect={422})
+        self.post_form("supervisor", "/reading", {"title": "", "items": "x", "due_on": ""}, expect={422})
+        self.post_form("supervisor", "/reading", {"title": "t", "items": "999999", "due_on": "2999-01-01"},
+                       expect={422})  # fmt: skip
+        list_page = f"/reading/{self.world.reading_list}"
+        self.post_form("supervisor", f"{list_page}/assign", {"usernames": "nobody"}, expect={422}, page=list_page)
+        self.visit("supervisor", "GET", "/reading/999999", expect={404})
         # error pages
         self.visit("trainee", "GET", "/cases/999999", expect={404})
         self.visit("trainee", "GET", "/nowhere", expect={404})

@@ -47,6 +47,9 @@ NEW_PIN = "new pin"  # a query no pin has yet and an approved case (API body or 
 NEW_PASSWORD = "new password"  # the caller's own password and a new one (API body or form)
 BULK = "bulk"  # move the other agent to a team (API body or form)
 FILE = "file"  # a picture to attach as praise evidence (multipart, API or form)
+NEW_LIST = "new reading list"  # a reading list of a fresh approved case (API body or form)
+ASSIGN = "assign"  # give a reading list to the trainee (API body or form)
+UNASSIGN = "unassign"  # take a reading list back from the other agent (form)
 
 # (method, path, which case, JSON body, expected status per role). A case state ("pending", "approved",
 # "rejected", "featured", "archived") means a fresh case in that state written by `author` for every
@@ -143,6 +146,19 @@ API = [
     # Members (the supervisor and the admin) who leave out a mark get 422: the role check came first.
     ("PUT", "/api/calibration/rounds/{round_id}/scores", None, {"scores": []}, expect(401, 403, 403, 403, 422, 422)),
     ("POST", "/api/calibration/rounds/{round_id}/close", None, None, SUPERVISORS_API),
+    ("GET", "/api/me/notifications", None, None, EVERYONE_API),
+    ("GET", "/api/me/notifications/unread", None, None, EVERYONE_API),
+    ("POST", "/api/me/notifications/read", None, None, EVERYONE_API),
+    ("GET", "/api/me/notification-settings", None, None, EVERYONE_API),
+    ("PUT", "/api/me/notification-settings", None, {"muted": ["digest"]}, EVERYONE_API),
+    ("GET", "/api/reading-lists", None, None, SUPERVISORS_API),
+    ("POST", "/api/reading-lists", None, NEW_LIST, expect(401, 403, 403, 403, 201, 201)),
+    ("GET", "/api/reading-lists/{list_id}", None, None, SUPERVISORS_API),
+    ("DELETE", "/api/reading-lists/{list_id}", None, None, expect(401, 403, 403, 403, 204, 204)),
+    ("POST", "/api/reading-lists/{list_id}/assign", None, ASSIGN, SUPERVISORS_API),
+    ("DELETE", "/api/reading-lists/{list_id}/assignees/{username}", None, None, expect(401, 403, 403, 403, 204, 204)),
+    ("POST", "/api/reading-lists/{list_id}/remind", None, None, SUPERVISORS_API),
+    ("GET", "/api/me/reading", None, None, EVERYONE_API),
 ]
 
 # (path, which case, expected per role) for GET pages.
@@ -187,6 +203,11 @@ PAGES = [
     ("/admin/checklist", None, ADMINS_PAGE),
     ("/calibration", None, SUPERVISORS_PAGE),
     ("/calibration/{round_id}", None, SUPERVISORS_PAGE),
+    ("/me/notifications", None, EVERYONE_PAGE),
+    ("/me/notifications/settings", None, EVERYONE_PAGE),
+    ("/reading", None, SUPERVISORS_PAGE),
+    ("/reading/{list_id}", None, SUPERVISORS_PAGE),
+    ("/me/reading", None, EVERYONE_PAGE),
 ]
 
 
@@ -255,6 +276,13 @@ FORMS = [
     ("/calibration", None, {"title": "校准"}, expect(LOGIN, 403, 403, 403, 422, 422)),  # no cases: 422
     ("/calibration/{round_id}/scores", None, {}, expect(LOGIN, 403, 403, 403, 422, 422)),  # no marks: 422
     ("/calibration/{round_id}/close", None, {}, SUPERVISORS_FORM),
+    ("/me/notifications/read", None, {}, expect(LOGIN, 303, 303, 303, 303, 303)),
+    ("/me/notifications/settings", None, {"in_app": "digest"}, expect(LOGIN, 303, 303, 303, 303, 303)),
+    ("/reading", None, NEW_LIST, SUPERVISORS_FORM),
+    ("/reading/{list_id}/assign", None, ASSIGN, SUPERVISORS_FORM),
+    ("/reading/{list_id}/remind", None, {}, SUPERVISORS_FORM),
+    ("/reading/{list_id}/unassign", None, UNASSIGN, SUPERVISORS_FORM),
+    ("/reading/{list_id}/delete", None, {}, SUPERVISORS_FORM),
 ]  # fmt: skip
 
 
@@ -350,6 +378,20 @@ def fresh_round(actors) -> int:
     return response.json()["id"]
 
 
+def new_list(actors) -> dict:
+    return {"title": f"清单{next(_fresh)}", "due_on": "2999-01-01", "items": [fresh_case(actors, "approved")]}
+
+
+def fresh_list(actors) -> int:
+    """A reading list the other agent has."""
+    response = actors["supervisor"].post("/api/reading-lists", json=new_list(actors))
+    assert response.status_code == 201, response.text
+    list_id = response.json()["id"]
+    assign = {"usernames": [actors["other_agent"].username]}
+    assert actors["supervisor"].post(f"/api/reading-lists/{list_id}/assign", json=assign).status_code == 200
+    return list_id
+
+
 def url(path: str, actors, state: str | None) -> str:
     attachment_id = 0
     if state and state.startswith("attachment_"):
@@ -360,6 +402,7 @@ def url(path: str, actors, state: str | None) -> str:
         pin_id=fresh_pin(actors) if "{pin_id}" in path else 0, attachment_id=attachment_id,
         item_id=actors["admin"].get("/api/review/checklist").json()[0]["id"] if "{item_id}" in path else 0,
         round_id=fresh_round(actors) if "{round_id}" in path else 0,
+        list_id=fresh_list(actors) if "{list_id}" in path else 0,
     )  # fmt: skip
 
 
@@ -377,6 +420,10 @@ def api_body(body, actors, role: str):
         return {"usernames": [actors["other_agent"].username], "action": "team", "value": "二组"}
     if body == NEW_ROUND:
         return new_round(actors)
+    if body == NEW_LIST:
+        return new_list(actors)
+    if body == ASSIGN:
+        return {"usernames": [actors["trainee"].username]}
     return body
 
 
@@ -399,6 +446,13 @@ def form_fields(form, actors, role: str) -> dict:
         return {"action": "team", "value": "二组", "user": actors["other_agent"].username}
     if form == FILE:
         return {"caption": "感谢信"}
+    if form == NEW_LIST:
+        made = new_list(actors)
+        return {"title": made["title"], "due_on": made["due_on"], "items": str(made["items"][0])}
+    if form == ASSIGN:
+        return {"usernames": actors["trainee"].username}
+    if form == UNASSIGN:
+        return {"username": actors["other_agent"].username}
     return form
 
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse
 from pydantic import Field, ValidationError
 
+from heatcases.assignments import service as assignments
 from heatcases.cases import drafts, listing, service
 from heatcases.cases.forms import PART_MAX, FormProblems, PartsForm, checked, form_context
 from heatcases.cases.schemas import BusinessLine, CaseCreate, CaseId, CaseUpdate, ReviewIn, Tag
@@ -16,6 +17,7 @@ from heatcases.db import utcnow
 from heatcases.deps import AuthorPageUser, PageUser, ReviewerPageUser, SessionDep, SettingsDep
 from heatcases.errors import InvalidInput
 from heatcases.i18n import translate
+from heatcases.metrics import periods as metrics_periods
 from heatcases.metrics import reading as metrics_reading
 from heatcases.models import Case
 from heatcases.praise import service as praise_service
@@ -50,8 +52,9 @@ def _pages(total: int, per_page: int) -> int:
 
 
 @router.get("/")
-def home(request: Request, user: PageUser, session: SessionDep):
-    """Featured cases per HEAT value, the latest cases, and what waits for the user."""
+def home(request: Request, user: PageUser, session: SessionDep, settings: SettingsDep):
+    """What the user has to read (assigned, due first), featured cases per HEAT value, the latest cases, and what
+    waits for the user."""
     featured = {
         tag: listing.find_cases(
             session, user, listing.CaseFilters(status="approved", tags=[tag], featured=True, archived=False), limit=3
@@ -63,7 +66,11 @@ def home(request: Request, user: PageUser, session: SessionDep):
         session, user, [c for cases in featured.values() for c in cases] + recent, source="home"
     )
     reading = metrics_reading.reading_by_value(session, user)
+    assigned = assignments.my_reading(
+        session, user, window_minutes=settings.view_window_minutes, today=metrics_periods.today(settings.tz)
+    )
     context = {
+        "to_read": [assignment for assignment in assigned if not assignment.done],
         "featured": featured,
         "reading": reading,
         "overall": metrics_reading.reading_overall(reading),

@@ -11,7 +11,6 @@ from datetime import timedelta
 from typing import NamedTuple
 
 from sqlalchemy import and_, or_, true, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
@@ -25,7 +24,7 @@ from heatcases.cases.schemas import (
     check_lesson_field,
     check_tags_for_kind,
 )
-from heatcases.db import begin_read, begin_write, utcnow
+from heatcases.db import begin_read, begin_write, insert_ignore, utcnow
 from heatcases.errors import InvalidInput, InvalidTransition, NotFound, PermissionDenied
 from heatcases.lessons import value as customer_value
 from heatcases.models import (
@@ -40,6 +39,8 @@ from heatcases.models import (
     Team,
     User,
 )
+from heatcases.notifications import service as notifications
+from heatcases.notifications.kinds import MILESTONES
 from heatcases.privacy import PII_KINDS, mask_fields
 from heatcases.vocab import (
     AUTHOR_ROLES,
@@ -397,6 +398,7 @@ def review_case(session: Session, case_id: int, reviewer: User, *, decision: str
         # Priced once, with the settings in force now: later changes of the settings do not rewrite it.
         case.value_at_risk = customer_value.value_at_risk(session, case.business_line, case.defect_class)
     session.add(case)
+    _tell_author(session, case, reviewer, "approved" if action == "approve" else "rejected", comment=comment or None)
     session.commit()
     return _read_back(session, case.id, reviewer)
 
@@ -415,8 +417,16 @@ def set_featured(session: Session, case_id: int, reviewer: User, featured: bool)
         now = utcnow()
         case.featured, case.featured_at, case.updated_at = featured, now if featured else None, now
         session.add(case)
+        if featured:
+            _tell_author(session, case, reviewer, "featured")
         session.commit()
     return _read_back(session, case.id, reviewer)
+
+
+def _tell_author(session: Session, case: Case, actor: User, kind: str, **data) -> None:
+    """Notify the case's author of what a reviewer did (not when they did it to their own case)."""
+    if case.author_id != actor.id:
+        notifications.notify(session, case.author_id, kind, case_id=case.id, data={"title": case.title, **data})
 
 
 def set_archived(session: Session, case_id: int, reviewer: User, archived: bool) -> Case:
@@ -437,17 +447,6 @@ def set_archived(session: Session, case_id: int, reviewer: User, archived: bool)
 
 
 # --- reading ------------------------------------------------------------------------------------
-
-
-def _insert_ignore(session: Session, table, values: dict) -> bool:
-    """INSERT that does nothing when the key exists; True when the row was inserted.
-
-    RETURNING tells reliably whether it was: drivers report rowcount -1 for some such statements.
-    """
-    dialect = session.get_bind().dialect.name
-    module = postgresql if dialect == "postgresql" else sqlite
-    statement = module.insert(table).values(**values).on_conflict_do_nothing()
-    return session.execute(statement.returning(*table.primary_key.columns)).first() is not None
 
 
 def record_view(session: Session, case: Case, viewer: User, *, window_minutes: int) -> bool:
@@ -474,7 +473,7 @@ def record_view(session: Session, case: Case, viewer: User, *, window_minutes: i
     new_viewer = False
     claimed = renewed is not None
     if not claimed:
-        new_viewer = claimed = _insert_ignore(
+        new_viewer = claimed = insert_ignore(
             session,
             CaseViewer.__table__,
             {"case_id": case.id, "user_id": viewer.id, "first_viewed_at": now, "last_counted_at": now},
@@ -490,6 +489,10 @@ def record_view(session: Session, case: Case, viewer: User, *, window_minutes: i
     ).one()
     impression_id = _open_impression(session, case, viewer, now)
     session.add(CaseView(case_id=case.id, user_id=viewer.id, viewed_at=now, impression_id=impression_id))
+    if new_viewer and unique_viewers in MILESTONES:  # only the view that crosses a milestone does more
+        data = {"title": case.title, "readers": unique_viewers}
+        key = f"milestone-{case.id}-{unique_viewers}"
+        notifications.notify(session, case.author_id, "milestone", case_id=case.id, data=data, dedupe_key=key)
     session.commit()
     # The counts as this transaction left them, without loading the case again.
     set_committed_value(case, "views", views)

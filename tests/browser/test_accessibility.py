@@ -51,6 +51,10 @@ PAGES = {
     "praise-upload": ("sup_zhang", "/cases/{case}/attachments/new"),
     "checklist": ("admin", "/admin/checklist"),
     "calibration": ("sup_zhang", "/calibration"),
+    "reading-lists": ("sup_zhang", "/reading"),
+    "my-reading": ("trainee_xu", "/me/reading"),
+    "notifications": ("agent_li", "/me/notifications"),
+    "notification-settings": ("sup_zhang", "/me/notifications/settings"),
 }
 
 # Where the keyboard is and whether it shows: an outline or a box-shadow, on screen.

@@ -58,9 +58,17 @@ OVERFLOW = """
 """
 
 PAGES = {
-    "sup_zhang": ["/dashboard", "/review", "/synonyms", "/cases/1", "/cases"],
+    "sup_zhang": ["/dashboard", "/review", "/synonyms", "/cases/1", "/cases", "/reading", "/me/notifications/settings"],
     "agent_li": ["/me/impact", "/cases/mine", "/cases/new", "/lessons/new", "/me/profile", "/"],
-    "trainee_xu": ["/search?q=老人", "/search?kind=lesson", "/featured", "/lessons", "/me/progress"],
+    "trainee_xu": [
+        "/search?q=老人",
+        "/search?kind=lesson",
+        "/featured",
+        "/lessons",
+        "/me/progress",
+        "/me/reading",
+        "/me/notifications",
+    ],
     "admin": ["/admin/users", "/admin/teams", "/admin/changes", "/settings/customer-value"],
 }
 
