@@ -516,6 +516,20 @@ def site(app, make_actor, browser, submit):
     evidence = f"/api/cases/{cases['approved']}/attachments"
     cases["attachment"] = agent.post(evidence, files={"file": ("p.png", PICTURE, "image/png")}).json()["id"]
     supervisor.post(evidence, files={"file": ("v.webm", praise_files.video_bytes("webm"), "video/webm")})
+    # a review checklist item, a calibration round, a reading list given to the agent
+    admin = actors["admin"]
+    items = admin.get("/api/review/checklist").json()
+    cases["item"] = items[0]["id"]
+    calibration = {"title": "校准", "case_ids": [cases["pending"], cases["approved"]],
+                   "supervisors": [supervisor.username, admin.username]}  # fmt: skip
+    cases["round"] = supervisor.post("/api/calibration/rounds", json=calibration).json()["id"]
+    cases["scores"] = {f"score-{case_id}-{item['id']}": "met"
+                       for case_id in (cases["pending"], cases["approved"]) for item in items}  # fmt: skip
+    unread = submit(agent, title="还没人读过的航班案例")["id"]  # the trainee has a list to finish (to be reminded of)
+    supervisor.post(f"/api/cases/{unread}/review", json={"decision": "approve", "comment": "好"})
+    reading = {"title": "本周必读", "due_on": "2999-01-01", "items": [unread]}
+    cases["list"] = supervisor.post("/api/reading-lists", json=reading).json()["id"]
+    supervisor.post(f"/api/reading-lists/{cases['list']}/assign", json={"usernames": [trainee.username]})
     webs = {role: browser(actor.username) for role, actor in actors.items()}
     return webs, cases
 
@@ -524,7 +538,8 @@ def rendered_pages(app, webs, cases):
     """Every page route (GET) for every role, path parameters filled in, plus a few variants: the HTML
     pages answered with 200, as {(role, url): response}."""
     params = {"case_id": [cases["approved"], cases["pending"], cases["rejected"]], "code": [], "table": [],
-              "attachment_id": [cases["attachment"]]}  # fmt: skip
+              "attachment_id": [cases["attachment"]], "item_id": [cases["item"]], "round_id": [cases["round"]],
+              "list_id": [cases["list"]]}  # fmt: skip
     urls = ["/search?q=航班", "/cases?tag=heartwarming&featured=true", "/cases/999999"]
     for methods, path in page_routes(app):
         if "GET" not in methods or path.startswith("/static"):
@@ -634,6 +649,21 @@ POSTS = {
     "/cases/{case_id}/attachments": ("agent", "approved", {"file": ("p.png", PICTURE, "image/png")}),
     "/attachments/{attachment_id}/approve": ("supervisor", None, {}),
     "/attachments/{attachment_id}/delete": ("agent", None, {}),
+    "/admin/checklist": ("admin", None, {"label_zh": "标题概括了故事", "label_en": "The title sums up the story"}),
+    "/admin/checklist/{item_id}": ("admin", None, {"label_zh": "情况交代得清楚", "label_en": "The situation is clear"}),
+    "/admin/checklist/{item_id}/active": ("admin", None, {"active": "0"}),
+    "/admin/checklist/{item_id}/move": ("admin", None, {"position": "2"}),
+    "/calibration": ("supervisor", None, {"title": "第二轮校准", "case": ["{approved}", "{pending}"],
+                                          "supervisor": ["sup_zhang", "admin1"]}),
+    "/calibration/{round_id}/scores": ("supervisor", None, "{scores}"),  # every item of every case: the fixture's
+    "/calibration/{round_id}/close": ("supervisor", None, {}),
+    "/reading": ("supervisor", None, {"title": "下周必读", "due_on": "2999-01-01", "items": "{approved}"}),
+    "/reading/{list_id}/assign": ("supervisor", None, {"usernames": "agent_li"}),
+    "/reading/{list_id}/remind": ("supervisor", None, {}),
+    "/reading/{list_id}/unassign": ("supervisor", None, {"username": "trainee_xu"}),
+    "/reading/{list_id}/delete": ("supervisor", None, {}),
+    "/me/notifications/read": ("agent", None, {}),  # the approval of the agent's case told them: all read now
+    "/me/notifications/settings": ("agent", None, {"in_app": "digest"}),
 }  # fmt: skip
 # Forms whose accepted post answers otherwise than 200 or 303 here: no directory is configured in these tests
 # (tests/directory/test_sync.py posts the sync with its token to a real directory).
@@ -662,8 +692,12 @@ class TestCsrf:
         web = browser({"agent": "agent_li", "admin": "admin1", "supervisor": "sup_zhang"}[role])
         url = path.replace("{username}", "agent_li").replace("{case_id}", str(cases.get(state, 0)))
         url = url.replace("{group_id}", str(cases["group"])).replace("{pin_id}", str(cases["pin"]))
-        url = url.replace("{attachment_id}", str(cases["attachment"]))
-        form = {name: str(cases["approved"]) if value == "{approved}" else value for name, value in form.items()}
+        url = url.replace("{attachment_id}", str(cases["attachment"])).replace("{item_id}", str(cases["item"]))
+        url = url.replace("{round_id}", str(cases["round"])).replace("{list_id}", str(cases["list"]))
+        form = cases["scores"] if form == "{scores}" else form
+        filled = {"{approved}": str(cases["approved"]), "{pending}": str(cases["pending"])}
+        form = {name: [filled.get(one, one) for one in value] if isinstance(value, list) else filled.get(value, value)
+                for name, value in form.items()}  # fmt: skip
         files = {name: value for name, value in form.items() if isinstance(value, tuple)} or None  # multipart
         form = {name: value for name, value in form.items() if not isinstance(value, tuple)}
         if path.endswith("/draft/discard"):
