@@ -114,8 +114,9 @@ class MetricsSummary(BaseModel):
     by_team: list[TeamRow]
     by_agent: list[AgentRow]
     praise_evidence: PraiseEvidence = Field(
-        description="cases with approved praise evidence (photo or scan, PDF, video) by kind; `praised` counts the "
-        "cases submitted in the period whose author named a customer praise"
+        description="cases with approved praise evidence (photo or scan, PDF, video) by kind, counted when their "
+        "evidence was approved; `praised` counts the cases submitted in the period whose author named a customer "
+        "praise or whose praise evidence a supervisor approved"
     )
 
 

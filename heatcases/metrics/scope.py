@@ -3,7 +3,8 @@
 one module per question (summary, trend, search_analytics, top_cases, reading, readers, impact).
 
 Definitions (all for a period of calendar days in the configured time zone):
-- submissions: cases first submitted in the period (``created_at``); praised: those with customer praise;
+- submissions: cases first submitted in the period (``created_at``); praised: those with customer praise (named, or
+  attached as approved evidence: ``praised_count``);
 - approved / rejected: review decisions taken in the period; featured: cases featured in the period;
 - views: counted views in the period (the author's own and repeats within the view window never count,
   see ``cases.service.record_view``); unique viewers: distinct users among them;
@@ -21,11 +22,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlmodel import Session
 
 from heatcases.errors import InvalidInput
-from heatcases.models import Case, Team
+from heatcases.models import Case, CaseAttachment, Team
 
 REVIEW_ACTIONS = ("approve", "reject", "feature")
 EVENT_FIGURE = {"approve": "approved", "reject": "rejected", "feature": "featured"}
@@ -94,3 +95,10 @@ __all__ = [
     "team_scope",
     "within",
 ]
+
+
+def praised_count():
+    """Cases with customer praise: named by their author when submitting (``praise``), or attached as evidence
+    (a letter, photo, PDF or video) that a supervisor approved. Counted among the cases of the period."""
+    evidenced = select(CaseAttachment.id).where(CaseAttachment.case_id == Case.id, CaseAttachment.status == "approved")
+    return func.count(case((or_(Case.praise.is_not(None), evidenced.exists()), 1)))

@@ -13,7 +13,16 @@ from sqlmodel import Session
 from heatcases.metrics import praise, rollup
 from heatcases.metrics.periods import Period
 from heatcases.metrics.schemas import HEADLINE_KEYS, AgentRow, Change, Figures, GroupFigures, MetricsSummary, TeamRow
-from heatcases.metrics.scope import EVENT_FIGURE, EVERYONE, REVIEW_ACTIONS, Scope, percent_change, rate, within
+from heatcases.metrics.scope import (
+    EVENT_FIGURE,
+    EVERYONE,
+    REVIEW_ACTIONS,
+    Scope,
+    percent_change,
+    praised_count,
+    rate,
+    within,
+)
 from heatcases.models import Case, CaseEvent, CaseTag, CaseView, Impression, Team, User, ViewStat
 from heatcases.vocab import BUSINESS_LINE_CODES, TAGS
 
@@ -23,7 +32,7 @@ from heatcases.vocab import BUSINESS_LINE_CODES, TAGS
 def figures(session: Session, bounds: tuple[datetime, datetime], scope: Scope = EVERYONE) -> Figures:
     """The headline figures of one period."""
     submitted, praised = session.execute(
-        select(func.count(), func.count(Case.praise)).where(within(Case.created_at, bounds), *scope.case_conditions())
+        select(func.count(), praised_count()).where(within(Case.created_at, bounds), *scope.case_conditions())
     ).one()
     reviewed = {
         action: (count, cases)
@@ -113,7 +122,7 @@ def _grouped(session: Session, bounds, scope: Scope, group: tuple, join_tags: bo
             statement = statement.join(CaseTag, CaseTag.case_id == case_id_column)
         return statement
 
-    created = joined(select(*group, func.count(), func.count(Case.praise)).select_from(Case), Case.id).where(
+    created = joined(select(*group, func.count(), praised_count()).select_from(Case), Case.id).where(
         within(Case.created_at, bounds), *scope.case_conditions()
     )
     for *key, submitted, praised in session.execute(created.group_by(*group)):

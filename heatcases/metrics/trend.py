@@ -11,7 +11,7 @@ from sqlmodel import Session
 from heatcases.errors import InvalidInput
 from heatcases.metrics.periods import Period, local_midnight
 from heatcases.metrics.schemas import Trend, TrendBucket
-from heatcases.metrics.scope import EVENT_FIGURE, EVERYONE, REVIEW_ACTIONS, Scope, within
+from heatcases.metrics.scope import EVENT_FIGURE, EVERYONE, REVIEW_ACTIONS, Scope, praised_count, within
 from heatcases.models import Case, CaseEvent, CaseView, Impression
 
 INTERVALS = ("day", "week", "month")
@@ -73,7 +73,7 @@ def trend(session: Session, tz: ZoneInfo, period: Period, interval: str = "day",
         for bucket, counts in zip(figures, _per_bucket(session, buckets, column, measures, where), strict=True):
             bucket.update(zip(names, counts, strict=True))
 
-    add(("submissions", "praised"), Case.created_at, func.count(), func.count(Case.praise),
+    add(("submissions", "praised"), Case.created_at, func.count(), praised_count(),
         where=scope.case_conditions())  # fmt: skip
     for action in REVIEW_ACTIONS:
         counted = func.count(distinct(CaseEvent.case_id)) if action == "feature" else func.count()

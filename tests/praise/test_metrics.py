@@ -64,3 +64,21 @@ def test_a_team_sees_its_own(supervisor, approved_case, upload, samples, make_ac
     assert supervisor.get("/api/metrics/summary?team=一组").json()["praise_evidence"]["current"]["cases"] == 1
     make_actor("agent", team="二组")
     assert supervisor.get("/api/metrics/summary?team=二组").json()["praise_evidence"]["current"]["cases"] == 0
+
+
+def test_a_case_whose_praise_is_attached_counts_as_praised(agent, supervisor, submit, upload, samples):
+    """``praised`` (the headline figure, the breakdowns, the trend): cases whose author named a praise, and those
+    whose praise a supervisor approved as evidence; a case with both, or with several files, counts once."""
+    named = submit(agent, title="作者写明了表扬的案例", praise="letter")
+    attached = submit(agent, title="后来附上感谢信的案例", praise=None)
+    both = submit(agent, title="既写明又附上表扬的案例", praise="video")
+    waiting = submit(agent, title="表扬证据还没审核的案例", praise=None)
+    for case in (named, attached, both, waiting):
+        supervisor.post(f"/api/cases/{case['id']}/review", json=REVIEW)
+    upload(supervisor, attached["id"], samples["jpg"], "letter.jpg")
+    upload(supervisor, attached["id"], samples["pdf"], "letter.pdf")
+    upload(supervisor, both["id"], samples["webm"], "thanks.webm")
+    upload(agent, waiting["id"], samples["jpg"], "pending.jpg")  # not approved yet: not counted
+    summary = supervisor.get("/api/metrics/summary").json()
+    assert summary["current"]["submissions"] == 4 and summary["current"]["praised"] == 3
+    assert sum(bucket["praised"] for bucket in supervisor.get("/api/metrics/trend").json()["buckets"]) == 3
