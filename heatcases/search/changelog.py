@@ -229,10 +229,6 @@ def waiting(connection: Connection, position: Position) -> tuple[int, float]:
     return count, max(0.0, (utcnow() - oldest).total_seconds())
 
 
-def last_change(connection: Connection) -> int:
-    return connection.execute(select(func.max(SearchChange.id))).scalar() or 0
-
-
 # --- replicas: who reads the log, and pruning it --------------------------------------------------
 
 
@@ -251,11 +247,6 @@ def report(connection: Connection, replica_id: str, folder: str, position: Posit
     ).rowcount
     if not updated:
         connection.execute(insert(SearchReplica.__table__).values(id=replica_id, started_at=utcnow(), **values))
-
-
-def registered(connection: Connection, replica_id: str) -> SearchReplica | None:
-    row = connection.execute(select(SearchReplica.__table__).where(SearchReplica.id == replica_id)).first()
-    return SearchReplica(**row._mapping) if row else None
 
 
 def replicas(connection: Connection) -> list[SearchReplica]:
