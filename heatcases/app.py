@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import sys
 from contextlib import asynccontextmanager
 from urllib.parse import quote
 
@@ -150,6 +151,9 @@ def _due_tomorrow(settings: Settings):
     return job
 
 
+SWITCH_INTERVAL_SECONDS = 0.0005
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     engine = db.make_engine(settings)
@@ -170,6 +174,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # What start-up made lives as long as the process: keep it out of the collector's full passes,
         # which otherwise pause a request for ~100 ms now and then (seen in bench/metrics_bench.py).
         gc.freeze()
+        # A request thread back from SQLite or NumPy (which run without the GIL) waits for the thread holding
+        # the GIL to let go, by default up to 5 ms each time; a search makes dozens of such calls, so with
+        # 40 request threads busy a request waited far longer than it worked. 0.5 ms: the shift's p50 from
+        # 310 ms to 120 ms at the same work (bench/load/run.py, bench/README.md).
+        sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)
         try:
             yield
         finally:

