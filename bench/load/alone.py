@@ -4,9 +4,9 @@
     .venv/bin/python bench/load/alone.py [--data-dir DIR] [--database-url URL] [--runs 15]
 
 Starts ``heatcases serve`` on the prepared data folder, then times searches, case reads (API and page,
-the page twice: the second time its related list is kept), the dashboard, the review queue page, a
-submission and an unfiltered case listing, sequentially; also one password check with the argon2
-settings the server uses and with the library's defaults. The load test's latencies are these costs plus
+the page twice; then its related cases, which the page's script fetches once it is shown), the dashboard,
+the review queue page, a submission and an unfiltered case listing, sequentially; also one password check
+with the argon2 settings the server uses and with the library's defaults. The load test's latencies are these costs plus
 the wait for a turn; this script shows the costs.
 """
 
@@ -85,6 +85,7 @@ def main() -> None:
             timed("case (API)", lambda n: api.get(f"/api/cases/{ids[n]}", headers=trainee), runs)
             timed("case page, first time", lambda n: reader.get(f"/cases/{ids[runs + n]}"), runs)
             timed("case page, again", lambda n: reader.get(f"/cases/{ids[runs + n]}"), runs)
+            timed("related cases (page part)", lambda n: reader.get(f"/cases/{ids[n]}/related?part=1"), runs)
             timed("dashboard page", lambda n: supervisor.get("/dashboard"), min(runs, 5))
             timed("review queue page", lambda n: supervisor.get("/review"), min(runs, 5))
             timed("submit (API)", lambda n: api.post("/api/cases", json=CASE, headers=agent), min(runs, 5))

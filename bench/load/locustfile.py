@@ -18,6 +18,7 @@ answer outside 2xx/3xx as "HTTP <code>", so the run's report tells them apart.
 
 from __future__ import annotations
 
+import html
 import itertools
 import os
 import random
@@ -44,6 +45,7 @@ FILTERS = ({}, {}, {}, {"tag": "heartwarming"}, {"business_line": "hotel"}, {"ta
 TAGS = ("heartwarming", "effortless", "active", "trust")
 LINES = ("flight", "hotel", "train", "vacation", "car", "attraction")
 CASE_LINK = re.compile(r'href="/cases/(\d+)"')
+RELATED_PART = re.compile(r'data-related-src="([^"]+)"')
 CSRF_FIELD = re.compile(r'name="csrftoken" value="([^"]+)"')
 
 _numbers = {role: itertools.count() for role in COUNTS}
@@ -151,7 +153,10 @@ class TraineeWeb(WebUser):
     def open_result(self) -> None:
         hits = getattr(self, "hits", None)
         if hits:
-            self.page(f"/cases/{random.choice(hits)}", "case page")
+            response = self.page(f"/cases/{random.choice(hits)}", "case page")
+            part = RELATED_PART.search(response.text or "")
+            if part:  # the browser's next request: the page's script fetches the related cases
+                self.page(html.unescape(part.group(1)), "related cases (page part)")
 
 
 def new_case(username: str) -> dict:

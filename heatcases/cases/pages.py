@@ -319,10 +319,18 @@ def case_page(request: Request, case_id: CaseId, user: PageUser, session: Sessio
     return _case_page(request, session, user, case)
 
 
-def _case_page(request: Request, session, user, case, *, review_error: str | None = None):
+@router.get("/cases/{case_id}/related")
+def related_page(request: Request, case_id: CaseId, user: PageUser, session: SessionDep, part: bool = False):
+    """The cases most like this one: the case page's list, which its script fetches with ``part=1`` once the page
+    is shown (the list costs more than the rest of the page), and a page of its own without a script."""
+    case = service.get_case(session, case_id, user)
     related = search_service.related_cases(session, request.app.state.search, user, case)
+    template = "cases/_related_list.html" if part else "cases/related.html"
+    return render(request, template, {"case": case, "related": related})
+
+
+def _case_page(request: Request, session, user, case, *, review_error: str | None = None):
     context = {
-        "related": related,
         "reading": metrics_reading.reading_by_value(session, user),
         "case": case,
         "public": service.to_public(case),

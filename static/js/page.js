@@ -7,3 +7,24 @@
   if (row.scrollWidth <= row.clientWidth) return;
   row.scrollLeft = current.offsetLeft - (row.clientWidth - current.offsetWidth) / 2;
 })();
+
+// The case page: its related cases come after the page is shown (finding them takes longer than the page).
+// Without a script, or when the fetch fails, the link to the list's own page stays.
+(function () {
+  "use strict";
+  var box = document.querySelector("[data-related-src]");
+  if (!box || !window.fetch) return;
+  box.setAttribute("aria-busy", "true");
+  fetch(box.getAttribute("data-related-src"), { credentials: "same-origin", headers: { Accept: "text/html" } })
+    .then(function (answer) {
+      if (!answer.ok) throw new Error("HTTP " + answer.status);
+      return answer.text();
+    })
+    .then(function (html) {
+      box.innerHTML = html; // rendered by the server, its text escaped there
+    })
+    .catch(function () {})
+    .then(function () {
+      box.removeAttribute("aria-busy");
+    });
+})();

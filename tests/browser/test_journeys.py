@@ -212,7 +212,7 @@ class TestTraineeReading:
         assert page.locator("h1").inner_text() == title
         assert page.locator(".chips .chip-heartwarming").first.is_visible()
         assert page.locator(".chips-quiet .chip").count() >= 1  # behaviours
-        assert page.locator(".related li a").count() >= 1
+        page.locator(".related li a").first.wait_for()  # filled in after the page is shown
         assert f"{read + 1} / {total} 已读" in page.locator(".reading-panel").inner_text()
 
         page.get_by_role("link", name="HEAT 案例库").click()

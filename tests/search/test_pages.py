@@ -98,10 +98,24 @@ def test_search_page_needs_login(client):
 def test_the_case_page_lists_related_cases(trainee, browser, agent, supervisor, submit, two_cases):
     third = submit(agent, title="航班取消后为老人改签次日航班")
     supervisor.post(f"/api/cases/{third['id']}/review", json={"decision": "approve", "comment": "好"})
-    page = soup(browser(trainee.username).get(f"/cases/{third['id']}"))
-    related = [a["href"] for a in page.select(".related li a")]
-    assert related[0] == f"/cases/{two_cases[0]['id']}"
-    assert f"/cases/{third['id']}" not in related
+    web = browser(trainee.username)
+    page = soup(web.get(f"/cases/{third['id']}"))
+    # The page names where its list comes from (its script fills it in) and links to the list's own page.
+    box = page.select_one(".related [data-related-src]")
+    assert box["data-related-src"] == f"/cases/{third['id']}/related?part=1"
+    assert box.select_one("a")["href"] == f"/cases/{third['id']}/related"
+    for url, whole_page in ((box["data-related-src"], False), (f"/cases/{third['id']}/related", True)):
+        answer = web.get(url)
+        assert answer.status_code == 200 and ("<html" in answer.text) == whole_page
+        related = [a["href"] for a in soup(answer).select("li a")]
+        assert related[0] == f"/cases/{two_cases[0]['id']}"
+        assert f"/cases/{third['id']}" not in related
+
+
+def test_related_cases_of_a_case_one_may_not_see_are_not_found(trainee, browser, agent, submit):
+    pending = submit(agent, title="还在审核的案例")
+    assert browser(trainee.username).get(f"/cases/{pending['id']}/related?part=1").status_code == 404
+    assert browser(agent.username).get(f"/cases/{pending['id']}/related?part=1").status_code == 200
 
 
 def test_listing_pages_count_impressions(app, trainee, browser, two_cases):
