@@ -38,6 +38,13 @@ def test_synonyms_are_mutual_and_come_from_the_data_file():
     assert text.synonyms("独一无二的词") == ()
 
 
+def test_hong_kong_and_taiwan_words_meet_the_mainland_ones():
+    """Converting Traditional characters keeps a Taiwanese customer's 身分證 and a Hongkonger's 的士: the
+    synonym list pairs them with 身份证 and 出租车."""
+    for typed, mainland in (("身分證", "身份证"), ("的士", "出租车"), ("計程車", "出租车"), ("捷運", "地铁")):
+        assert mainland in text.synonyms(text.normalize(typed)), typed
+
+
 def test_query_syntax():
     parsed = parse_query('老人 "航班 取消" -酒店 怎么办')
     assert parsed.words == ["老人"] and parsed.phrases == [["航班", "取消"]] and parsed.excluded == ["酒店"]
