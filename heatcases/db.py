@@ -114,6 +114,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
+        _record.info[_QUERY_ONLY] = False
 
     # The writers of this process take their turn at a Python lock before BEGIN IMMEDIATE: a thread then
     # starts the moment the one before it commits. Left to SQLite's busy handler, waiting writers sleep
@@ -124,14 +125,14 @@ def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
         if connection.get_execution_options().get(BEGIN_OPTION) == READ:
-            connection.exec_driver_sql("PRAGMA query_only=ON")
+            _query_only(connection, True)
             connection.exec_driver_sql("BEGIN DEFERRED")
             return
         if not writers.acquire(timeout=WRITER_WAIT_SECONDS):
             raise WriterBusy("BEGIN IMMEDIATE", None, TimeoutError("no write turn within 30 s"))
         connection.info[_WRITER_TURN] = writers
         try:
-            connection.exec_driver_sql("PRAGMA query_only=OFF")
+            _query_only(connection, False)
             connection.exec_driver_sql("BEGIN IMMEDIATE")
         except BaseException:
             _end_turn(connection)
@@ -142,6 +143,16 @@ def _configure_sqlite(engine: Engine) -> None:
 
 
 _WRITER_TURN = "heatcases_writer_turn"
+_QUERY_ONLY = "heatcases_query_only"  # the connection's PRAGMA query_only, kept with it in the pool
+
+
+def _query_only(connection, on: bool) -> None:
+    """Set PRAGMA query_only only when it changes: most transactions on a connection are of the same kind, and
+    each statement is a round through SQLite that gives up the GIL."""
+    info = connection.connection.info
+    if info.get(_QUERY_ONLY) is not on:
+        connection.exec_driver_sql(f"PRAGMA query_only={'ON' if on else 'OFF'}")
+        info[_QUERY_ONLY] = on
 
 
 def _end_turn(connection) -> None:
