@@ -159,6 +159,17 @@ class Slapd:
         subprocess.run([SLAPADD, "-f", str(self.conf), "-l", str(ldif)], check=True, capture_output=True)
 
     def start(self) -> None:
+        # The port was free when chosen; another test run on this machine (the SQLite and PostgreSQL passes run
+        # side by side) may take it first. Then this slapd exits, and what answers on the port is the other
+        # run's directory, which freeze() would not stop: so check that the one answering is ours, else move.
+        for _attempt in range(5):
+            if self._start_on_ports():
+                return
+            self.port, self.tls_port = _free_port(), _free_port() if self.tls_port else None
+            self.url = f"ldap://127.0.0.1:{self.port}"
+        raise RuntimeError("slapd did not start")
+
+    def _start_on_ports(self) -> bool:
         urls = f"{self.url}/" + (f" ldaps://127.0.0.1:{self.tls_port}/" if self.tls_port else "")
         self.process = subprocess.Popen(
             [SLAPD, "-f", str(self.conf), "-h", urls, "-d", "0"],
@@ -166,13 +177,16 @@ class Slapd:
             stderr=subprocess.DEVNULL,
         )
         deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
+        while time.monotonic() < deadline and self.process.poll() is None:
             try:
                 socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-                return
             except OSError:
                 time.sleep(0.02)
-        raise RuntimeError("slapd did not start")
+                continue
+            time.sleep(0.2)  # a slapd that could not bind its port exits at once
+            return self.process.poll() is None
+        self.stop()
+        return False
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
