@@ -264,6 +264,26 @@ def tokens(base: str, agents: int) -> str:
     return ",".join(pairs)
 
 
+def wait_settled(base: str, workers: int, timeout: float = 600) -> float:
+    """Seconds until every worker has finished its start-up work: the case vectors read and the graph of search by
+    meaning built (or the layer given up). Until then a worker answers, and answers right, but spends a core on
+    it (~40 s at 100,000 cases): the figures are of a server at work, its start is reported apart."""
+    started = time.perf_counter()
+    with httpx.Client(base_url=base, timeout=30) as client:
+        token = client.post("/api/auth/token", json={"username": "load_sup_1", "password": PASSWORD})
+        token.raise_for_status()
+        headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
+        in_a_row = 0  # the workers answer in turn: several settled answers in a row mean all of them
+        while time.perf_counter() - started < timeout:
+            meaning = client.get("/api/search/status", headers=headers).json()["meaning"]
+            settled = not meaning["enabled"] or meaning["error"] or (meaning["ready"] and meaning["graph"])
+            in_a_row = in_a_row + 1 if settled else 0
+            if in_a_row >= 4 * workers:
+                return time.perf_counter() - started
+            time.sleep(0.25)
+    raise SystemExit(f"search by meaning did not settle within {timeout} s")
+
+
 def recovered(base: str) -> tuple[bool, str]:
     """After the load: do ten searches and case reads answer 200, each within 2 s?"""
     with httpx.Client(timeout=10) as client:
@@ -336,7 +356,9 @@ def main() -> int:
     try:
         with httpx.Client(timeout=5) as client:
             for process, url, log_path, _log_file in servers:
-                serverproc.wait_ready(process, url, log_path, client, timeout=600)
+                answered = serverproc.wait_ready(process, url, log_path, client, timeout=600)
+                settled = wait_settled(url, workers)
+                log(f"{url}: answered {answered:.0f} s after start; start-up work done {settled:.0f} s later")
         if args.machines > 1:
             balancer = Nginx(args.out / f"{label}-nginx", [args.port + 1 + n for n in range(args.machines)], args.port)
         memory = [PeakRss(process.pid) for process, *_rest in servers]

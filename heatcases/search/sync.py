@@ -134,6 +134,7 @@ class IndexSyncer:
         self._passes_done = 0
         self._reported_at = 0.0
         self._error: str | None = None
+        self._announced: str | None = None  # the rebuild this process said it starts (retried while another builds)
         self.caught_up = threading.Event()  # set once the index has caught up with the database since start
 
     @property
@@ -277,7 +278,10 @@ class IndexSyncer:
             reason = "out of step with the database"
         if reason is not None:
             total = count_searchable(self.engine)
-            log.warning("search index in %s: %s; building it from the database (%d cases)", self.folder, reason, total)
+            if reason != self._announced:  # once: another process of this folder may be building it, and we retry
+                log.warning("search index in %s: %s; building it from the database (%d cases)", self.folder, reason,
+                            total)  # fmt: skip
+                self._announced = reason
             started = monotonic()
             count = rebuild(self.engine, self.index, lock_timeout=self.lock_timeout * 5, limitmb=SERVER_POOL_MB,
                             on_batch=_progress_logger(total))  # fmt: skip
