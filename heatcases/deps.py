@@ -45,13 +45,23 @@ def get_session(request: Request) -> Iterator[Session]:
     state = request.app.state
     engine = state.read_engine if request.method in ("GET", "HEAD") else state.engine
     with Session(engine, expire_on_commit=False) as session:
+        yield from _as_the_requests(request, session)
+
+
+def _as_the_requests(request: Request, session: Session) -> Iterator[Session]:
+    """Lend the session to what the page needs besides (the bell's count), so that a request holds one
+    connection, never two; an error page rendered after it closed reads in a session of its own."""
+    request.state.session = session
+    try:
         yield session
+    finally:
+        request.state.session = None
 
 
 def get_read_session(request: Request) -> Iterator[Session]:
     """A session for reports that only read, whatever the method (see db.reader)."""
     with Session(request.app.state.read_engine, expire_on_commit=False) as session:
-        yield session
+        yield from _as_the_requests(request, session)
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]

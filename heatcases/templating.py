@@ -102,10 +102,11 @@ def render(request: Request, template: str, context: dict | None = None, *, stat
     msg = request.query_params.get("msg")
     user = getattr(request.state, "user", None)
     count_unread = getattr(request.app.state, "unread_notifications", None)  # set by create_app
+    request_session = getattr(request.state, "session", None)  # the request's own (heatcases.deps), while open
     base = {
         "user": user,
         # The bell's number, read when the page shows the bell (not on pages without a user).
-        "unread_count": (lambda: count_unread(user)) if user and count_unread else (lambda: 0),
+        "unread_count": (lambda: count_unread(user, request_session)) if user and count_unread else (lambda: 0),
         "lang": lang,
         "t": lambda key, **values: translate(key, lang, **values),
         "label": lambda kind, code: vocab.label(kind, code, lang),

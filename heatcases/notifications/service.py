@@ -8,7 +8,7 @@ import re
 from sqlalchemy import func, update
 from sqlmodel import Session, select
 
-from heatcases.db import begin_write, insert_ignore, utcnow
+from heatcases.db import begin_read, begin_write, insert_ignore, utcnow
 from heatcases.errors import InvalidInput
 from heatcases.models import MailOutbox, Notification, NotificationSetting, User
 from heatcases.notifications.kinds import KINDS, kinds_for, word
@@ -140,10 +140,14 @@ def get_own(session: Session, user: User, notification_id: int) -> Notification 
 
 
 def unread_counter(engine):
-    """A function giving a user's unread count in a short read-only session of its own (the bell on every page)."""
+    """A function giving a user's unread count (the bell on every page): in the request's session when it has one
+    (a reader transaction, begun if none is open), else in a short read-only session of its own."""
 
-    def count(user: User) -> int:
-        with Session(engine) as session:
+    def count(user: User, session: Session | None = None) -> int:
+        if session is not None:
+            begin_read(session)
             return unread_count(session, user)
+        with Session(engine) as own:
+            return unread_count(own, user)
 
     return count

@@ -3,6 +3,7 @@ and choose what they are told."""
 
 from __future__ import annotations
 
+from sqlalchemy import event
 from sqlmodel import select
 
 from heatcases import db
@@ -167,6 +168,34 @@ class TestPages:
         opened = web.post("/me/notifications/read", data={"csrftoken": token, "id": item["id"], "go": "1"})
         assert opened.status_code == 303 and opened.headers["location"] == f"/cases/{case['id']}"
         assert "bell-count" not in web.get("/").text
+
+    def test_a_page_with_the_bell_holds_one_connection_at_a_time(self, app, browser, agent, supervisor, submit):
+        """The bell's count is read in the page's own session: a crowd of readers never needs two connections each
+        (the pool is sized for the request threads)."""
+        _review(supervisor, submit(agent)["id"], "reject", "请补充结果")
+        web = browser(agent.username)
+        out, most = 0, 0
+
+        def checked_out(*_args):
+            nonlocal out, most
+            out += 1
+            most = max(most, out)
+
+        def checked_in(*_args):
+            nonlocal out
+            out -= 1
+
+        engine = app.state.engine
+        event.listen(engine, "checkout", checked_out)
+        event.listen(engine, "checkin", checked_in)
+        try:
+            for path in ("/", "/cases", "/me/notifications"):
+                page = web.get(path)
+                assert 'class="bell-count" aria-hidden="true">1<' in page.text
+        finally:
+            event.remove(engine, "checkout", checked_out)
+            event.remove(engine, "checkin", checked_in)
+        assert most == 1
 
     def test_mark_all_read_from_the_page(self, browser, agent, supervisor, submit):
         for title in ("第一个案例：台风天改签", "第二个案例：耐心解释退改"):
