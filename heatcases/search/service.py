@@ -146,8 +146,10 @@ def _query_vector_cached(embedder: Embedder, typed: str):
 
 
 def _query_vector(embedder: Embedder, typed: str):
-    """The query's vector, kept: trainees search the same few hundred things all day."""
-    return _query_vector_cached(embedder, typed[:200])
+    """The query's vector, in Simplified script like nearly all of the library (the model places a Traditional
+    query further from the same words in Simplified than a Simplified one); kept: trainees search the same few
+    hundred things all day."""
+    return _query_vector_cached(embedder, text.simplified(typed[:200]))
 
 
 @dataclass

@@ -91,6 +91,11 @@ def dictionary_fingerprint() -> str:
     return digest.hexdigest()[:12]
 
 
+def simplified(text: str) -> str:
+    """The text in Simplified script (Traditional characters and a few Hong Kong/Taiwan phrasings converted)."""
+    return _t2s().convert(text).translate(_FOLD)
+
+
 def normalize(text: str) -> str:
     """Simplified, half-width, lower-case text of exactly the same length as ``text``."""
     text = text.translate(_HALF)

@@ -88,6 +88,15 @@ class TestMeaning:
         assert body["facets"]["business_line"].get("flight", 0) >= 1
         assert body["total"] == len(body["hits"]) or body["total"] > len(body["hits"])
 
+    def test_a_query_in_traditional_script_is_meant_as_in_simplified(self, trainee, library):
+        # a Hong Kong or Taiwan trainee's query weighs each story exactly as the same words in Simplified
+        def by_meaning(q):
+            hits = trainee.get("/api/search", params={"q": q, "mode": "meaning"}).json()["hits"]
+            return [(hit["id"], round(hit["score"], 4)) for hit in hits]
+
+        assert by_meaning("颱風天航班改簽") == by_meaning("台风天航班改签")
+        assert by_meaning("颱風天航班改簽")[0][0] == library["typhoon"]["id"]
+
     def test_nonsense_finds_nothing(self, trainee, library):
         assert found(trainee, "xyzzy") == []
 
