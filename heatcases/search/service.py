@@ -62,7 +62,7 @@ class SearchService:
         self.index = SearchIndex(index_path or settings.data_dir / "index")
         self.view_counts = ViewCounts(engine, every=settings.views_refresh_seconds)
         self.embedder = Embedder(disabled=not settings.semantic_search)
-        self.vectors = VectorStore(engine, self.embedder)
+        self.vectors = VectorStore(engine, self.embedder, graph_dir=self.index.path.parent / "vectors")
         self.filler = PassageFiller(engine, self.embedder, lock_path=self.index.path.parent / "embedding.lock")
         self.engine = Engine(self.index, views_of=self.view_counts.of, meaning=self.by_meaning)
         self.syncer = IndexSyncer(engine, self.index, on_written=self.filler.want)

@@ -11,8 +11,9 @@ in memory.
 * :class:`VectorStore` (one per process) holds the current model's case vectors, 8-bit: read from the
   database at start on a background thread, then those written since, every :data:`REFRESH_SECONDS`;
   scanned exhaustively, or from :data:`GRAPH_FROM` cases on through a usearch HNSW graph built after
-  loading. Until it has loaded, search is by words. :func:`fill_in_processes` embeds with a process per
-  core (``heatcases embed``).
+  loading and kept on disk for the next start (read back and brought up to date in a second or two
+  instead of built again in ~40 s). Until it has loaded, search is by words. :func:`fill_in_processes`
+  embeds with a process per core (``heatcases embed``).
 
 Visibility is not decided here: a case found by meaning is shown only if the lexical index holds it
 (approved, not archived), so vectors of a case taken out of the library do no harm.
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import fcntl
 import logging
+import os
 import threading
 import time
 from collections.abc import Iterable
@@ -34,6 +36,8 @@ from sqlalchemy import and_, delete, exists, func, insert, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
+from usearch.index import Index, MetricKind, ScalarKind
+from usearch.index import search as exhaustive
 
 from heatcases import db
 from heatcases.db import utcnow
@@ -49,6 +53,7 @@ IDLE_SCAN_SECONDS = 60.0  # ...and when it found none (approved cases come strai
 REFRESH_SECONDS = 0.2  # how often a process reads the vectors written since (an indexed query)
 LATE_COMMIT = timedelta(minutes=1)  # a vector may commit this long after its embedded_at
 GRAPH_FROM = 20_000  # from this many cases on, an HNSW graph answers instead of the exhaustive scan
+GRAPH_RESAVE = 2_000  # a graph read back at start is saved again when this many cases changed since
 GRAPH_EXPANSION = 1200  # candidates the graph search keeps: ~95 % of the exact top 300 at 100,000 cases, 3 ms
 QUANTISE_SCALE = 508.0  # a unit vector's components of 512 dimensions stay well under 0.25
 
@@ -300,9 +305,12 @@ class VectorStore:
     is asked of the database for the hits shown only (:meth:`best_passages`).
     """
 
-    def __init__(self, engine: Engine, embedder: Embedder, *, refresh_seconds: float = REFRESH_SECONDS):
+    def __init__(self, engine: Engine, embedder: Embedder, *, refresh_seconds: float = REFRESH_SECONDS,
+                 graph_dir: Path | None = None):  # fmt: skip
+        """``graph_dir``: where the HNSW graph is kept between starts (a file per model); None: built each start."""
         self.engine = engine
         self.embedder = embedder
+        self.graph_path = graph_dir / f"{embedder.name}.usearch" if graph_dir is not None else None
         self.refresh_seconds = refresh_seconds
         self._lock = threading.Lock()
         self._matrix = np.zeros((0, DIMENSIONS), dtype=np.int8)
@@ -310,7 +318,7 @@ class VectorStore:
         self._row_of: dict[int, int] = {}  # case id -> row
         self._hash_of: dict[int, str] = {}  # case id -> the content hash of the vector held
         self._count = 0
-        self._graph = None  # the HNSW graph over the rows, once built (see _build_graph)
+        self._graph = None  # the HNSW graph over the cases, once built (see _build_graph)
         self._graph_dirty: set[int] | None = None  # rows changed while it is being built
         self._read_until = None  # embedded_at from which the next refresh reads
         self._ready = threading.Event()
@@ -426,33 +434,64 @@ class VectorStore:
                 self._matrix[place] = vector
                 self._hash_of[row.case_id] = row.content_hash
                 if self._graph is not None:
-                    if place in self._graph:
-                        self._graph.remove(place)
-                    self._graph.add(place, vector)
+                    _replace(self._graph, row.case_id, vector)
                 elif self._graph_dirty is not None:
                     self._graph_dirty.add(place)
 
     def _build_graph(self) -> None:
-        """An HNSW graph over the rows (usearch, 8-bit cosine), built beside the exhaustive scan, which
-        answers until it is ready: ~15 ms a scan at 100,000 cases here, ~3 ms a graph search."""
+        """An HNSW graph over the cases (usearch, 8-bit cosine, keyed by case id), built beside the exhaustive
+        scan, which answers until it is ready: ~15 ms a scan at 100,000 cases here, ~3 ms a graph search.
+
+        Kept in ``graph_path`` for the next start: read back (a second, not the ~40 s of building it) and
+        brought up to date with the vectors just loaded (cases changed, added or taken out since it was
+        saved); saved again when that took many changes. Any process may save it (a file of its own, then
+        renamed over the old one)."""
         if self._count < GRAPH_FROM:
             return
-        from usearch.index import Index
-
         started = time.monotonic()
         with self._lock:
-            count, matrix = self._count, self._matrix[: self._count].copy()
+            count = self._count
+            matrix, cases = self._matrix[:count].copy(), self._cases[:count].copy()
             self._graph_dirty = set()
-        graph = Index(ndim=DIMENSIONS, metric="cos", dtype="i8", connectivity=16, expansion_add=128,
-                      expansion_search=GRAPH_EXPANSION)  # fmt: skip
-        graph.add(np.arange(count), matrix, threads=1)
+        graph = self._read_graph()
+        if graph is not None:
+            changed = _bring_up_to_date(graph, cases, matrix)
+        else:
+            graph = Index(ndim=DIMENSIONS, metric="cos", dtype="i8", connectivity=16, expansion_add=128)
+            graph.add(cases, matrix, threads=1)
+            changed = count
+        graph.expansion_search = GRAPH_EXPANSION
+        if changed == count or changed >= GRAPH_RESAVE:
+            self._save_graph(graph)
         with self._lock:
             for place in sorted(self._graph_dirty | set(range(count, self._count))):
-                if place in graph:
-                    graph.remove(place)
-                graph.add(place, self._matrix[place])
+                _replace(graph, int(self._cases[place]), self._matrix[place])
             self._graph, self._graph_dirty = graph, None
-        log.info("search by meaning: graph over %d cases built in %.1f s", count, time.monotonic() - started)
+        log.info("search by meaning: graph over %d cases ready in %.1f s (%d added or changed since it was saved)",
+                 count, time.monotonic() - started, changed)  # fmt: skip
+
+    def _read_graph(self):
+        if self.graph_path is None or not self.graph_path.exists():
+            return None
+        try:
+            graph = Index.restore(str(self.graph_path))
+        except Exception as error:  # unreadable (a crash while copying it, another usearch): built anew
+            log.warning("the saved graph %s cannot be read (%s); building it again", self.graph_path, error)
+            return None
+        if graph is None or graph.ndim != DIMENSIONS or graph.dtype != ScalarKind.I8:
+            return None
+        return graph
+
+    def _save_graph(self, graph) -> None:
+        if self.graph_path is None:
+            return
+        try:
+            self.graph_path.parent.mkdir(parents=True, exist_ok=True)
+            partial = self.graph_path.with_name(f"{self.graph_path.name}.{os.getpid()}.partial")
+            graph.save(str(partial))
+            os.replace(partial, self.graph_path)
+        except OSError as error:  # a full disk: the next start builds it again
+            log.warning("the graph could not be saved for the next start: %s", error)
 
     def _grow(self) -> None:
         capacity = max(1024, 2 * len(self._cases))
@@ -466,19 +505,16 @@ class VectorStore:
         """The cases nearest to the query, best first."""
         if not self.ready or self._count == 0:
             return []
-        from usearch.index import MetricKind
-        from usearch.index import search as exhaustive
-
         query = _quantise(query_vector[None, :])[0]
         with self._lock:
             count = min(wanted, self._count)
-            if self._graph is not None:
+            if self._graph is not None:  # keyed by case id
                 found = self._graph.search(query, count)
-            else:
+                cases = np.asarray(found.keys, dtype=np.int64)[:count]
+            else:  # by row
                 found = exhaustive(self._matrix[: self._count], query, count, MetricKind.Cos, exact=True, threads=1)
-            rows = np.asarray(found.keys, dtype=np.int64)[:count]
+                cases = self._cases[np.asarray(found.keys, dtype=np.int64)[:count]]
             distances = np.asarray(found.distances, dtype=np.float32)[:count]
-            cases = self._cases[rows]
         return [Match(int(case_id), 1.0 - float(distance))
                 for case_id, distance in zip(cases.tolist(), distances.tolist(), strict=True)]  # fmt: skip
 
@@ -520,6 +556,32 @@ class VectorStore:
             if row.case_id not in best or similarity > best[row.case_id][0]:
                 best[row.case_id] = (similarity, row.start, row.end)
         return {case_id: (start, end) for case_id, (_similarity, start, end) in best.items()}
+
+
+def _replace(graph, case_id: int, vector: np.ndarray) -> None:
+    if case_id in graph:
+        graph.remove(case_id)
+    graph.add(case_id, vector)
+
+
+def _bring_up_to_date(graph, cases: np.ndarray, matrix: np.ndarray) -> int:
+    """Make a graph read back from disk hold exactly these cases' vectors; returns how many it changed."""
+    keys = cases.astype(np.uint64)
+    held = np.asarray(graph.keys, dtype=np.uint64)
+    gone = np.setdiff1d(held, keys)
+    if len(gone):
+        graph.remove(gone)
+    present = np.asarray(graph.contains(keys), dtype=bool)
+    stale = np.zeros(len(keys), dtype=bool)
+    if present.any():
+        stored = np.stack(graph.get(keys[present], dtype=np.int8))
+        stale[np.flatnonzero(present)[(stored != matrix[present]).any(axis=1)]] = True
+    if stale.any():
+        graph.remove(keys[stale])
+    fresh = stale | ~present
+    if fresh.any():
+        graph.add(keys[fresh], matrix[fresh], threads=1)
+    return int(len(gone) + fresh.sum())
 
 
 def _quantise(vectors: np.ndarray) -> np.ndarray:

@@ -212,3 +212,39 @@ class TestGraph:
         supervisor.post(f"/api/cases/{case['id']}/review", json={"decision": "approve", "comment": "好"})
         wait_for(lambda: len(store._graph) == 4, seconds=5)
         assert found(trainee, "行动不便的老人坐火车", mode="meaning")[0] == case["id"]
+
+    def test_the_graph_is_kept_for_the_next_start(self, app, monkeypatch, tmp_path, caplog, agent, supervisor, submit,
+                                                  library):  # fmt: skip
+        # a restart reads the graph back instead of building it again, and takes in what changed meanwhile
+        from heatcases.search import vectors as vector_module
+
+        monkeypatch.setattr(vector_module, "GRAPH_FROM", 1)
+        search = app.state.search
+        first = VectorStore(app.state.engine, search.embedder, graph_dir=tmp_path)
+        first.load()
+        first._build_graph()
+        assert (tmp_path / f"{search.embedder.name}.usearch").exists()
+        case = submit(agent, title="行动不便的老人坐火车", body=STROLLER.replace("婴儿车", "轮椅"))
+        supervisor.post(f"/api/cases/{case['id']}/review", json={"decision": "approve", "comment": "好"})
+        wait_for(lambda: search.vectors.content_hash_of(case["id"]))  # embedded while "the server was down"
+        second = VectorStore(app.state.engine, search.embedder, graph_dir=tmp_path)
+        second.load()
+        with caplog.at_level("INFO", logger="heatcases.search"):
+            second._build_graph()
+        assert "graph over 4 cases ready" in caplog.text and "(1 added or changed since it was saved)" in caplog.text
+        assert len(second._graph) == 4
+        query = search.embedder.encode(["行动不便的老人坐火车"])[0]
+        assert second.search(query)[0].case_id == case["id"]
+
+    def test_an_unreadable_saved_graph_is_built_again(self, app, monkeypatch, tmp_path, trainee, library):
+        from heatcases.search import vectors as vector_module
+
+        monkeypatch.setattr(vector_module, "GRAPH_FROM", 1)
+        search = app.state.search
+        (tmp_path / f"{search.embedder.name}.usearch").write_bytes(b"half a file")
+        store = VectorStore(app.state.engine, search.embedder, graph_dir=tmp_path)
+        store.load()
+        store._build_graph()
+        assert len(store._graph) == 3
+        query = search.embedder.encode(["stroller"])[0]
+        assert store.search(query)[0].case_id == library["stroller"]["id"]
