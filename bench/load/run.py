@@ -44,6 +44,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 sys.path.insert(0, str(HERE.parent))  # bench/: casegen, serverproc
 
+import cpu_profile  # noqa: E402  (bench/load/cpu_profile.py)
 import serverproc  # noqa: E402
 from balancer import Nginx  # noqa: E402
 
@@ -264,6 +265,12 @@ def tokens(base: str, agents: int) -> str:
     return ",".join(pairs)
 
 
+def seconds(run_time: str) -> int:
+    """Locust's run time ("3m", "60s", "1h") in seconds."""
+    number, unit = int(run_time[:-1]), run_time[-1]
+    return number * {"s": 1, "m": 60, "h": 3600}[unit] if unit in "smh" else int(run_time)
+
+
 def wait_settled(base: str, workers: int, timeout: float = 600) -> float:
     """Seconds until every worker has finished its start-up work: the case vectors read and the graph of search by
     meaning built (or the layer given up). Until then a worker answers, and answers right, but spends a core on
@@ -315,6 +322,11 @@ def main() -> int:
     parser.add_argument("--port", type=int, default=8150)
     parser.add_argument("--machines", type=int, default=1, help="app machines behind nginx (PostgreSQL only)")
     parser.add_argument("--out", type=Path, default=Path("/tmp/heat-load/reports"))
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="sample each worker with py-spy during the run and print where its CPU went",
+    )
     parser.add_argument("--prepare-only", action="store_true", help="prepare the library and the accounts, then stop")
     args = parser.parse_args()
     users, spawn_rate, run_time, wait = SCENARIOS[args.scenario]
@@ -378,6 +390,9 @@ def main() -> int:
             "--csv", str(prefix), "--html", f"{prefix}.html", "--only-summary", "--loglevel", "WARNING",
         ]  # fmt: skip
         log(f"locust: {users} users, {spawn_rate}/s, {run_time}, wait {wait}")
+        if args.profile:
+            pids = [pid for process, *_rest in servers for pid in cpu_profile.workers(process.pid)]
+            recorders = cpu_profile.record(pids, seconds(run_time), prefix)
         started = time.perf_counter()
         subprocess.run(command, env=locust_env, cwd=HERE, check=False)
         log(f"locust done in {time.perf_counter() - started:.0f} s")
@@ -407,6 +422,8 @@ def main() -> int:
     )
     out.append("server answered: " + ", ".join(f"{code} ×{count}" for code, count in sorted(statuses.items())))
     out.append("server log: " + ", ".join(f"{problem!r} ×{count}" for problem, count in problems.items()))
+    if args.profile:
+        out += cpu_profile.summary(recorders)
     out.append(f"server peak RSS: {peak_mb:.0f} MB (all its processes{', every machine' if machines else ''})")
 
     server_errors = sum(count for code, count in statuses.items() if code.startswith("5") and code != "503")

@@ -25,12 +25,13 @@ def approved_case(server, title: str) -> int:
 
 
 def plays(page, selector: str = "#evidence video") -> dict:
-    """Wait until the page's video has loaded its metadata, then play it (muted) until time moves."""
+    """Wait until the page's video has loaded its metadata, then play it (muted) until time moves (generous waits:
+    behaviour, not speed; headless Chromium decodes slowly while the other test pass shares the cores)."""
     video = page.locator(selector).first
     video.scroll_into_view_if_needed()
-    page.wait_for_function(f"document.querySelector('{selector}').readyState >= 1", timeout=15000)
+    page.wait_for_function(f"document.querySelector('{selector}').readyState >= 1", timeout=45000)
     page.evaluate(f"() => {{ const v = document.querySelector('{selector}'); v.muted = true; return v.play(); }}")
-    page.wait_for_function(f"document.querySelector('{selector}').currentTime > 0", timeout=15000)
+    page.wait_for_function(f"document.querySelector('{selector}').currentTime > 0", timeout=45000)
     return page.evaluate(
         f"() => {{ const v = document.querySelector('{selector}');"
         " return {duration: v.duration, width: v.videoWidth, height: v.videoHeight, state: v.readyState}; }"
