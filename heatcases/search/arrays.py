@@ -36,6 +36,31 @@ class Cache:
         self._lock = threading.Lock()
         self._budget = budget
         self._bytes = 0
+        self._generation = -1  # the index's newest commit seen (see follow)
+
+    @property
+    def bytes(self) -> int:
+        return self._bytes
+
+    def follow(self, state: tuple, generation: int | None) -> None:
+        """The index is at ``state`` (commit ``generation``): on a newer commit, drop what was computed for the
+        earlier states (masks, lengths, columns over every document) and for segments merged away, which no new
+        search asks for again. Under load a commit comes every second or so; without this they filled the budget
+        (and the memory) with the arrays of states gone by. A much older generation means a rebuilt index: its
+        numbers start again. Keys are tuples: (state, ...), (SEGMENT, segment id, ...) or anything else (kept)."""
+        generation = -1 if generation is None else generation  # an index without versions: the budget alone
+        with self._lock:
+            if generation == self._generation or generation in range(self._generation - 4, self._generation):
+                return
+            self._generation = generation
+            segments = {segment for segment, _count in state}
+            stale = [
+                key
+                for key in self._items
+                if (isinstance(key[0], tuple) and key[0] != state) or (key[0] == SEGMENT and key[1] not in segments)
+            ]
+            for key in stale:
+                self._bytes -= self._size(self._items.pop(key))
 
     @staticmethod
     def _size(value) -> int:
@@ -69,6 +94,9 @@ _EMPTY_IDS = np.zeros(0, dtype=np.int64)
 _EMPTY_TF = np.zeros(0, dtype=np.float32)
 
 
+SEGMENT = "segment"  # the first part of the key of what is kept per segment: (SEGMENT, segment id, ...)
+
+
 def segment_key(sub) -> str:
     segment = sub.segment()
     return segment.segment_id() if segment is not None else f"reader-{id(sub)}"
@@ -88,6 +116,7 @@ class IndexView:
         self.leaves = list(self.reader.leaf_readers())
         self.size = self.reader.doc_count_all()
         self.state = tuple((segment_key(sub), sub.doc_count()) for sub, _base in self.leaves)
+        cache.follow(self.state, self.reader.generation())
         self.live = cache.get((self.state, "live"), self._live)
         self.live_count = int(self.live.sum())
 
@@ -134,7 +163,7 @@ class IndexView:
                     matcher.next()
             return np.asarray(ids, dtype=np.int64), np.asarray(weights, dtype=np.float32)
 
-        return self.cache.get((segment_key(sub), "p", fieldname, term), read)
+        return self.cache.get((SEGMENT, segment_key(sub), "p", fieldname, term), read)
 
     def mask(self, fieldname: str, term: str) -> np.ndarray:
         def build():
@@ -162,7 +191,7 @@ class IndexView:
                 lengths = (sub.doc_field_length(doc, fieldname, 0) or 0 for doc in range(count))
                 return np.fromiter(lengths, dtype=np.float32, count=count)
 
-            return self.cache.get((segment_key(sub), "len", fieldname), read)
+            return self.cache.get((SEGMENT, segment_key(sub), "len", fieldname), read)
 
         def build():
             return np.concatenate([segment_lengths(sub) for sub, _base in self.leaves] or [_EMPTY_TF])
@@ -171,9 +200,8 @@ class IndexView:
 
     def column(self, name: str) -> np.ndarray:
         def segment_column(sub):
-            return self.cache.get(
-                (segment_key(sub), "col", name), lambda: np.asarray(list(sub.column_reader(name)), dtype=np.int64)
-            )
+            key = (SEGMENT, segment_key(sub), "col", name)
+            return self.cache.get(key, lambda: np.asarray(list(sub.column_reader(name)), dtype=np.int64))
 
         def build():
             return np.concatenate([segment_column(sub) for sub, _base in self.leaves] or [_EMPTY_IDS])
@@ -206,8 +234,9 @@ class IndexView:
         def total():
             return sum(
                 self.cache.get(
-                    (segment_key(sub), "df", fieldname, term), lambda sub=sub: sub.doc_frequency(fieldname, term)
-                )
+                    (SEGMENT, segment_key(sub), "df", fieldname, term),
+                    lambda sub=sub: sub.doc_frequency(fieldname, term),
+                )  # fmt: skip
                 for sub, _base in self.leaves
             )
 

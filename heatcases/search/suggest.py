@@ -9,7 +9,7 @@ from __future__ import annotations
 from pypinyin import lazy_pinyin
 
 from heatcases.search import text
-from heatcases.search.arrays import IndexView, segment_key
+from heatcases.search.arrays import SEGMENT, IndexView, segment_key
 from heatcases.search.query import ParsedQuery
 
 
@@ -84,7 +84,7 @@ def misspelt(view: IndexView, word: str) -> set[str]:
     """Words of the library one character away from ``word`` (same length: a wrong character)."""
     found: set[str] = set()
     for sub, _base in view.leaves:
-        neighbours = view.cache.get((segment_key(sub), "spell"), lambda sub=sub: spelling_index(sub))
+        neighbours = view.cache.get((SEGMENT, segment_key(sub), "spell"), lambda sub=sub: spelling_index(sub))
         for position in range(len(word)):
             found.update(neighbours.get(word[:position] + "\0" + word[position + 1 :], ()))
     found.discard(word)

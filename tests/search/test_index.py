@@ -67,3 +67,19 @@ def test_a_case_indexed_again_and_again_keeps_its_rank(tmp_path):
             update.put(replace(refund, featured=round_ % 2 == 1))
         result = engine.search(parse_query("退票"), IndexFilters(), sort="relevance", offset=0, limit=5)
         assert [case_id for case_id, _ in result.hits][0] == 1, f"after {round_} updates: {result.hits}"
+
+
+def test_what_was_computed_for_earlier_commits_is_let_go(tmp_path):
+    """A busy library commits every second or so; the arrays kept for each earlier state of the index must go
+    with it, or the process grows until the cache's budget (per worker) is spent on states no search will see."""
+    index = SearchIndex(tmp_path / "index")
+    engine = Engine(index)
+    filters = IndexFilters(business_line="flight", tags=["trust"])
+    sizes = []
+    for case_id in range(1, 41):
+        with index.updating(timeout=1) as update:
+            update.put(document(case_id))
+        for words in ("老人", "航班 改签", "客人"):
+            assert engine.search(parse_query(words), filters, sort="relevance", offset=0, limit=5).total == case_id
+        sizes.append(engine._cache.bytes)
+    assert max(sizes[20:]) < 1.5 * sizes[19], sizes  # levels off instead of growing with every commit
