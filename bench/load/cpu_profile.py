@@ -26,7 +26,8 @@ def workers(pid: int) -> list[int]:
         children = [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
     except OSError:
         children = []
-    return [child for child in children if "heatcases" in _command(child) or "main:app" in _command(child)] or [pid]
+    # uvicorn's workers are multiprocessing's spawned children; its resource tracker is one too, and not a worker
+    return [child for child in children if "spawn_main" in _command(child)] or [pid]
 
 
 def _command(pid: int) -> str:

@@ -37,6 +37,7 @@ class Cache:
         self._budget = budget
         self._bytes = 0
         self._generation = -1  # the index's newest commit seen (see follow)
+        self._owned: dict[object, set] = {}  # a state or (SEGMENT, segment id) -> the keys computed for it
 
     @property
     def bytes(self) -> int:
@@ -53,14 +54,16 @@ class Cache:
             if generation == self._generation or generation in range(self._generation - 4, self._generation):
                 return
             self._generation = generation
-            segments = {segment for segment, _count in state}
-            stale = [
-                key
-                for key in self._items
-                if (isinstance(key[0], tuple) and key[0] != state) or (key[0] == SEGMENT and key[1] not in segments)
-            ]
-            for key in stale:
-                self._bytes -= self._size(self._items.pop(key))
+            current = {state} | {(SEGMENT, segment) for segment, _count in state}
+            for owner in [owner for owner in self._owned if owner not in current]:
+                for key in self._owned.pop(owner):
+                    self._bytes -= self._size(self._items.pop(key))
+
+    @staticmethod
+    def _owner(key):
+        if isinstance(key[0], tuple):
+            return key[0]
+        return key[:2] if key[0] == SEGMENT else None
 
     @staticmethod
     def _size(value) -> int:
@@ -84,9 +87,16 @@ class Cache:
             if key not in self._items:
                 self._items[key] = value
                 self._bytes += size
+                if (owner := self._owner(key)) is not None:
+                    self._owned.setdefault(owner, set()).add(key)
                 while self._bytes > self._budget and len(self._items) > 1:
-                    _old_key, old = self._items.popitem(last=False)
+                    old_key, old = self._items.popitem(last=False)
                     self._bytes -= self._size(old)
+                    if (owner := self._owner(old_key)) is not None:
+                        owned = self._owned[owner]
+                        owned.discard(old_key)
+                        if not owned:
+                            del self._owned[owner]
         return value
 
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime
 
+import numpy as np
+
+from heatcases.search.arrays import SEGMENT, Cache
 from heatcases.search.engine import Engine
 from heatcases.search.index import CaseDocument, SearchIndex
 from heatcases.search.query import IndexFilters, parse_query
@@ -83,3 +86,18 @@ def test_what_was_computed_for_earlier_commits_is_let_go(tmp_path):
             assert engine.search(parse_query(words), filters, sort="relevance", offset=0, limit=5).total == case_id
         sizes.append(engine._cache.bytes)
     assert max(sizes[20:]) < 1.5 * sizes[19], sizes  # levels off instead of growing with every commit
+
+
+def test_the_cache_keeps_to_its_budget_and_forgets_states_gone_by():
+    cache = Cache(budget=10_000)
+    old_state, new_state = (("segment-a", 3),), (("segment-a", 3), ("segment-b", 1))
+    for term in range(50):  # more than the budget holds: the least recently used go first
+        cache.get((old_state, "m", "body", str(term)), lambda: np.zeros(1000, dtype=bool))
+    postings = (SEGMENT, "segment-a", "p", "body", "老人")
+    cache.get(postings, lambda: np.zeros(100, dtype=np.int64))
+    assert 0 < cache.bytes <= 10_000
+    cache.follow(new_state, generation=2)
+    assert 0 < cache.bytes < 1000  # the masks of the old state are gone; the segment still there keeps its postings
+    assert cache.get(postings, lambda: None) is not None
+    cache.follow((("segment-c", 4),), generation=3)  # merged into one new segment
+    assert cache.bytes == 0
