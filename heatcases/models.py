@@ -92,7 +92,10 @@ class LoginFailure(SQLModel, table=True):
 
 class Case(SQLModel, table=True):
     __tablename__ = "service_case"
-    __table_args__ = (Index("ix_service_case_status_archived_created", "status", "archived", "created_at"),)
+    __table_args__ = (
+        Index("ix_service_case_status_archived_created", "status", "archived", "created_at"),
+        Index("ix_service_case_featured_updated", "featured", "updated_at"),  # metrics.reading's featured version
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     external_id: str | None = Field(default=None, max_length=100, sa_column_kwargs={"unique": True})

@@ -174,3 +174,30 @@ def test_each_metrics_page_has_a_plain_title_and_loads_its_scripts_once(activity
         assert "<" not in page.title.get_text() and page.title.find("script") is None, path
         sources = [script["src"] for script in page.select("script[src]")]
         assert len(sources) == len(set(sources)), path
+
+
+def test_what_to_read_next_follows_featuring_unfeaturing_and_archiving_at_once(app, agent, supervisor, submit, trainee):
+    # the featured cases' order is kept between pages while it does not change: every change shows on the next one
+    from sqlmodel import Session, select
+
+    from heatcases.metrics.reading import reading_by_value
+    from heatcases.models import User
+
+    def next_to_read() -> int | None:
+        with Session(app.state.engine) as session:
+            reader = session.exec(select(User).where(User.username == trainee.username)).one()
+            unread = reading_by_value(session, reader)["trust"].next_unread
+            return unread[0] if unread else None
+
+    older, newer = (submit(agent, title=title, tags=["trust"], behaviors=[]) for title in ("先精选的", "后精选的"))
+    for case in (older, newer):
+        approve(supervisor, case["id"])
+    assert next_to_read() is None
+    feature(supervisor, older["id"])
+    assert next_to_read() == older["id"]
+    feature(supervisor, newer["id"])
+    assert next_to_read() == newer["id"]  # the newest featured first
+    assert supervisor.delete(f"/api/cases/{newer['id']}/feature").status_code == 200
+    assert next_to_read() == older["id"]
+    assert supervisor.post(f"/api/cases/{older['id']}/archive").status_code == 200
+    assert next_to_read() is None
