@@ -315,7 +315,7 @@ class VectorStore:
         self._lock = threading.Lock()
         self._matrix = np.zeros((0, DIMENSIONS), dtype=np.int8)
         self._cases = np.zeros(0, dtype=np.int64)  # row -> case id
-        self._row_of: dict[int, int] = {}  # case id -> row
+        self._rows = np.zeros(0, dtype=np.int64)  # case id -> row (-1: none), an array to look up many at once
         self._hash_of: dict[int, str] = {}  # case id -> the content hash of the vector held
         self._count = 0
         self._graph = None  # the HNSW graph over the cases, once built (see _build_graph)
@@ -378,7 +378,7 @@ class VectorStore:
         with self._lock:
             self._matrix = np.zeros((0, DIMENSIONS), dtype=np.int8)
             self._cases = np.zeros(0, dtype=np.int64)
-            self._row_of, self._hash_of, self._count = {}, {}, 0
+            self._rows, self._hash_of, self._count = np.zeros(0, dtype=np.int64), {}, 0
         read_from, last_id = utcnow(), 0
         while True:
             with db.reader(self.engine).connect() as connection:
@@ -423,13 +423,17 @@ class VectorStore:
         quantised = _quantise(vectors.astype(np.float32))
         with self._lock:
             for row, vector in zip(rows, quantised, strict=True):
-                place = self._row_of.get(row.case_id)
-                if place is None:
+                if row.case_id >= len(self._rows):
+                    rows = np.full(max(1024, 2 * row.case_id), -1, dtype=np.int64)
+                    rows[: len(self._rows)] = self._rows
+                    self._rows = rows
+                place = int(self._rows[row.case_id])
+                if place < 0:
                     if self._count == len(self._cases):
                         self._grow()
                     place = self._count
                     self._count += 1
-                    self._row_of[row.case_id] = place
+                    self._rows[row.case_id] = place
                     self._cases[place] = row.case_id
                 self._matrix[place] = vector
                 self._hash_of[row.case_id] = row.content_hash
@@ -521,19 +525,28 @@ class VectorStore:
     def rescore(self, query_vector: np.ndarray, case_ids: list[int]) -> list[Match]:
         """These cases by their similarity to the query, best first (a few hundred: no search needed)."""
         with self._lock:
-            held = [case_id for case_id in case_ids if case_id in self._row_of]
-            if not held:
+            held, rows = self._held(case_ids)
+            if not len(held):
                 return []
-            vectors = self._matrix[[self._row_of[case_id] for case_id in held]].astype(np.float32)
+            vectors = self._matrix[rows].astype(np.float32)
         similarity = vectors @ query_vector / np.maximum(np.linalg.norm(vectors, axis=1), 1e-9)
         order = np.argsort(-similarity, kind="stable")
-        return [Match(held[index], float(similarity[index])) for index in order]
+        return [Match(case_id, score)
+                for case_id, score in zip(held[order].tolist(), similarity[order].tolist(), strict=True)]  # fmt: skip
+
+    def _held(self, case_ids) -> tuple[np.ndarray, np.ndarray]:
+        """Of these cases, those with a vector here, and their rows (under the lock)."""
+        ids = np.asarray(case_ids, dtype=np.int64)
+        rows = np.full(len(ids), -1, dtype=np.int64)
+        known = (ids >= 0) & (ids < len(self._rows))
+        rows[known] = self._rows[ids[known]]
+        return ids[rows >= 0], rows[rows >= 0]
 
     def mean_of(self, case_ids: list[int]) -> np.ndarray:
         """The normalised mean of these cases' vectors (zeros when none is held)."""
         with self._lock:
-            rows = [self._row_of[case_id] for case_id in case_ids if case_id in self._row_of]
-            if not rows:
+            _held, rows = self._held(case_ids)
+            if not len(rows):
                 return np.zeros(DIMENSIONS, dtype=np.float32)
             mean = self._matrix[rows].astype(np.float32).mean(axis=0)
         return mean / max(float(np.linalg.norm(mean)), 1e-9)
