@@ -41,11 +41,19 @@ class Passage:
 
 
 @dataclass(frozen=True)
-class Match:
-    """A case found by meaning: how similar it is to the query (cosine)."""
+class Matches:
+    """Cases found by meaning, best first: their ids and how similar each is to the query (cosine), as arrays
+    (a search finds a few hundred, which the fusion takes as arrays: no object per case)."""
 
-    case_id: int
-    similarity: float
+    case_ids: np.ndarray  # int64
+    similarity: np.ndarray  # float32
+
+    @classmethod
+    def none(cls) -> Matches:
+        return cls(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32))
+
+    def __len__(self) -> int:
+        return len(self.case_ids)
 
 
 def passages(title: str, body: str) -> list[Passage]:

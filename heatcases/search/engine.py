@@ -23,7 +23,7 @@ from heatcases.search import crosslingual, text
 from heatcases.search import related as related_cases
 from heatcases.search import suggest as did_you_mean
 from heatcases.search.arrays import FIELD_BOOST, FIELDS, Cache, IndexView, is_common
-from heatcases.search.embedding import Match
+from heatcases.search.embedding import Matches
 from heatcases.search.index import SearchIndex, date_number
 from heatcases.search.query import IndexFilters, ParsedQuery, parse_query
 from heatcases.vocab import BUSINESS_LINE_CODES, CASE_KIND_CODES, DEFECT_CLASS_CODES, SERVQUAL_CODES, TAGS
@@ -60,7 +60,7 @@ class Engine:
     """Search, related cases and suggestions over one :class:`SearchIndex`."""
 
     def __init__(self, index: SearchIndex, *, views_of: Callable[[np.ndarray], np.ndarray] | None = None,
-                 meaning: Callable[..., list[Match]] | None = None):  # fmt: skip
+                 meaning: Callable[..., Matches] | None = None):  # fmt: skip
         """``views_of(case_ids)`` gives their counted views for the "most viewed" order (without it, that
         order is the newest first); ``meaning(text, like_case_ids=(), among=None)`` the cases nearest in
         meaning to the text (and to those cases, when given; among those case ids only, when given), best
@@ -217,15 +217,15 @@ class Engine:
             top = candidates[np.argsort(-first[candidates], kind="stable")[:FEEDBACK_CASES]]
             case_ids = view.column("case_id")[top]
             like = tuple(int(case_id) for case_id in case_ids)
-            found = self.meaning(parsed.meant, like, [match.case_id for match in found]) or found
+            found = self.meaning(parsed.meant, like, found.case_ids) or found
             return (*self._fused(view, matched, score, narrowed, found), True)
         return first_matched, first, True
 
     @staticmethod
     def _fused(view: IndexView, matched: np.ndarray, score: np.ndarray, narrowed: np.ndarray | None,
-               found: list[Match]) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
-        docs = view.docs_of(np.array([match.case_id for match in found], dtype=np.int64))
-        similarity = np.array([match.similarity for match in found], dtype=np.float32)
+               found: Matches) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+        docs = view.docs_of(found.case_ids)
+        similarity = found.similarity
         meaningful = float(similarity.max()) >= MEANING_MIN  # over the whole library, before any filter
         keep = docs >= 0
         if narrowed is not None:

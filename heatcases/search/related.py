@@ -14,14 +14,14 @@ import numpy as np
 
 from heatcases.search import text
 from heatcases.search.arrays import FIELD_BOOST, FIELDS, Cache, IndexView, is_common
-from heatcases.search.embedding import Match
+from heatcases.search.embedding import Matches
 
 RELATED_SECONDS = 900.0  # how long a case's related list is kept (at most)
 
 
 def related(cache: Cache, open_view: Callable[[], IndexView], case_id: int, title: str, body: str,
             tags: list[str], business_line: str, limit: int,
-            near: Callable[[], list[Match]] | None = None) -> list[tuple[int, float]]:  # fmt: skip
+            near: Callable[[], Matches] | None = None) -> list[tuple[int, float]]:  # fmt: skip
     """Cases most like this one: its most telling words, then shared values and business line.
 
     Kept for up to RELATED_SECONDS per case: every reader of a case page asks for the same list, it costs
@@ -35,12 +35,12 @@ def related(cache: Cache, open_view: Callable[[], IndexView], case_id: int, titl
     period = int((time.monotonic() + shift) // RELATED_SECONDS)
     return cache.get(
         ("related", case_id, limit, period),
-        lambda: related_now(open_view(), case_id, title, body, tags, business_line, limit, near() if near else []),
+        lambda: related_now(open_view(), case_id, title, body, tags, business_line, limit, near() if near else None),
     )
 
 
 def related_now(view: IndexView, case_id: int, title: str, body: str, tags: list[str], business_line: str,
-                limit: int, near: list[Match] = ()) -> list[tuple[int, float]]:  # fmt: skip
+                limit: int, near: Matches | None = None) -> list[tuple[int, float]]:  # fmt: skip
     total_docs = max(view.live_count, 1)
     counts: dict[str, int] = {}
     for token in text.tokens(f"{title}\n{title}\n{body}", for_index=False):
@@ -79,12 +79,12 @@ def related_now(view: IndexView, case_id: int, title: str, body: str, tags: list
     return [(int(case_ids[doc]), float(score[doc])) for doc in order]
 
 
-def _with_meaning(view: IndexView, score: np.ndarray, near: list[Match]) -> np.ndarray:
+def _with_meaning(view: IndexView, score: np.ndarray, near: Matches) -> np.ndarray:
     """The words' scores fused with the nearest cases in meaning (the search's weights)."""
     from heatcases.search.engine import MEANING_FLOOR, MEANING_WEIGHT
 
-    docs = view.docs_of(np.array([match.case_id for match in near], dtype=np.int64))
-    similarity = np.array([match.similarity for match in near], dtype=np.float32)
+    docs = view.docs_of(near.case_ids)
+    similarity = near.similarity
     keep = docs >= 0
     docs, similarity = docs[keep], similarity[keep]
     if not len(docs):

@@ -25,7 +25,7 @@ from heatcases.models import Case, CaseTag, Impression, SearchQuery, User
 from heatcases.privacy import mask_personal_data
 from heatcases.search import crosslingual, text
 from heatcases.search.documents import searchable_body
-from heatcases.search.embedding import Embedder, Match
+from heatcases.search.embedding import Embedder, Matches
 from heatcases.search.engine import Engine, EngineResult
 from heatcases.search.index import SearchIndex
 from heatcases.search.listener import ChangeListener
@@ -82,16 +82,16 @@ class SearchService:
         self.vectors.start()
         threading.Thread(target=self._warm_up, name="heatcases-search-warm-up", daemon=True).start()
 
-    def by_meaning(self, typed: str, like: tuple[int, ...] = (), among: list[int] | None = None) -> list[Match]:
+    def by_meaning(self, typed: str, like: tuple[int, ...] = (), among: np.ndarray | None = None) -> Matches:
         """The cases nearest in meaning to what was typed, and to the cases ``like`` when given, among the
         cases ``among`` when given (see :meth:`Engine._fuse`); with nothing typed, to the cases ``like``
-        alone (related cases). [] while the vectors load, or without a model."""
+        alone (related cases). None found while the vectors load, or without a model."""
         if not (typed or like) or not self.vectors.ready:
-            return []
+            return Matches.none()
         try:
             if not typed:
                 query = self.vectors.mean_of(list(like))
-                return self.vectors.search(query) if query.any() else []
+                return self.vectors.search(query) if query.any() else Matches.none()
             query = _query_vector(self.embedder, typed)
             if like:
                 query = query + FEEDBACK_WEIGHT * self.vectors.mean_of(list(like))
@@ -99,7 +99,7 @@ class SearchService:
             return self.vectors.search(query) if among is None else self.vectors.rescore(query, among)
         except Exception:  # search by words still answers
             log.exception("search by meaning failed; answering by words only")
-            return []
+            return Matches.none()
 
     def best_passages(self, case_ids: list[int], typed: str) -> dict[int, tuple[int, int]]:
         """Where in each story the passage nearest to what was typed is (for the snippets shown)."""

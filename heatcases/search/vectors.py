@@ -42,7 +42,7 @@ from usearch.index import search as exhaustive
 from heatcases import db
 from heatcases.db import utcnow
 from heatcases.models import Case, CasePassage
-from heatcases.search.embedding import DIMENSIONS, Embedder, Match, ModelUnavailable, content_hash, passages
+from heatcases.search.embedding import DIMENSIONS, Embedder, Matches, ModelUnavailable, content_hash, passages
 
 log = logging.getLogger("heatcases.search")
 
@@ -505,10 +505,10 @@ class VectorStore:
         cases[: self._count] = self._cases[: self._count]
         self._matrix, self._cases = matrix, cases
 
-    def search(self, query_vector: np.ndarray, *, wanted: int = 300) -> list[Match]:
+    def search(self, query_vector: np.ndarray, *, wanted: int = 300) -> Matches:
         """The cases nearest to the query, best first."""
         if not self.ready or self._count == 0:
-            return []
+            return Matches.none()
         query = _quantise(query_vector[None, :])[0]
         with self._lock:
             count = min(wanted, self._count)
@@ -519,20 +519,18 @@ class VectorStore:
                 found = exhaustive(self._matrix[: self._count], query, count, MetricKind.Cos, exact=True, threads=1)
                 cases = self._cases[np.asarray(found.keys, dtype=np.int64)[:count]]
             distances = np.asarray(found.distances, dtype=np.float32)[:count]
-        return [Match(int(case_id), 1.0 - float(distance))
-                for case_id, distance in zip(cases.tolist(), distances.tolist(), strict=True)]  # fmt: skip
+        return Matches(cases, 1.0 - distances)
 
-    def rescore(self, query_vector: np.ndarray, case_ids: list[int]) -> list[Match]:
+    def rescore(self, query_vector: np.ndarray, case_ids) -> Matches:
         """These cases by their similarity to the query, best first (a few hundred: no search needed)."""
         with self._lock:
             held, rows = self._held(case_ids)
             if not len(held):
-                return []
+                return Matches.none()
             vectors = self._matrix[rows].astype(np.float32)
         similarity = vectors @ query_vector / np.maximum(np.linalg.norm(vectors, axis=1), 1e-9)
         order = np.argsort(-similarity, kind="stable")
-        return [Match(case_id, score)
-                for case_id, score in zip(held[order].tolist(), similarity[order].tolist(), strict=True)]  # fmt: skip
+        return Matches(held[order], similarity[order].astype(np.float32))
 
     def _held(self, case_ids) -> tuple[np.ndarray, np.ndarray]:
         """Of these cases, those with a vector here, and their rows (under the lock)."""
@@ -542,7 +540,7 @@ class VectorStore:
         rows[known] = self._rows[ids[known]]
         return ids[rows >= 0], rows[rows >= 0]
 
-    def mean_of(self, case_ids: list[int]) -> np.ndarray:
+    def mean_of(self, case_ids) -> np.ndarray:
         """The normalised mean of these cases' vectors (zeros when none is held)."""
         with self._lock:
             _held, rows = self._held(case_ids)

@@ -234,7 +234,7 @@ class TestGraph:
         assert "graph over 4 cases ready" in caplog.text and "(1 added or changed since it was saved)" in caplog.text
         assert len(second._graph) == 4
         query = search.embedder.encode(["行动不便的老人坐火车"])[0]
-        assert second.search(query)[0].case_id == case["id"]
+        assert second.search(query).case_ids[0] == case["id"]
 
     def test_an_unreadable_saved_graph_is_built_again(self, app, monkeypatch, tmp_path, trainee, library):
         from heatcases.search import vectors as vector_module
@@ -247,4 +247,4 @@ class TestGraph:
         store._build_graph()
         assert len(store._graph) == 3
         query = search.embedder.encode(["stroller"])[0]
-        assert store.search(query)[0].case_id == library["stroller"]["id"]
+        assert store.search(query).case_ids[0] == library["stroller"]["id"]
