@@ -97,6 +97,10 @@ def search_status(user: ReviewerApiUser, search: SearchDep) -> SearchStatus:
     """For supervisors and admins: how many cases the word index holds and how far search by meaning has come
     (the model, whether its vectors are loaded, cases embedded of those in the library, and why not)."""
     return SearchStatus(
-        index=IndexStatus(documents=search.index.doc_count(), queued=search.syncer.pending()),
+        index=IndexStatus(
+            documents=search.index.doc_count(),
+            queued=search.syncer.pending(),
+            cache_mb=round(search.engine.cache_bytes / 2**20, 3),
+        ),  # fmt: skip
         meaning=MeaningStatus(**search.meaning_status()),
     )

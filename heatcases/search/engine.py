@@ -70,6 +70,11 @@ class Engine:
         self.meaning = meaning
         self._cache = Cache()
 
+    @property
+    def cache_bytes(self) -> int:
+        """The memory the cache of index arrays holds now."""
+        return self._cache.bytes
+
     def view(self) -> IndexView:
         return IndexView(self._cache, self.index.searcher())
 

@@ -52,6 +52,7 @@ class RelatedList(BaseModel):
 class IndexStatus(BaseModel):
     documents: int  # cases the word index holds
     queued: int  # changes waiting to reach it
+    cache_mb: float = 0.0  # what this server process keeps of it in memory (arrays read and computed), MB
 
 
 class MeaningStatus(BaseModel):

@@ -170,6 +170,7 @@ class TestWithoutTheModel:
         status = supervisor.get("/api/search/status").json()
         assert status["meaning"]["ready"] is False and "weights missing" in status["meaning"]["error"]
         assert status["index"]["documents"] == 1
+        assert 0 < status["index"]["cache_mb"] < 256  # what the searches above keep in memory (MB)
         assert trainee.get("/api/search/status").status_code == 403
 
 
