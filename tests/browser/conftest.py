@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,6 +43,22 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+
+
+def wait_until(page, function: str, arg=None, timeout: float = 45.0):
+    """Poll a JavaScript function (``"n => ..."``) from Python until it returns something truthy, and return that.
+
+    Playwright's ``wait_for_function`` re-evaluates its predicate with ``eval`` inside the page after the first
+    try, which our Content-Security-Policy (no 'unsafe-eval') refuses: it only works when the condition already
+    holds. ``page.evaluate`` runs through the DevTools protocol, which the policy does not govern."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = page.evaluate(function, arg)
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still false after {timeout:.0f} s: {function}")
+        page.wait_for_timeout(100)
 
 
 def _skip_reason() -> str | None:

@@ -9,7 +9,7 @@ import re
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
-from tests.browser.conftest import LAPTOP, PHONE
+from tests.browser.conftest import LAPTOP, PHONE, wait_until
 from tests.browser.test_accessibility import AXE_OPTIONS, describe
 from tests.browser.test_journeys import api, submit_by_api, unique
 from tests.praise import files
@@ -29,9 +29,9 @@ def plays(page, selector: str = "#evidence video") -> dict:
     behaviour, not speed; headless Chromium decodes slowly while the other test pass shares the cores)."""
     video = page.locator(selector).first
     video.scroll_into_view_if_needed()
-    page.wait_for_function(f"document.querySelector('{selector}').readyState >= 1", timeout=45000)
+    wait_until(page, "s => document.querySelector(s).readyState >= 1", selector)
     page.evaluate(f"() => {{ const v = document.querySelector('{selector}'); v.muted = true; return v.play(); }}")
-    page.wait_for_function(f"document.querySelector('{selector}').currentTime > 0", timeout=45000)
+    wait_until(page, "s => document.querySelector(s).currentTime > 0", selector)
     return page.evaluate(
         f"() => {{ const v = document.querySelector('{selector}');"
         " return {duration: v.duration, width: v.videoWidth, height: v.videoHeight, state: v.readyState}; }"
@@ -88,9 +88,7 @@ class TestThankYouVideo:
         assert thumbnails.count() == 2
         for index in range(2):
             thumbnails.nth(index).scroll_into_view_if_needed()
-            page.wait_for_function(
-                "n => document.querySelectorAll('#evidence img')[n].naturalWidth > 0", arg=index, timeout=10000
-            )
+            wait_until(page, "n => document.querySelectorAll('#evidence img')[n].naturalWidth > 0", index, timeout=10)
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 
     def test_a_disguised_file_is_refused_in_the_readers_language(self, browsing, live_server):

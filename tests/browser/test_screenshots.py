@@ -60,7 +60,7 @@ def test_main_page(browsing, folder, width, name, user, path, shows):
     if name == "submit":
         _fill_the_form(page)
     if name == "dashboard":
-        page.wait_for_function("document.querySelectorAll('canvas').length > 0")
+        page.locator("canvas").first.wait_for()
     assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"], "the page scrolls sideways"
     # The top of a long page is what the README needs; whole lists would make megabyte pictures.
     height = min(page.evaluate("document.documentElement.scrollHeight"), MAX_HEIGHT[width])
