@@ -33,7 +33,7 @@ from heatcases.search.query import IndexFilters, ParsedQuery, parse_query
 from heatcases.search.schemas import SearchHitPublic
 from heatcases.search.snippets import make_snippet
 from heatcases.search.sync import IndexSyncer
-from heatcases.search.vectors import PassageFiller, VectorStore, embedding_progress
+from heatcases.search.vectors import PassageFiller, ProgressMeter, VectorStore
 from heatcases.search.views import ViewCounts
 from heatcases.vocab import canonical_tags
 
@@ -64,6 +64,7 @@ class SearchService:
         self.embedder = Embedder(disabled=not settings.semantic_search)
         self.vectors = VectorStore(engine, self.embedder, graph_dir=self.index.path.parent / "vectors")
         self.filler = PassageFiller(engine, self.embedder, lock_path=self.index.path.parent / "embedding.lock")
+        self.embedding_meter = ProgressMeter(engine, self.embedder.name)
         self.engine = Engine(self.index, views_of=self.view_counts.of, meaning=self.by_meaning)
         self.syncer = IndexSyncer(engine, self.index, on_written=self.filler.want)
         self.syncer.attach()
@@ -115,7 +116,7 @@ class SearchService:
                   "vectors": self.vectors.size, "graph": self.vectors.graph,
                   "error": self.embedder.error or self.vectors.error}  # fmt: skip
         if status["enabled"]:
-            progress = embedding_progress(self.db_engine, self.embedder.name)
+            progress = self.embedding_meter.progress()
             status.update(embedded_cases=progress.embedded, listed_cases=progress.listed)
         return status
 

@@ -9,8 +9,8 @@ from sqlmodel import Session, func, select
 
 from heatcases.db import utcnow
 from heatcases.models import Case, CasePassage
-from heatcases.search import embedding, sync
-from heatcases.search.vectors import VectorStore
+from heatcases.search import embedding, sync, vectors
+from heatcases.search.vectors import VectorStore, embedding_progress
 
 STROLLER = (
     "【情况】一位妈妈带着八个月大的宝宝去三亚，下飞机后发现托运的婴儿车轮子摔坏了，孩子没法推着走。\n\n"
@@ -57,7 +57,7 @@ def library(app, agent, supervisor, submit):
         "typhoon": approve(title="台风前主动改签航班", body=TYPHOON, business_line="flight"),
     }
     search = app.state.search
-    wait_for(lambda: search.vectors.ready and search.meaning_status()["embedded_cases"] == 3)
+    wait_for(lambda: search.vectors.ready and embedding_progress(search.db_engine, search.embedder.name).embedded == 3)
     wait_for(lambda: search.vectors.size == 3)  # one vector per case in memory
     return cases
 
@@ -151,6 +151,23 @@ class TestStoredVectors:
             fresh = set(session.exec(select(CasePassage.content_hash).where(CasePassage.case_id == case_id)).all())
         # every server process takes the new vectors in place of the old ones
         wait_for(lambda: {app.state.search.vectors.content_hash_of(case_id)} == fresh)
+
+    def test_the_status_counts_embedded_cases_without_a_pass_over_the_library_on_every_poll(
+        self, app, library, agent, supervisor, submit, monkeypatch
+    ):
+        monkeypatch.setattr(vectors, "PROGRESS_SECONDS", 600.0)
+        meaning = supervisor.get("/api/search/status").json()["meaning"]
+        assert (meaning["embedded_cases"], meaning["listed_cases"]) == (3, 3)
+        case = submit(agent, title="行李箱轮子坏了", body="【情况】客人的行李箱在转机时轮子摔坏了。")
+        supervisor.post(f"/api/cases/{case['id']}/review", json={"decision": "approve", "comment": "好"})
+        search = app.state.search
+        wait_for(lambda: embedding_progress(search.db_engine, search.embedder.name).embedded == 4)
+        # a monitor polling every few seconds gets the count it was given, not a new pass over 100,000 cases...
+        assert supervisor.get("/api/search/status").json()["meaning"]["listed_cases"] == 3
+        # ...until it is due again
+        monkeypatch.setattr(search.embedding_meter, "_fresh_until", 0.0)
+        meaning = supervisor.get("/api/search/status").json()["meaning"]
+        assert (meaning["embedded_cases"], meaning["listed_cases"]) == (4, 4)
 
 
 class TestWithoutTheModel:
