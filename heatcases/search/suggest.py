@@ -6,11 +6,18 @@ under each key with one character blanked out), cached like the postings in :mod
 
 from __future__ import annotations
 
-from pypinyin import lazy_pinyin
+import os
 
-from heatcases.search import text
-from heatcases.search.arrays import SEGMENT, IndexView, segment_key
-from heatcases.search.query import ParsedQuery
+# Every reading of each character is all a suggestion needs (below), so pypinyin's dictionary of phrases, 44 MB in
+# each server process, is left unread (the variables are read when pypinyin is first imported).
+os.environ.setdefault("PYPINYIN_NO_PHRASES", "1")
+os.environ.setdefault("PYPINYIN_NO_DICT_COPY", "1")
+
+from pypinyin import Style, pinyin  # noqa: E402
+
+from heatcases.search import text  # noqa: E402
+from heatcases.search.arrays import SEGMENT, IndexView, segment_key  # noqa: E402
+from heatcases.search.query import ParsedQuery  # noqa: E402
 
 
 def has_unknown_word(view: IndexView, parsed: ParsedQuery) -> bool:
@@ -39,13 +46,13 @@ def suggest(view: IndexView, parsed: ParsedQuery) -> str | None:
         candidates = misspelt(view, word)
         if not text.is_latin(word):
             sound = _sound(word)
-            candidates = {candidate for candidate in candidates if _sound(candidate) == sound}
+            candidates = {candidate for candidate in candidates if _alike(_sound(candidate), sound)}
         if candidates:
-            exact = lazy_pinyin(word)
+            exact = _readings(word)
             replacements[word] = max(
                 candidates,
                 key=lambda c: (
-                    lazy_pinyin(c) == exact,
+                    _alike(_readings(c), exact),
                     view.doc_frequency("body", c) + view.doc_frequency("title", c),
                     c,
                 ),
@@ -68,16 +75,27 @@ def suggest(view: IndexView, parsed: ParsedQuery) -> str | None:
 _FUZZY_SOUNDS = (("zh", "z"), ("ch", "c"), ("sh", "s"), ("ang", "an"), ("eng", "en"), ("ing", "in"))
 
 
-def _sound(word: str) -> tuple[str, ...]:
-    """The word's pinyin with the sounds that are easily mixed up folded together."""
-    folded = []
-    for syllable in lazy_pinyin(word):
-        for sound, plain in _FUZZY_SOUNDS:
-            syllable = syllable.replace(sound, plain)
-        if syllable.startswith("l"):
-            syllable = "n" + syllable[1:]
-        folded.append(syllable)
-    return tuple(folded)
+def _readings(word: str) -> list[frozenset[str]]:
+    """Each character's readings without tones (调: diao, tiao; a character without pinyin stands for itself)."""
+    return [frozenset(readings) for readings in pinyin(word, style=Style.NORMAL, heteronym=True, errors="default")]
+
+
+def _sound(word: str) -> list[frozenset[str]]:
+    """Each character's readings with the sounds that are easily mixed up folded together."""
+    return [frozenset(_fold(syllable) for syllable in readings) for readings in _readings(word)]
+
+
+def _fold(syllable: str) -> str:
+    for sound, plain in _FUZZY_SOUNDS:
+        syllable = syllable.replace(sound, plain)
+    if syllable.startswith("l"):
+        syllable = "n" + syllable[1:]
+    return syllable
+
+
+def _alike(one: list[frozenset[str]], other: list[frozenset[str]]) -> bool:
+    """Whether two words can be read the same: character by character, some reading in common."""
+    return len(one) == len(other) and all(a & b for a, b in zip(one, other, strict=True))
 
 
 def misspelt(view: IndexView, word: str) -> set[str]:

@@ -117,6 +117,8 @@ class TestFinding:
         assert trainee.get("/api/search", params={"q": "该签 老人"}).json()["suggestion"] == "改签 老人"
         # what was typed around the word stays as typed (full-width question marks too)
         assert trainee.get("/api/search", params={"q": "航斑取消了？？"}).json()["suggestion"] == "航班取消了？？"
+        # a character with several readings: 调 in 协调 is tiao here (diao elsewhere)
+        assert trainee.get("/api/search", params={"q": "酒店 协条"}).json()["suggestion"] == "酒店 协调"
 
     def test_no_suggestion_that_only_looks_alike_or_finds_no_more(self, trainee, library):
         # 协调 is one character from 空调 and in the library, but sounds nothing like it: another word
