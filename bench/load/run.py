@@ -13,8 +13,8 @@ The server is ``heatcases serve`` on loopback with the given worker count, exact
 with ``--machines N`` (PostgreSQL only) N of them, each with its own data folder (the first machine's index
 copied in, which it adopts as its own replica: docs/deploy.md), behind nginx running docs/deploy/nginx.conf.
 Printed at the end, and written beside Locust's CSV and HTML report in ``--out``: per request kind
-the requests, failures, p50/p95/p99 (ms); the status codes the server itself logged; its peak RSS
-(all its processes); whether its log holds a pool timeout, "database is locked" or a traceback; and
+the requests, failures, p50/p95/p99 (ms); the status codes the server itself logged; its peak RSS, PSS
+and anonymous memory (all its processes); whether its log holds a pool timeout, "database is locked" or a traceback; and
 the scenario's own checks (burst: every submission stored once; saturation: only 2xx or 503 with
 Retry-After, and normal answers 10 s after the load stops). Exit status 1 when a check fails.
 """
@@ -57,7 +57,7 @@ from heatcases.models import Case, CaseEvent, User  # noqa: E402
 from heatcases.search import sync  # noqa: E402
 from heatcases.search.embedding import Embedder  # noqa: E402
 from heatcases.search.index import SearchIndex  # noqa: E402
-from heatcases.search.vectors import embedding_progress, fill_in_processes  # noqa: E402
+from heatcases.search.vectors import GRAPH_FROM, embedding_progress, fill_in_processes  # noqa: E402
 
 PASSWORD = "load-pass-2026"
 ACCOUNTS = {"trainee": 300, "agent": 60, "sup": 10}
@@ -184,10 +184,13 @@ def spread_over_time(engine) -> None:
 
 
 class PeakRss:
-    """Samples the resident memory of a process and its children (the workers) every 0.5 s."""
+    """Samples the memory of a process and its children (the workers): resident (RSS, every 0.5 s) and, every 2 s,
+    proportional (PSS: a page shared by the workers, such as the index files they map, counted once in all) and
+    anonymous (the processes' own heap) from /proc/<pid>/smaps_rollup."""
 
     def __init__(self, pid: int):
-        self.pid, self.peak_kb, self._stop = pid, 0, threading.Event()
+        self.pid, self._stop = pid, threading.Event()
+        self.peak_kb = self.peak_pss_kb = self.peak_anon_kb = 0
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
 
@@ -204,21 +207,30 @@ class PeakRss:
         return pids
 
     def _run(self) -> None:
+        rounds = 0
         while not self._stop.wait(0.5):
-            total = 0
-            for pid in self._tree():
-                try:
-                    status = Path(f"/proc/{pid}/status").read_text()
-                except OSError:
-                    continue
-                found = re.search(r"VmRSS:\s+(\d+) kB", status)
-                total += int(found.group(1)) if found else 0
-            self.peak_kb = max(self.peak_kb, total)
+            self.peak_kb = max(self.peak_kb, self._sum("status", "VmRSS"))
+            if rounds % 4 == 0:
+                self.peak_pss_kb = max(self.peak_pss_kb, self._sum("smaps_rollup", "Pss"))
+                self.peak_anon_kb = max(self.peak_anon_kb, self._sum("smaps_rollup", "Anonymous"))
+            rounds += 1
 
-    def stop(self) -> float:
+    def _sum(self, name: str, field: str) -> int:
+        total = 0
+        for pid in self._tree():
+            try:
+                content = Path(f"/proc/{pid}/{name}").read_text()
+            except OSError:
+                continue
+            found = re.search(rf"^{field}:\s+(\d+) kB", content, re.MULTILINE)
+            total += int(found.group(1)) if found else 0
+        return total
+
+    def stop(self) -> tuple[float, float, float]:
+        """Peak RSS, PSS and anonymous memory in MB."""
         self._stop.set()
         self._thread.join()
-        return self.peak_kb / 1024
+        return self.peak_kb / 1024, self.peak_pss_kb / 1024, self.peak_anon_kb / 1024
 
 
 def server_log_summary(path: Path) -> tuple[Counter, dict[str, int]]:
@@ -283,7 +295,8 @@ def wait_settled(base: str, workers: int, timeout: float = 600) -> float:
         in_a_row = 0  # the workers answer in turn: several settled answers in a row mean all of them
         while time.perf_counter() - started < timeout:
             meaning = client.get("/api/search/status", headers=headers).json()["meaning"]
-            settled = not meaning["enabled"] or meaning["error"] or (meaning["ready"] and meaning["graph"])
+            graph_done = meaning["graph"] or meaning["vectors"] < GRAPH_FROM  # a small library has no graph
+            settled = not meaning["enabled"] or meaning["error"] or (meaning["ready"] and graph_done)
             in_a_row = in_a_row + 1 if settled else 0
             if in_a_row >= 4 * workers:
                 return time.perf_counter() - started
@@ -400,7 +413,8 @@ def main() -> int:
             time.sleep(10)
             ok, detail = recovered(base)
             checks.append((f"10 s after the load: {detail}", ok))
-        peak_mb = sum(sampler.stop() for sampler in memory)
+        peaks = [sampler.stop() for sampler in memory]
+        peak_mb, peak_pss_mb, peak_anon_mb = (sum(peak[kind] for peak in peaks) for kind in range(3))
     finally:
         if balancer is not None:
             balancer.stop()
@@ -424,7 +438,10 @@ def main() -> int:
     out.append("server log: " + ", ".join(f"{problem!r} ×{count}" for problem, count in problems.items()))
     if args.profile:
         out += cpu_profile.summary(recorders)
-    out.append(f"server peak RSS: {peak_mb:.0f} MB (all its processes{', every machine' if machines else ''})")
+    out.append(
+        f"server peak RSS: {peak_mb:.0f} MB (all its processes{', every machine' if machines else ''}); "
+        f"peak PSS {peak_pss_mb:.0f} MB (shared pages counted once), anonymous {peak_anon_mb:.0f} MB"
+    )
 
     server_errors = sum(count for code, count in statuses.items() if code.startswith("5") and code != "503")
     checks.append(("no 5xx other than 503 in the server's log", server_errors == 0))
