@@ -93,7 +93,7 @@ def load_collection_queries(folder: Path, half: str) -> list[Judged]:
         if not line.strip():
             continue
         raw = json.loads(line)
-        number = int(raw["qid"].lstrip("d"))
+        number = int(raw["qid"].lstrip("df"))  # d01-d60 (../shared/relevance), f01-f48 (bench/relevance/fresh)
         if (half == "tune" and number > 30) or (half == "heldout" and number <= 30):
             continue
         filters = {"tag": raw.get("tags") or []}
