@@ -10,7 +10,6 @@ from __future__ import annotations
 import secrets
 
 from argon2 import PasswordHasher
-from zxcvbn import zxcvbn
 
 from heatcases.errors import InvalidInput
 
@@ -34,6 +33,8 @@ def check_chosen_password(password: str, *, username: str, display_name: str = "
         raise InvalidInput(
             "new_password", f"must be at most {MAX_LENGTH} characters", message_key="profile.password_long"
         )
+    from zxcvbn import zxcvbn  # its word lists (12 MB of each server process) are read by the first check, not at start
+
     inputs = [word for word in (username, display_name, *username.replace("_", ".").split(".")) if word]
     if zxcvbn(password[:100], user_inputs=inputs)["score"] < MIN_SCORE:
         raise InvalidInput("new_password", "is too common or too easy to guess", message_key="profile.password_common")

@@ -23,7 +23,6 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-import av
 import filetype
 import pypdfium2
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -187,6 +186,8 @@ def _pdf(source: Path, media_type: str) -> Prepared:
 
 
 def _video(source: Path, target: Path, extension: str) -> Prepared:
+    import av  # PyAV and its FFmpeg (16 MB of each server process) are read by the first video, not at start
+
     unreadable = Rejected("praise.rejected.damaged", "the video cannot be read: damaged or not what it claims")
     try:
         with av.open(str(source)) as container:
@@ -217,6 +218,8 @@ def _video(source: Path, target: Path, extension: str) -> Prepared:
 def _remux(source: Path, target: Path, extension: str, *, with_audio: bool) -> None:
     """Copy the first video stream (and a playable audio stream) into a new file: no container metadata,
     no other tracks (subtitles, a phone's location track)."""
+    import av
+
     options = {"movflags": "+faststart"} if extension == "mp4" else {}
     with av.open(str(source)) as container, av.open(str(target), "w", format=extension, options=options) as out:
         streams = [container.streams.video[0]]
