@@ -209,22 +209,24 @@ class PeakRss:
     def _run(self) -> None:
         rounds = 0
         while not self._stop.wait(0.5):
-            self.peak_kb = max(self.peak_kb, self._sum("status", "VmRSS"))
-            if rounds % 4 == 0:
-                self.peak_pss_kb = max(self.peak_pss_kb, self._sum("smaps_rollup", "Pss"))
-                self.peak_anon_kb = max(self.peak_anon_kb, self._sum("smaps_rollup", "Anonymous"))
+            self.peak_kb = max(self.peak_kb, self._sum("status", "VmRSS")[0])
+            if rounds % 4 == 0:  # smaps_rollup walks the processes' page tables: not too often
+                pss, anonymous = self._sum("smaps_rollup", "Pss", "Anonymous")
+                self.peak_pss_kb, self.peak_anon_kb = max(self.peak_pss_kb, pss), max(self.peak_anon_kb, anonymous)
             rounds += 1
 
-    def _sum(self, name: str, field: str) -> int:
-        total = 0
+    def _sum(self, name: str, *fields: str) -> list[int]:
+        """Each field (kB) of /proc/<pid>/<name>, summed over the process tree; each file read once."""
+        totals = [0] * len(fields)
         for pid in self._tree():
             try:
                 content = Path(f"/proc/{pid}/{name}").read_text()
             except OSError:
                 continue
-            found = re.search(rf"^{field}:\s+(\d+) kB", content, re.MULTILINE)
-            total += int(found.group(1)) if found else 0
-        return total
+            for position, field in enumerate(fields):
+                found = re.search(rf"^{field}:\s+(\d+) kB", content, re.MULTILINE)
+                totals[position] += int(found.group(1)) if found else 0
+        return totals
 
     def stop(self) -> tuple[float, float, float]:
         """Peak RSS, PSS and anonymous memory in MB."""

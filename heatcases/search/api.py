@@ -101,6 +101,6 @@ def search_status(user: ReviewerApiUser, search: SearchDep) -> SearchStatus:
             documents=search.index.doc_count(),
             queued=search.syncer.pending(),
             cache_mb=round(search.engine.cache_bytes / 2**20, 3),
-        ),  # fmt: skip
+        ),
         meaning=MeaningStatus(**search.meaning_status()),
     )

@@ -43,16 +43,16 @@ def suggest(view: IndexView, parsed: ParsedQuery) -> str | None:
             continue
         if view.doc_frequency("body", word) + view.doc_frequency("title", word) > 0:
             continue
-        candidates = misspelt(view, word)
+        candidates = {candidate: _readings(candidate) for candidate in misspelt(view, word)}
+        exact = _readings(word)
         if not text.is_latin(word):
-            sound = _sound(word)
-            candidates = {candidate for candidate in candidates if _alike(_sound(candidate), sound)}
+            sound = _folded(exact)
+            candidates = {c: readings for c, readings in candidates.items() if _alike(_folded(readings), sound)}
         if candidates:
-            exact = _readings(word)
             replacements[word] = max(
                 candidates,
                 key=lambda c: (
-                    _alike(_readings(c), exact),
+                    _alike(candidates[c], exact),
                     view.doc_frequency("body", c) + view.doc_frequency("title", c),
                     c,
                 ),
@@ -80,9 +80,9 @@ def _readings(word: str) -> list[frozenset[str]]:
     return [frozenset(readings) for readings in pinyin(word, style=Style.NORMAL, heteronym=True, errors="default")]
 
 
-def _sound(word: str) -> list[frozenset[str]]:
-    """Each character's readings with the sounds that are easily mixed up folded together."""
-    return [frozenset(_fold(syllable) for syllable in readings) for readings in _readings(word)]
+def _folded(readings: list[frozenset[str]]) -> list[frozenset[str]]:
+    """The readings with the sounds that are easily mixed up folded together."""
+    return [frozenset(_fold(syllable) for syllable in each) for each in readings]
 
 
 def _fold(syllable: str) -> str:
