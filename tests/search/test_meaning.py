@@ -97,6 +97,26 @@ class TestMeaning:
         assert by_meaning("颱風天航班改簽") == by_meaning("台风天航班改签")
         assert by_meaning("颱風天航班改簽")[0][0] == library["typhoon"]["id"]
 
+    def test_when_no_story_holds_every_word_typed_meaning_leads(self, app, trainee, agent, supervisor, submit,
+                                                                 library):  # fmt: skip
+        # 老人 is in the museum story, 火车 in none: the elderly couple changing high-speed trains is what is meant
+        def approve(**fields):
+            case = submit(agent, **fields)
+            supervisor.post(f"/api/cases/{case['id']}/review", json={"decision": "approve", "comment": "好"})
+            return case["id"]
+
+        museum = approve(title="带家里老人看书画展，代约博物馆门票",
+                         body="一家人去博物馆，家里老人想看书画展，到了门口才知道门票要提前在网上预约。"
+                              "我帮他们预约了第二天上午的场次，并告诉他们老年窗口在哪里。")  # fmt: skip
+        train = approve(title="八十岁老两口坐高铁换乘，预约车站重点旅客服务",
+                        body="女儿给八十岁出头的父母买了去广州的高铁票，中途要在郑州东站换乘，母亲走路要拄拐杖。"
+                             "我帮她预约了车站的重点旅客服务，工作人员推轮椅把老两口送上了下一趟车。")  # fmt: skip
+        search = app.state.search
+        wait_for(lambda: search.vectors.size == 5)
+        hits = found(trainee, "老人 火车")
+        assert museum in hits
+        assert hits.index(train) < hits.index(museum)
+
     def test_nonsense_finds_nothing(self, trainee, library):
         assert found(trainee, "xyzzy") == []
 
