@@ -14,9 +14,11 @@ with ``--machines N`` (PostgreSQL only) N of them, each with its own data folder
 copied in, which it adopts as its own replica: docs/deploy.md), behind nginx running docs/deploy/nginx.conf.
 Printed at the end, and written beside Locust's CSV and HTML report in ``--out``: per request kind
 the requests, failures, p50/p95/p99 (ms); the status codes the server itself logged; its peak RSS, PSS
-and anonymous memory (all its processes); whether its log holds a pool timeout, "database is locked" or a traceback; and
-the scenario's own checks (burst: every submission stored once; saturation: only 2xx or 503 with
-Retry-After, and normal answers 10 s after the load stops). Exit status 1 when a check fails.
+and anonymous memory (all its processes); the CPU time it spent per request answered, the load tool's, and how
+busy the machine's cores were (bench/load/cpu_use.py: the figure that drifts least between runs); whether its log
+holds a pool timeout, "database is locked" or a traceback; and the scenario's own checks (burst: every submission
+stored once; saturation: only 2xx or 503 with Retry-After, and normal answers 10 s after the load stops). Exit
+status 1 when a check fails.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ ROOT = HERE.parent.parent
 sys.path.insert(0, str(HERE.parent))  # bench/: casegen, serverproc
 
 import cpu_profile  # noqa: E402  (bench/load/cpu_profile.py)
+import cpu_use  # noqa: E402
 import serverproc  # noqa: E402
 from balancer import Nginx  # noqa: E402
 
@@ -409,7 +412,9 @@ def main() -> int:
             pids = [pid for process, *_rest in servers for pid in cpu_profile.workers(process.pid)]
             recorders = cpu_profile.record(pids, seconds(run_time), prefix)
         started = time.perf_counter()
+        cpu = cpu_use.CpuMeter([process.pid for process, *_rest in servers])
         subprocess.run(command, env=locust_env, cwd=HERE, check=False)
+        used = cpu.stop()
         log(f"locust done in {time.perf_counter() - started:.0f} s")
         if args.scenario == "saturation":
             time.sleep(10)
@@ -440,6 +445,8 @@ def main() -> int:
     out.append("server log: " + ", ".join(f"{problem!r} ×{count}" for problem, count in problems.items()))
     if args.profile:
         out += cpu_profile.summary(recorders)
+    answered = sum(int(row["Request Count"]) for row in stats if row["Name"] == "Aggregated")
+    out += used.lines(answered)
     out.append(
         f"server peak RSS: {peak_mb:.0f} MB (all its processes{', every machine' if machines else ''}); "
         f"peak PSS {peak_pss_mb:.0f} MB (shared pages counted once), anonymous {peak_anon_mb:.0f} MB"
