@@ -220,20 +220,6 @@ def memory_mb(pid: int) -> dict[str, float]:
     return values
 
 
-def process_tree(pid: int) -> list[int]:
-    """``pid`` and all its descendants (children are listed per thread in /proc)."""
-    tree, todo = [], [pid]
-    while todo:
-        current = todo.pop()
-        tree.append(current)
-        for task in Path(f"/proc/{current}/task").glob("*"):
-            try:
-                todo.extend(int(child) for child in (task / "children").read_text().split())
-            except (FileNotFoundError, ProcessLookupError):
-                continue
-    return tree
-
-
 class GcClock:
     """Time the cyclic garbage collector spends while it is installed (pauses show up as latency spikes)."""
 
@@ -510,7 +496,7 @@ class Server:
 
     def memory(self) -> tuple[dict[str, float], str]:
         """Memory of the server and any child processes, summed, and a line describing it."""
-        tree = process_tree(self.process.pid)
+        tree = serverproc.process_tree(self.process.pid)
         total = {"VmRSS": 0.0, "RssAnon": 0.0, "RssFile": 0.0, "Threads": 0.0}
         for pid in tree:
             for name, value in memory_mb(pid).items():
@@ -524,7 +510,7 @@ class Server:
 
     def largest_worker_rss(self) -> float:
         """The RSS of the largest process (a worker, with its vectors and the model)."""
-        return max(memory_mb(pid)["VmRSS"] for pid in process_tree(self.process.pid))
+        return max(memory_mb(pid)["VmRSS"] for pid in serverproc.process_tree(self.process.pid))
 
     def stop(self) -> None:
         serverproc.stop(self.process, self._log)

@@ -26,6 +26,20 @@ def wait_ready(process: subprocess.Popen, base: str, log: Path, client: httpx.Cl
     raise SystemExit(f"the server did not answer within {timeout} s:\n{log.read_text()}")
 
 
+def process_tree(pid: int) -> list[int]:
+    """``pid`` and all its living descendants, such as a server's workers (children are listed per thread in /proc)."""
+    tree, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        tree.append(current)
+        for task in Path(f"/proc/{current}/task").glob("*"):
+            try:
+                todo.extend(int(child) for child in (task / "children").read_text().split())
+            except (FileNotFoundError, ProcessLookupError):
+                continue
+    return tree
+
+
 def stop(process: subprocess.Popen, log) -> None:
     """Ask the server to stop, kill it if it does not within 30 s, and close its log."""
     process.terminate()

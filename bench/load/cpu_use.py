@@ -11,29 +11,19 @@ from __future__ import annotations
 
 import os
 import resource
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import serverproc  # bench/serverproc.py (run.py puts bench/ on the path)
+
 TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def _tree(pid: int) -> list[int]:
-    pids, frontier = [pid], [pid]
-    while frontier:
-        parent = frontier.pop()
-        try:
-            children = [int(child) for child in Path(f"/proc/{parent}/task/{parent}/children").read_text().split()]
-        except OSError:
-            children = []
-        pids += children
-        frontier += children
-    return pids
 
 
 def _process_seconds(pid: int) -> float:
     """CPU seconds (user + system) of a process and its living descendants."""
     total = 0
-    for member in _tree(pid):
+    for member in serverproc.process_tree(pid):
         try:
             fields = Path(f"/proc/{member}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
@@ -62,15 +52,16 @@ class CpuUse:
     stolen_share: float
     wall_seconds: float
 
-    def lines(self, requests: int) -> list[str]:
+    def report(self, requests: int) -> str:
+        """One line for the run's report; ``requests``: how many the server answered."""
         per_request = self.server_seconds * 1000 / requests if requests else 0.0
         cores = os.cpu_count() or 1
-        return [
+        return (
             f"server CPU: {self.server_seconds:.0f} s in {self.wall_seconds:.0f} s ({per_request:.1f} ms per request "
             f"answered; {self.server_seconds / self.wall_seconds:.2f} of {cores} cores); load tool: "
             f"{self.load_tool_seconds:.0f} s; machine busy {self.busy_share:.0%}, stolen by the host "
             f"{self.stolen_share:.0%}"
-        ]
+        )
 
 
 class CpuMeter:
@@ -81,7 +72,7 @@ class CpuMeter:
         self._server = sum(_process_seconds(pid) for pid in server_pids)
         self._children = _children_seconds()
         self._machine = _machine()
-        self._wall = _uptime()
+        self._wall = time.monotonic()
 
     def stop(self) -> CpuUse:
         server = sum(_process_seconds(pid) for pid in self.server_pids) - self._server
@@ -91,9 +82,5 @@ class CpuMeter:
             load_tool_seconds=_children_seconds() - self._children,
             busy_share=busy / total if total else 0.0,
             stolen_share=stolen / total if total else 0.0,
-            wall_seconds=_uptime() - self._wall,
+            wall_seconds=time.monotonic() - self._wall,
         )
-
-
-def _uptime() -> float:
-    return float(Path("/proc/uptime").read_text().split()[0])

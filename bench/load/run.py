@@ -197,18 +197,6 @@ class PeakRss:
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
 
-    def _tree(self) -> list[int]:
-        pids, frontier = [self.pid], [self.pid]
-        while frontier:
-            parent = frontier.pop()
-            try:
-                children = Path(f"/proc/{parent}/task/{parent}/children").read_text().split()
-            except OSError:
-                children = []
-            pids += [int(child) for child in children]
-            frontier += [int(child) for child in children]
-        return pids
-
     def _run(self) -> None:
         rounds = 0
         while not self._stop.wait(0.5):
@@ -221,7 +209,7 @@ class PeakRss:
     def _sum(self, name: str, *fields: str) -> list[int]:
         """Each field (kB) of /proc/<pid>/<name>, summed over the process tree; each file read once."""
         totals = [0] * len(fields)
-        for pid in self._tree():
+        for pid in serverproc.process_tree(self.pid):
             try:
                 content = Path(f"/proc/{pid}/{name}").read_text()
             except OSError:
@@ -445,8 +433,8 @@ def main() -> int:
     out.append("server log: " + ", ".join(f"{problem!r} ×{count}" for problem, count in problems.items()))
     if args.profile:
         out += cpu_profile.summary(recorders)
-    answered = sum(int(row["Request Count"]) for row in stats if row["Name"] == "Aggregated")
-    out += used.lines(answered)
+    answered = next((int(row["Request Count"]) for row in stats if row["Name"] == "Aggregated"), 0)
+    out.append(used.report(answered))
     out.append(
         f"server peak RSS: {peak_mb:.0f} MB (all its processes{', every machine' if machines else ''}); "
         f"peak PSS {peak_pss_mb:.0f} MB (shared pages counted once), anonymous {peak_anon_mb:.0f} MB"
