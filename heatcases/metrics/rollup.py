@@ -8,6 +8,7 @@ exact in every time zone.
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
@@ -37,19 +38,26 @@ def split(bounds: tuple[datetime, datetime]):
     return (first, last), edges
 
 
+@functools.cache
+def _upsert(dialect: str):
+    """The statement adding to rollup rows, built once per dialect (it runs with every search and view)."""
+    module = postgresql if dialect == "postgresql" else sqlite
+    table = ViewStat.__table__
+    statement = module.insert(table)
+    return statement.on_conflict_do_update(
+        index_elements=[table.c.hour, table.c.dimension, table.c.key],
+        set_={name: table.c[name] + statement.excluded[name] for name in MEASURES},
+    )
+
+
 def _add(connection: Connection, rows: list[dict]) -> None:
     """Add to rollup rows, creating them as needed (in key order, so concurrent writers never deadlock)."""
     if not rows:
         return
-    module = postgresql if connection.dialect.name == "postgresql" else sqlite
-    table = ViewStat.__table__
-    statement = module.insert(table)
-    statement = statement.on_conflict_do_update(
-        index_elements=[table.c.hour, table.c.dimension, table.c.key],
-        set_={name: table.c[name] + statement.excluded[name] for name in MEASURES},
-    )
     ordered = sorted(rows, key=lambda r: (r["hour"], r["dimension"], r["key"]))
-    connection.execute(statement, [{"views": 0, "opened": 0, "impressions": 0, **row} for row in ordered])
+    connection.execute(
+        _upsert(connection.dialect.name), [{"views": 0, "opened": 0, "impressions": 0, **row} for row in ordered]
+    )
 
 
 def _view_rows(connection: Connection, views: list[CaseView]) -> list[dict]:
