@@ -35,7 +35,12 @@ def is_multipart_form(path: str) -> bool:
     return path in MULTIPART_FORMS or (not path.startswith("/api/") and UPLOAD_PATHS.match(path) is not None)
 
 
-def get_settings(request: Request) -> Settings:
+# Dependencies that only look at the request or at what another dependency gave are ``async def``: FastAPI runs
+# a plain ``def`` dependency in the thread pool, one hop there and back per dependency per request, each waiting
+# for the GIL when the server is busy. Those that touch the database stay ``def`` (they would block the loop).
+
+
+async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
@@ -110,7 +115,7 @@ def optional_page_user(request: Request, session: SessionDep) -> User | None:
     return user
 
 
-def page_user(request: Request, user: Annotated[User | None, Depends(optional_page_user)]) -> User:
+async def page_user(request: Request, user: Annotated[User | None, Depends(optional_page_user)]) -> User:
     """The logged-in user of a page; anonymous visitors are sent to the login page, people who must choose
     their own password to their profile."""
     if user is None:
@@ -131,27 +136,27 @@ def require_role(user: User, roles: frozenset[str]) -> User:
 
 
 # Role checks as dependencies run before the body is validated: a trainee gets 403, not 422.
-def author_api_user(user: ApiUser) -> User:
+async def author_api_user(user: ApiUser) -> User:
     return require_role(user, AUTHOR_ROLES)
 
 
-def reviewer_api_user(user: ApiUser) -> User:
+async def reviewer_api_user(user: ApiUser) -> User:
     return require_role(user, REVIEWER_ROLES)
 
 
-def author_page_user(user: PageUser) -> User:
+async def author_page_user(user: PageUser) -> User:
     return require_role(user, AUTHOR_ROLES)
 
 
-def reviewer_page_user(user: PageUser) -> User:
+async def reviewer_page_user(user: PageUser) -> User:
     return require_role(user, REVIEWER_ROLES)
 
 
-def admin_page_user(user: PageUser) -> User:
+async def admin_page_user(user: PageUser) -> User:
     return require_role(user, frozenset({"admin"}))
 
 
-def admin_api_user(user: ApiUser) -> User:
+async def admin_api_user(user: ApiUser) -> User:
     return require_role(user, frozenset({"admin"}))
 
 

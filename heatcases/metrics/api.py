@@ -40,7 +40,7 @@ DateTo = Annotated[date | None, Query(alias="to", description="last day, include
 TeamName = Annotated[str | None, Query(max_length=60, description="only this team's cases")]
 
 
-def period_param(settings: SettingsDep, date_from: DateFrom = None, date_to: DateTo = None) -> periods.Period:
+async def period_param(settings: SettingsDep, date_from: DateFrom = None, date_to: DateTo = None) -> periods.Period:
     return periods.resolve(date_from, date_to, settings.tz)
 
 

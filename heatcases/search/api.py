@@ -18,7 +18,7 @@ from heatcases.search.schemas import IndexStatus, MeaningStatus, RelatedList, Se
 router = APIRouter(prefix="/api", tags=["search"])
 
 
-def get_search(request: Request) -> service.SearchService:
+async def get_search(request: Request) -> service.SearchService:
     return request.app.state.search
 
 
