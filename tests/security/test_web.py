@@ -632,7 +632,7 @@ POSTS = {
     "/cases/new/draft/discard": ("agent", None, {}),  # the test leaves a draft to discard first
     "/cases/{case_id}/draft": ("agent", "rejected", {"title": "改了一半"}),
     "/cases/{case_id}/draft/discard": ("agent", "rejected", {}),
-    "/synonyms/groups": ("supervisor", None, {"words": "雷暴天气 雷雨"}),
+    "/synonyms/groups": ("supervisor", None, {"words": "强对流天气 雷雨"}),
     "/synonyms/groups/{group_id}": ("supervisor", None, {"words": "爆满 超售"}),
     "/synonyms/groups/{group_id}/remove": ("supervisor", None, {}),
     "/synonyms/pins": ("supervisor", None, {"query": "改签", "case": "{approved}"}),  # the approved case's id

@@ -27,19 +27,19 @@ class TestAnotherCache:
         other = refreshed(app, SynonymCache(every=0.3))
         assert other.groups == () and other.pinned("老人") == ()
         seen = other.version
-        group = add_group(supervisor, "雷暴天气", "雷雨")
+        group = add_group(supervisor, "强对流天气", "雷雨")
         pin(supervisor, "老人", library["hotel"]["id"])
         assert refreshed(app, other).groups == ()  # checked a moment ago: not yet
         time.sleep(0.35)
         refreshed(app, other)
-        assert other.groups == (("雷暴天气", "雷雨"),) and other.pinned("老人") == (library["hotel"]["id"],)
+        assert other.groups == (("强对流天气", "雷雨"),) and other.pinned("老人") == (library["hotel"]["id"],)
         assert other.version != seen
         supervisor.delete(f"/api/search/synonyms/{group['id']}")
         time.sleep(0.35)
         assert refreshed(app, other).groups == ()
 
     def test_a_check_that_finds_the_same_version_reads_nothing_more(self, app, supervisor, monkeypatch):
-        add_group(supervisor, "雷暴天气", "雷雨")
+        add_group(supervisor, "强对流天气", "雷雨")
         other = refreshed(app, SynonymCache(every=0))
         loads = []
         monkeypatch.setattr(text, "set_extra_synonym_groups", lambda groups: loads.append(groups))
@@ -52,9 +52,9 @@ class TestAnotherCache:
     ):
         cache = app.state.search.tuning
         cache.every = 3600
-        assert found(trainee, "雷暴天气") == []
-        add_group(supervisor, "雷暴天气", "雷雨")
-        assert found(trainee, "雷暴天气") == [library["elderly"]["id"]]
+        assert found(trainee, "强对流天气") == []
+        add_group(supervisor, "强对流天气", "雷雨")
+        assert found(trainee, "强对流天气") == [library["elderly"]["id"]]
 
 
 PROBE = """
@@ -68,7 +68,7 @@ engine = db.make_engine(Settings(database_url=sys.argv[1], secret_key="x" * 40))
 cache = SynonymCache(every=0)
 with Session(engine) as session:
     cache.refresh(session)
-print(json.dumps({"synonyms": list(text.synonyms("雷暴天气")), "words": text.query_words("雷暴天气怎么办"),
+print(json.dumps({"synonyms": list(text.synonyms("强对流天气")), "words": text.query_words("强对流天气怎么办"),
                   "pinned": list(cache.pinned("老人"))}))
 """
 
@@ -83,11 +83,11 @@ def probe(database_url: str) -> dict:
 
 
 def test_another_process_sees_a_change_and_its_removal(settings, supervisor, library):
-    assert probe(settings.sqlalchemy_url) == {"synonyms": [], "words": ["雷暴", "天气"], "pinned": []}
-    group = add_group(supervisor, "雷暴天气", "雷雨")
+    assert probe(settings.sqlalchemy_url) == {"synonyms": [], "words": ["强对流", "天气"], "pinned": []}
+    group = add_group(supervisor, "强对流天气", "雷雨")
     created = pin(supervisor, "老人", library["hotel"]["id"])
     seen = probe(settings.sqlalchemy_url)
-    assert seen == {"synonyms": ["雷雨"], "words": ["雷暴天气"], "pinned": [library["hotel"]["id"]]}
+    assert seen == {"synonyms": ["雷雨"], "words": ["强对流天气"], "pinned": [library["hotel"]["id"]]}
     supervisor.delete(f"/api/search/synonyms/{group['id']}")
     supervisor.delete(f"/api/search/pins/{created['id']}")
-    assert probe(settings.sqlalchemy_url) == {"synonyms": [], "words": ["雷暴", "天气"], "pinned": []}
+    assert probe(settings.sqlalchemy_url) == {"synonyms": [], "words": ["强对流", "天气"], "pinned": []}

@@ -40,36 +40,37 @@ def test_supervisors_reach_it_from_the_menu_and_others_do_not(browser, superviso
 
 
 def test_the_attention_list_offers_synonyms_and_a_pin_for_each_query(web, trainee, library):
-    found(trainee, "雷暴天气")
+    found(trainee, "强对流天气")
     found(trainee, "<b>鸭嘴兽</b>")
     found(trainee, "老人")
     client, _ = web
     page = soup(client.get("/synonyms"))
     zero = [row.select_one("td a").get_text() for row in page.select("#zero-results tbody tr")]
-    assert set(zero) == {"雷暴天气", "<b>鸭嘴兽</b>"}  # user text shown as text
+    assert set(zero) == {"强对流天气", "<b>鸭嘴兽</b>"}  # user text shown as text
     assert "<b>" not in str(page.select_one("#zero-results")).replace("&lt;b&gt;", "")
     assert [row.select_one("td a").get_text() for row in page.select("#not-opened tbody tr")] == ["老人"]
-    row = next(row for row in page.select("#zero-results tbody tr") if row.select_one("td a").get_text() == "雷暴天气")
+    rows = page.select("#zero-results tbody tr")
+    row = next(row for row in rows if row.select_one("td a").get_text() == "强对流天气")
     links = [a["href"] for a in row.select("td.actions a")]
-    assert links == ["/synonyms?words=%E9%9B%B7%E6%9A%B4%E5%A4%A9%E6%B0%94#add-group",
-                     "/synonyms?pin=%E9%9B%B7%E6%9A%B4%E5%A4%A9%E6%B0%94#add-pin"]  # fmt: skip
+    assert links == ["/synonyms?words=%E5%BC%BA%E5%AF%B9%E6%B5%81%E5%A4%A9%E6%B0%94#add-group",
+                     "/synonyms?pin=%E5%BC%BA%E5%AF%B9%E6%B5%81%E5%A4%A9%E6%B0%94#add-pin"]  # fmt: skip
     filled = soup(client.get(links[0]))
-    assert filled.select_one("#group-words")["value"] == "雷暴天气"
-    assert soup(client.get(links[1])).select_one("#pin-query")["value"] == "雷暴天气"
+    assert filled.select_one("#group-words")["value"] == "强对流天气"
+    assert soup(client.get(links[1])).select_one("#pin-query")["value"] == "强对流天气"
 
 
 def test_a_group_added_on_the_page_works_and_can_be_edited_and_removed(web, trainee, library):
     client, token = web
-    response = client.post("/synonyms/groups", data={"words": "雷暴天气，雷雨", "csrftoken": token})
+    response = client.post("/synonyms/groups", data={"words": "强对流天气，雷雨", "csrftoken": token})
     assert response.status_code == 303 and response.headers["location"] == "/synonyms?msg=flash.synonyms_added"
-    assert found(trainee, "雷暴天气") == [library["elderly"]["id"]]
+    assert found(trainee, "强对流天气") == [library["elderly"]["id"]]
     page = soup(client.get("/synonyms?msg=flash.synonyms_added"))
     assert page.select_one(".flash").get_text()
     group = page.select_one(".synonym-group")
-    assert [chip.get_text() for chip in group.select(".chip")] == ["雷暴天气", "雷雨"]
+    assert [chip.get_text() for chip in group.select(".chip")] == ["强对流天气", "雷雨"]
     edit = group.select_one("form")["action"]
     assert client.post(edit, data={"words": "爆满 超售", "csrftoken": token}).status_code == 303
-    assert found(trainee, "雷暴天气") == [] and found(trainee, "爆满") == [library["hotel"]["id"]]
+    assert found(trainee, "强对流天气") == [] and found(trainee, "爆满") == [library["hotel"]["id"]]
     remove = soup(client.get("/synonyms")).select(".synonym-group form")[1]["action"]
     assert client.post(remove, data={"csrftoken": token}).status_code == 303
     assert found(trainee, "爆满") == []
@@ -124,6 +125,6 @@ def test_a_case_is_pinned_by_its_number_or_address_and_unpinned(app, web, traine
 
 def test_forms_without_the_csrf_token_change_nothing(app, web, library):
     client, _ = web
-    assert client.post("/synonyms/groups", data={"words": "雷暴天气 雷雨"}).status_code == 403
+    assert client.post("/synonyms/groups", data={"words": "强对流天气 雷雨"}).status_code == 403
     assert client.post("/synonyms/pins", data={"query": "老人", "case": "1"}).status_code == 403
     assert count(app, SynonymGroup) == 0 and count(app, SearchPin) == 0
