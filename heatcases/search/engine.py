@@ -109,10 +109,19 @@ class Engine:
         return {text.stem(word): chinese for word, chinese in found.items()}
 
     def _group(self, view: IndexView, word: str, translated: tuple[str, ...] = ()) -> tuple[np.ndarray, np.ndarray]:
-        """(mask of documents with ``word``, a synonym or a translation, their score for it; those weigh less)."""
+        """(mask of documents with ``word``, a synonym or a translation, their score for it; those weigh less).
+
+        Kept while the index is unchanged, keyed by the words searched (so a supervisor's new synonym is a new
+        key): the same words come back in search after search, and a word with a dozen synonyms costs a dozen
+        BM25 passes over their postings."""
+        variants = tuple(self._variants(word, translated))
+        return view.cache.get((view.state, "group", variants), lambda: self._scored_group(view, variants))
+
+    @staticmethod
+    def _scored_group(view: IndexView, variants: tuple) -> tuple[np.ndarray, np.ndarray]:
         mask = np.zeros(view.size, dtype=bool)
         score = np.zeros(view.size, dtype=np.float32)
-        for words, boost in self._variants(word, translated):
+        for words, boost in variants:
             phrase_mask = None
             if len(words) > 1:  # a synonym of several words must appear as a phrase
                 phrase_mask = view.query_mask(wq.Or([wq.Phrase(name, list(words), slop=2) for name in FIELDS]))
