@@ -45,7 +45,8 @@ def timed(name: str, call, runs: int) -> None:
         times.append((time.perf_counter() - started) * 1000)
         if answer.status_code >= 400:
             raise SystemExit(f"{name}: HTTP {answer.status_code}")
-    print(f"{name:<26} p50 {statistics.median(times):7.1f} ms   max {max(times):7.1f} ms   (n={runs})")
+    p95 = f"   p95 {statistics.quantiles(times, n=20)[-1]:7.1f} ms" if runs >= 20 else ""
+    print(f"{name:<26} p50 {statistics.median(times):7.1f} ms{p95}   max {max(times):7.1f} ms   (n={runs})")
 
 
 def web_login(base: str, username: str) -> httpx.Client:
@@ -61,6 +62,7 @@ def main() -> None:
     parser.add_argument("--database-url", default="")
     parser.add_argument("--port", type=int, default=8152)
     parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--searches", type=int, default=200, help="searches timed (the others: --runs)")
     args = parser.parse_args()
     base = f"http://127.0.0.1:{args.port}"
     env = {**os.environ, "HEATCASES_DATA_DIR": str(args.data_dir), "HEATCASES_DATABASE_URL": args.database_url}
@@ -80,7 +82,10 @@ def main() -> None:
             ids = [hit["id"] for hit in hits]
             runs = min(args.runs, len(ids) // 2)
             reader, supervisor = web_login(base, "load_trainee_9"), web_login(base, "load_sup_3")
-            timed("search (API)", lambda n: api.get("/api/search", params={"q": QUERIES[n % 8]}, headers=trainee), runs)
+            for query in QUERIES * 2:  # warm-up, as bench/search_bench.py: each query's first time fills caches
+                api.get("/api/search", params={"q": query}, headers=trainee)
+            timed("search (API)", lambda n: api.get("/api/search", params={"q": QUERIES[n % 8]}, headers=trainee),
+                  args.searches)  # fmt: skip
             timed("search page", lambda n: reader.get("/search", params={"q": QUERIES[n % 8]}), runs)
             timed("case (API)", lambda n: api.get(f"/api/cases/{ids[n]}", headers=trainee), runs)
             timed("case page, first time", lambda n: reader.get(f"/cases/{ids[runs + n]}"), runs)
