@@ -121,6 +121,15 @@ class TestCaseFigures:
         assert (body["current"]["submissions"], body["current"]["approved"]) == (1, 0)
         assert [row["team"] for row in body["by_team"]] == ["二组"]
 
+    def test_the_trend_of_each_team_counts_that_teams_cases_only(self, story, supervisor):
+        def submissions(team: str | None) -> int:
+            params = {"from": "2026-10-10", "to": "2026-10-10", **({"team": team} if team else {})}
+            response = supervisor.get("/api/metrics/trend", params=params)
+            assert response.status_code == 200, response.text
+            return sum(bucket["submissions"] for bucket in response.json()["buckets"])
+
+        assert (submissions("一组"), submissions("二组"), submissions(None), submissions("一组")) == (3, 1, 4, 3)
+
     def test_an_unknown_team_is_named_in_a_422(self, supervisor):
         response = supervisor.get("/api/metrics/summary", params={"team": "没有这个组"})
         assert response.status_code == 422
