@@ -24,7 +24,7 @@ import os
 import random
 import re
 
-from locust import FastHttpUser, between, constant, task
+from locust import FastHttpUser, between, constant, events, task
 from locust.exception import StopUser
 
 PASSWORD = os.environ.get("HEAT_LOAD_PASSWORD", "load-pass-2026")
@@ -32,6 +32,7 @@ SCENARIO = os.environ.get("HEAT_LOAD_SCENARIO", "shift")
 WAIT = constant(0) if os.environ.get("HEAT_LOAD_WAIT") == "none" else between(2, 8)
 COUNTS = {role: int(os.environ.get(f"HEAT_LOAD_{role.upper()}S", "50")) for role in ("trainee", "agent", "sup")}
 RUN_TAG = os.environ.get("HEAT_LOAD_TAG", "load")
+TIMES = os.environ.get("HEAT_LOAD_TIMES")  # a file for every request's moment, name and time (run.py: per minute)
 
 # What trainees type (bench/casegen.py's vocabulary): words, Traditional characters, questions, filters.
 QUERIES = (
@@ -49,6 +50,18 @@ RELATED_PART = re.compile(r'data-related-src="([^"]+)"')
 CSRF_FIELD = re.compile(r'name="csrftoken" value="([^"]+)"')
 
 _numbers = {role: itertools.count() for role in COUNTS}
+
+
+if TIMES:
+    _times = open(TIMES, "w", buffering=1 << 16)  # noqa: SIM115  (open for the whole run; closed at exit)
+
+    @events.request.add_listener
+    def _record(request_type, name, response_time, start_time=None, **_kwargs) -> None:
+        _times.write(f"{start_time or 0:.3f}\t{name}\t{response_time:.1f}\n")
+
+    @events.quitting.add_listener
+    def _close(**_kwargs) -> None:
+        _times.close()
 
 
 def account(role: str) -> str:
