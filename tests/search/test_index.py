@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import numpy as np
 
-from heatcases.search.arrays import SEGMENT, Cache
+from heatcases.search.arrays import SEGMENT, Cache, read_postings
 from heatcases.search.engine import Engine
 from heatcases.search.index import CaseDocument, SearchIndex
 from heatcases.search.query import IndexFilters, parse_query
@@ -36,6 +36,29 @@ def test_a_case_updated_many_times_is_found_once(tmp_path):
         assert words.total == 3
         featured = engine.search(parse_query(""), IndexFilters(featured=True), sort="newest", offset=0, limit=10)
         assert sorted(case_id for case_id, _ in featured.hits) == sorted(featured_now)
+
+
+def test_a_segment_with_deletions_is_read_whole_blocks_at_a_time(tmp_path):
+    """Editing or taking out a case deletes its copy in an older segment. That segment's postings are still read
+    whole (deleted copies included, left out by the live mask): every other case is found, the edited one once."""
+    index = SearchIndex(tmp_path / "index")
+    engine = Engine(index)
+    with index.updating(timeout=1) as update:
+        for case_id in range(1, 301):  # one segment, postings of several blocks
+            update.put(document(case_id))
+    with index.updating(timeout=1) as update:
+        update.put(document(7, featured=True))
+        update.remove(9)
+    searcher = index.searcher()
+    big = max((sub for sub, _base in searcher.reader().leaf_readers()), key=lambda sub: sub.doc_count_all())
+    assert big.has_deletions()
+    ids, frequencies = read_postings(big, "body", "老人")
+    assert len(ids) == 300 and set(frequencies) == {1.0}
+    whoosh = big.postings("body", "老人")  # Whoosh's own reading, the deleted left out one by one
+    assert [doc for doc in ids if doc not in big.deleted_docs_set] == list(whoosh.all_ids())
+    result = engine.search(parse_query("老人"), IndexFilters(), sort="newest", offset=0, limit=400)
+    found = [case_id for case_id, _score in result.hits]
+    assert result.total == 299 and sorted(found) == [case_id for case_id in range(1, 301) if case_id != 9]
 
 
 def test_a_second_process_sees_commits_and_removals(tmp_path):
