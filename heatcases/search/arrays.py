@@ -117,8 +117,8 @@ def read_postings(sub, fieldname: str, term: str) -> tuple[np.ndarray, np.ndarra
     blocks at a time from the segment's own postings (whoosh-reloaded 2.7.5's W3 codec, pinned).
 
     Not ``sub.postings()``: in a segment with deletions (any case edited or featured since the segment was written)
-    that wraps the postings in a matcher that skips the deleted ones a document at a time, ~2 µs a posting: a
-    common word of a 100,000-case segment then took a quarter of a second to read instead of a few ms."""
+    that wraps the postings in a matcher that skips the deleted ones a document at a time (客人 in a segment of
+    50,000 cases: 46 ms instead of 28 ms; the deleted are left out later, by the live mask)."""
     if (fieldname, term) not in sub:
         return _EMPTY_IDS, _EMPTY_TF
     terms = sub._terms
