@@ -143,12 +143,8 @@ def restore_snapshot(settings: Settings) -> None:
     """Put the library back as it was prepared (see :func:`take_snapshot`)."""
     started = time.perf_counter()
     source = snapshot_path(settings)
-    for item in settings.data_dir.iterdir():  # (--machines' folders too: each copies the restored index anew)
-        if item.is_dir():
-            shutil.rmtree(item)
-        else:
-            item.unlink()
-    shutil.copytree(source, settings.data_dir, dirs_exist_ok=True)
+    shutil.rmtree(settings.data_dir)  # (--machines' folders too: each copies the restored index anew)
+    shutil.copytree(source, settings.data_dir)
     if settings.database_url.startswith("postgresql"):
         database = make_url(settings.database_url).database
         _copy_database(settings, _snapshot_database(settings), database)

@@ -119,7 +119,7 @@ def read_postings(sub, fieldname: str, term: str) -> tuple[np.ndarray, np.ndarra
     Not ``sub.postings()``: in a segment with deletions (any case edited or featured since the segment was written)
     that wraps the postings in a matcher that skips the deleted ones a document at a time (客人 in a segment of
     50,000 cases: 46 ms instead of 28 ms; the deleted are left out later, by the live mask)."""
-    if (fieldname, term) not in sub:
+    if (fieldname, term) not in sub:  # (also an empty index's reader, which has no terms to look up)
         return _EMPTY_IDS, _EMPTY_TF
     terms = sub._terms
     key = sub._text_to_bytes(fieldname, term)
@@ -140,9 +140,7 @@ def read_postings(sub, fieldname: str, term: str) -> tuple[np.ndarray, np.ndarra
         id_blocks.append(np.asarray(matcher._ids, dtype=np.int64))
         weight_blocks.append(np.asarray(matcher._weights, dtype=np.float32))
         matcher._next_block()
-    if not id_blocks:
-        return _EMPTY_IDS, _EMPTY_TF
-    return np.concatenate(id_blocks), np.concatenate(weight_blocks)
+    return np.concatenate(id_blocks), np.concatenate(weight_blocks)  # (a list not inlined has a block at least)
 
 
 def is_common(df: int, total_docs: int) -> bool:
