@@ -116,6 +116,7 @@ def test_did_you_mean_only_when_it_finds_more(browsing, viewport, lang):
     suggestion = page.locator(".suggestion a")
     assert suggestion.inner_text() == "航班 取消？"
     suggestion.click()
+    page.wait_for_url("**/search?q=%E8%88%AA%E7%8F%AD*")  # the corrected search's page, not the one clicked on
     assert page.locator(".hit").count() > 0
     for query in ("酒店 空调坏了", "行李 丢失 了怎么办？？？"):
         page.goto("/search?q=" + query)
