@@ -14,7 +14,9 @@ documents (the lexical engine, related cases, "did you mean") reads the index th
 from __future__ import annotations
 
 import math
+import pickle
 import threading
+import zlib
 from collections import OrderedDict
 
 import numpy as np
@@ -133,14 +135,51 @@ def read_postings(sub, fieldname: str, term: str) -> tuple[np.ndarray, np.ndarra
     id_blocks: list = []
     weight_blocks: list = []
     while matcher.is_active():
-        if matcher._ids is None:
-            matcher._read_ids()
-        if matcher._weights is None:
-            matcher._read_weights()
-        id_blocks.append(np.asarray(matcher._ids, dtype=np.int64))
-        weight_blocks.append(np.asarray(matcher._weights, dtype=np.float32))
+        ids, weights = _block(matcher)
+        id_blocks.append(ids)
+        weight_blocks.append(weights)
         matcher._next_block()
     return np.concatenate(id_blocks), np.concatenate(weight_blocks)  # (a list not inlined has a block at least)
+
+
+# A block's data is a pickle (protocol 2, zlib-compressed) of (document number gaps, frequencies, positions), the
+# positions as one bytes object per posting, which protocol 2 writes as a call of _codecs.encode: more than half
+# the pickle and most of the time it takes to load. Ranking needs no positions (phrases are checked by Whoosh), so
+# the pickle is inflated and loaded only up to where they begin, as (gaps, frequencies).
+_POSITIONS = b"(c_codecs\nencode\n"
+_PAIR = b"\x86."  # TUPLE2, STOP
+
+
+def _block(matcher) -> tuple[np.ndarray, np.ndarray]:
+    """The current block's document numbers and frequencies, read without its positions."""
+    count = matcher._blocklength
+    stored = matcher._postfile.get(matcher._dataoffset, matcher._nextoffset - matcher._dataoffset)
+    # Inflated only as far as the positions can begin: at most 5 bytes a gap and 9 a frequency.
+    head = zlib.decompressobj().decompress(stored, 14 * count + 96) if matcher._compression else stored
+    data = _gaps_and_weights(head, count)
+    if data is None:  # a block of another layout (no positions, say): loaded whole, as Whoosh does
+        data = pickle.loads(zlib.decompress(stored) if matcher._compression else stored)  # noqa: S301
+    gaps, weights = data[0], data[1]
+    ids = np.asarray(gaps, dtype=np.int64)
+    if not matcher._byteids:
+        ids = np.cumsum(ids)
+    if weights is None or isinstance(weights, float):  # (Whoosh's short forms of "all the same")
+        return ids, np.full(count, weights or 1.0, dtype=np.float32)
+    return ids, np.asarray(weights, dtype=np.float32)
+
+
+def _gaps_and_weights(head: bytes, count: int) -> tuple | None:
+    """(gaps, weights) from the start of a block's pickle, or None when it is not laid out as expected."""
+    cut = head.find(_POSITIONS)
+    if cut <= 0:
+        return None
+    try:
+        gaps, weights = pickle.loads(head[:cut] + _PAIR)  # noqa: S301 (the index's own files)
+    except (pickle.UnpicklingError, ValueError, TypeError, EOFError):
+        return None
+    if len(gaps) != count or (isinstance(weights, tuple) and len(weights) != count):
+        return None
+    return gaps, weights
 
 
 def is_common(df: int, total_docs: int) -> bool:

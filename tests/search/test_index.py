@@ -61,6 +61,34 @@ def test_a_segment_with_deletions_is_read_whole_blocks_at_a_time(tmp_path):
     assert result.total == 299 and sorted(found) == [case_id for case_id in range(1, 301) if case_id != 9]
 
 
+def test_postings_read_without_positions_are_whoosh_own(tmp_path):
+    """Postings are read leaving the positions out (the fast way): every word's cases and weights are exactly
+    Whoosh's, in long lists (several blocks, gaps of every size, counts that differ) and in short ones."""
+    index = SearchIndex(tmp_path / "index")
+    with index.updating(timeout=1) as update:
+        for case_id in range(1, 701):
+            repeats = "老人" * (case_id % 5 + 1) + "客人" * (1 + (case_id % 97 == 0))
+            rare = "轮椅" if case_id in (3, 350, 699) else ""
+            body = f"{repeats}航班{'延误' if case_id % 3 == 0 else '取消'}。{rare}{'改签' * (case_id % 300 == 0)}"
+            update.put(replace(document(case_id), body=body))
+    leaves = index.searcher().reader().leaf_readers()
+    checked = 0
+    for sub, _base in leaves:
+        for fieldname in ("title", "body", "tags"):  # (tags: postings without positions, loaded whole)
+            for term in sub.lexicon(fieldname):
+                word = term.decode() if isinstance(term, bytes) else term
+                ids, frequencies = read_postings(sub, fieldname, word)
+                whoosh, expected = sub.postings(fieldname, word), []
+                while whoosh.is_active():
+                    expected.append((whoosh.id(), whoosh.weight()))
+                    whoosh.next()
+                assert list(zip(ids.tolist(), frequencies.tolist(), strict=True)) == expected, (fieldname, word)
+                checked += 1
+    assert checked > 700
+    ids, frequencies = read_postings(sub, "body", "老人")
+    assert len(ids) == 700 and sorted(set(frequencies.tolist())) == [1.0, 2.0, 3.0, 4.0, 5.0]
+
+
 def test_a_second_process_sees_commits_and_removals(tmp_path):
     writer_side, reader_side = SearchIndex(tmp_path / "index"), SearchIndex(tmp_path / "index")
     engine = Engine(reader_side)
