@@ -74,6 +74,9 @@ def related_now(view: IndexView, case_id: int, title: str, body: str, tags: list
     candidates = np.flatnonzero(score > 0)
     if not len(candidates):
         return []
+    if 0 < limit < len(candidates):  # sort only those that can make the list (ties at the cut kept): not all 50,000
+        threshold = np.partition(score[candidates], len(candidates) - limit)[len(candidates) - limit]
+        candidates = candidates[score[candidates] >= threshold]
     order = candidates[np.argsort(-score[candidates], kind="stable")][:limit]
     case_ids = view.column("case_id")
     return [(int(case_ids[doc]), float(score[doc])) for doc in order]
