@@ -22,7 +22,8 @@ from collections import OrderedDict
 
 import numpy as np
 from whoosh import query as wq
-from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, _lenfield
+from whoosh.util.numeric import byte_to_length
 
 FIELD_BOOST = {"title": 2.5, "body": 1.0}
 FIELDS = tuple(FIELD_BOOST)
@@ -190,6 +191,24 @@ def _gaps_and_weights(head: bytes, count: int) -> tuple | None:
     return gaps, weights
 
 
+# Whoosh keeps a field's length in each document as one byte (a lossy code): decoded through this table.
+_LENGTH_OF_BYTE = np.array([byte_to_length(code) for code in range(256)], dtype=np.float32)
+
+
+def read_lengths(sub, fieldname: str) -> np.ndarray:
+    """The length of ``fieldname`` in each document of one segment (0 where it has none), read as the segment's
+    column of length bytes in one read (Whoosh's own ``doc_field_length``, a document at a time: ~90 ms for
+    50,000 cases, at the first search of every process)."""
+    count = sub.doc_count_all()
+    reader = sub._perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN) if hasattr(sub, "_perdoc") else None
+    if reader is None or reader._fixedlen != 1:  # (a field never given, or an empty index's reader)
+        return np.zeros(count, dtype=np.float32)
+    codes = np.zeros(count, dtype=np.uint8)  # documents after the last with the field have none
+    stored = min(reader._count, count)
+    codes[:stored] = np.frombuffer(reader._dbfile.get(reader._basepos, stored), dtype=np.uint8)
+    return _LENGTH_OF_BYTE[codes] * (codes > 0)
+
+
 def is_common(df: int, total_docs: int) -> bool:
     return df > COMMON_MIN and df / total_docs > COMMON_SHARE
 
@@ -252,12 +271,7 @@ class IndexView:
 
     def lengths(self, fieldname: str) -> np.ndarray:
         def segment_lengths(sub):
-            def read():
-                count = sub.doc_count_all()
-                lengths = (sub.doc_field_length(doc, fieldname, 0) or 0 for doc in range(count))
-                return np.fromiter(lengths, dtype=np.float32, count=count)
-
-            return self.cache.get((SEGMENT, segment_key(sub), "len", fieldname), read)
+            return self.cache.get((SEGMENT, segment_key(sub), "len", fieldname), lambda: read_lengths(sub, fieldname))
 
         def build():
             return np.concatenate([segment_lengths(sub) for sub, _base in self.leaves] or [_EMPTY_TF])

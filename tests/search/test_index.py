@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import numpy as np
 
-from heatcases.search.arrays import SEGMENT, Cache, read_postings
+from heatcases.search.arrays import SEGMENT, Cache, read_lengths, read_postings
 from heatcases.search.engine import Engine
 from heatcases.search.index import CaseDocument, SearchIndex
 from heatcases.search.query import IndexFilters, parse_query
@@ -61,9 +61,10 @@ def test_a_segment_with_deletions_is_read_whole_blocks_at_a_time(tmp_path):
     assert result.total == 299 and sorted(found) == [case_id for case_id in range(1, 301) if case_id != 9]
 
 
-def test_postings_read_without_positions_are_whoosh_own(tmp_path):
-    """Postings are read leaving the positions out (the fast way): every word's cases and weights are exactly
-    Whoosh's, in long lists (several blocks, gaps of every size, counts that differ) and in short ones."""
+def test_postings_and_lengths_read_in_bulk_are_whoosh_own(tmp_path):
+    """Postings are read leaving the positions out and field lengths a segment at a time (the fast ways): every
+    word's cases and weights are exactly Whoosh's, in long lists (several blocks, gaps of every size, counts that
+    differ) and in short ones, and so is every case's length of title and story."""
     index = SearchIndex(tmp_path / "index")
     with index.updating(timeout=1) as update:
         for case_id in range(1, 701):
@@ -85,6 +86,10 @@ def test_postings_read_without_positions_are_whoosh_own(tmp_path):
                 assert list(zip(ids.tolist(), frequencies.tolist(), strict=True)) == expected, (fieldname, word)
                 checked += 1
     assert checked > 700
+    for sub, _base in leaves:
+        for fieldname in ("title", "body"):
+            whoosh = [sub.doc_field_length(doc, fieldname, 0) or 0 for doc in range(sub.doc_count_all())]
+            assert read_lengths(sub, fieldname).tolist() == whoosh
     ids, frequencies = read_postings(sub, "body", "老人")
     assert len(ids) == 700 and sorted(set(frequencies.tolist())) == [1.0, 2.0, 3.0, 4.0, 5.0]
 
