@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import fcntl
+import os
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -116,11 +118,13 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.close()
         _record.info[_QUERY_ONLY] = False
 
-    # The writers of this process take their turn at a Python lock before BEGIN IMMEDIATE: a thread then
-    # starts the moment the one before it commits. Left to SQLite's busy handler, waiting writers sleep
-    # and poll with growing pauses (up to 100 ms), and under a burst they pile up (seen in bench/load).
-    # Other processes (more workers, the command line) still meet at SQLite's lock.
-    writers = threading.Lock()
+    # Writers take their turn before BEGIN IMMEDIATE: at a Python lock among the threads of this process, then
+    # at a lock file among the processes of this database (the workers of one server). A writer then starts
+    # the moment the one before it commits. Left to SQLite's busy handler, waiting writers sleep and poll with
+    # growing pauses (up to 100 ms), and under a burst they pile up: the logins at the start of a shift, two
+    # workers, waited 7 s in all in 20 s, 437 ms at most (bench/load, session 15). The command line and
+    # other programs still meet at SQLite's lock.
+    turn = WriterTurn(_lock_file(engine))
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
@@ -128,9 +132,9 @@ def _configure_sqlite(engine: Engine) -> None:
             _query_only(connection, True)
             connection.exec_driver_sql("BEGIN DEFERRED")
             return
-        if not writers.acquire(timeout=WRITER_WAIT_SECONDS):
+        if not turn.acquire(timeout=WRITER_WAIT_SECONDS):
             raise WriterBusy("BEGIN IMMEDIATE", None, TimeoutError("no write turn within 30 s"))
-        connection.info[_WRITER_TURN] = writers
+        connection.info[_WRITER_TURN] = turn
         try:
             _query_only(connection, False)
             connection.exec_driver_sql("BEGIN IMMEDIATE")
@@ -140,6 +144,58 @@ def _configure_sqlite(engine: Engine) -> None:
 
     event.listen(engine, "commit", _finish_writer("COMMIT"))
     event.listen(engine, "rollback", _finish_writer("ROLLBACK"))
+
+
+def _lock_file(engine: Engine) -> Path | None:
+    """The lock file beside a SQLite database file (None for a database in memory)."""
+    database = engine.url.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return Path(database).with_name(Path(database).name + ".writer-lock")
+
+
+class WriterTurn:
+    """One writer at a time among the threads of this process and, with a lock file, among the processes
+    that share it: a Python lock, then an exclusive ``flock`` on the file (released by the kernel if the
+    process dies). The file lock is polled every POLL_SECONDS while another process holds it, so a waiter
+    starts within a millisecond of the other's commit."""
+
+    POLL_SECONDS = 0.001
+
+    def __init__(self, lock_file: Path | None):
+        self._threads = threading.Lock()
+        self._path = lock_file
+        self._descriptor: int | None = None
+
+    def acquire(self, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        if not self._threads.acquire(timeout=timeout):
+            return False
+        if self._path is None:
+            return True
+        try:
+            if self._descriptor is None:
+                self._descriptor = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
+            while True:
+                try:
+                    fcntl.flock(self._descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    return True
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        break
+                    time.sleep(self.POLL_SECONDS)
+        except BaseException:
+            self._threads.release()
+            raise
+        self._threads.release()
+        return False
+
+    def release(self) -> None:
+        try:
+            if self._descriptor is not None:
+                fcntl.flock(self._descriptor, fcntl.LOCK_UN)
+        finally:
+            self._threads.release()
 
 
 _WRITER_TURN = "heatcases_writer_turn"
