@@ -172,25 +172,27 @@ class WriterTurn:
         deadline = time.monotonic() + timeout
         if not self._threads.acquire(timeout=timeout):
             return False
-        if self._path is None:
-            return True
         try:
-            if self._descriptor is None:
-                self._descriptor = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
-                weakref.finalize(self, os.close, self._descriptor)  # closed with the engine's listeners
-            while True:
-                try:
-                    fcntl.flock(self._descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    return True
-                except BlockingIOError:
-                    if time.monotonic() >= deadline:
-                        break
-                    time.sleep(self.POLL_SECONDS)
+            taken = self._path is None or self._take_file(deadline)
         except BaseException:
             self._threads.release()
             raise
-        self._threads.release()
-        return False
+        if not taken:
+            self._threads.release()
+        return taken
+
+    def _take_file(self, deadline: float) -> bool:
+        if self._descriptor is None:
+            self._descriptor = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
+            weakref.finalize(self, os.close, self._descriptor)  # closed with the engine's listeners
+        while True:
+            try:
+                fcntl.flock(self._descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return True
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    return False
+                time.sleep(self.POLL_SECONDS)
 
     def release(self) -> None:
         try:

@@ -72,7 +72,7 @@ def test_postings_and_lengths_read_in_bulk_are_whoosh_own(tmp_path):
             rare = "轮椅" if case_id in (3, 350, 699) else ""
             body = f"{repeats}航班{'延误' if case_id % 3 == 0 else '取消'}。{rare}{'改签' * (case_id % 300 == 0)}"
             update.put(replace(document(case_id), body=body))
-    leaves = index.searcher().reader().leaf_readers()
+    leaves = list(index.searcher().reader().leaf_readers())  # (several segments: a one-pass iterator)
     checked = 0
     for sub, _base in leaves:
         for fieldname in ("title", "body", "tags"):  # (tags: postings without positions, loaded whole)
